@@ -1,0 +1,24 @@
+"""One module per platform. Each declares NAME, DEFAULT_ENDPOINT and match(url) -> PostRef | None;
+a module that can resolve posts also has resolve(ref, context) -> Post.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from ..models import PostRef
+from . import bluesky, facebook, instagram, mastodon, reddit, telegram, threads, tiktok, vimeo, x, youtube
+
+# Order matters only where hosts could overlap: Mastodon (any host) comes last.
+MODULES = [x, instagram, facebook, youtube, vimeo, tiktok, telegram, bluesky, threads, reddit, mastodon]
+BY_NAME = {m.NAME: m for m in MODULES}
+
+
+def match_post_url(url: Optional[str]) -> Optional[PostRef]:
+    """The post a URL names, on whichever platform owns it, or None."""
+    if not url or len(url) > 4096:
+        return None
+    for module in MODULES:
+        ref = module.match(url)
+        if ref:
+            return ref
+    return None

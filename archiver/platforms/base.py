@@ -1,0 +1,48 @@
+"""What every platform module shares: URL rules that name a post."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Optional
+from urllib.parse import unquote
+
+from ..models import PostRef
+
+
+@dataclass(frozen=True)
+class UrlRule:
+    """A regex over a URL (without scheme) and how to build the canonical URL from its groups.
+
+    The regex must name a group ``id``; ``canonical`` gets the match and returns the
+    canonical post URL; ``native_id`` may derive the stored id from the match.
+    """
+
+    pattern: re.Pattern
+    canonical: Callable[[re.Match], str]
+    native_id: Optional[Callable[[re.Match], str]] = None
+
+
+def rule(regex: str, canonical: Callable[[re.Match], str], native_id=None) -> UrlRule:
+    return UrlRule(re.compile(regex, re.IGNORECASE), canonical, native_id)
+
+
+_SCHEME = re.compile(r"^(?:https?:)?//", re.IGNORECASE)
+
+
+def strip_scheme(url: str) -> str:
+    """'https://www.x.com/a' -> 'x.com/a': rules match host and path only."""
+    url = _SCHEME.sub("", url.strip())
+    return re.sub(r"^(?:www\.|mobile\.|m\.)", "", url, flags=re.IGNORECASE)
+
+
+def match_rules(platform: str, rules: list[UrlRule], url: str) -> Optional[PostRef]:
+    if not url:
+        return None
+    bare = strip_scheme(url)
+    for candidate in (bare, strip_scheme(unquote(bare))) if "%" in bare else (bare,):
+        for r in rules:
+            m = r.pattern.match(candidate)
+            if m:
+                native = r.native_id(m) if r.native_id else m.group("id")
+                return PostRef(platform, native, r.canonical(m))
+    return None

@@ -1,0 +1,16 @@
+"""Instagram: post, reel and IGTV permalinks."""
+from __future__ import annotations
+
+from .base import match_rules, rule
+
+NAME = "instagram"
+DEFAULT_ENDPOINT = "https://graph.facebook.com"
+
+RULES = [
+    rule(r"instag(?:ram\.com|r\.am)/(?:[A-Za-z0-9_.]{1,30}/)?(?P<kind>p|reel|reels|tv)/(?P<id>[A-Za-z0-9_-]{5,40})",
+         lambda m: f"https://www.instagram.com/{'reel' if m.group('kind').startswith('reel') else m.group('kind')}/{m.group('id')}/"),
+]
+
+
+def match(url: str):
+    return match_rules(NAME, RULES, url)

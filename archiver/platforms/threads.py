@@ -1,0 +1,16 @@
+"""Threads (Meta): post permalinks."""
+from __future__ import annotations
+
+from .base import match_rules, rule
+
+NAME = "threads"
+DEFAULT_ENDPOINT = "https://graph.threads.net"
+
+RULES = [
+    rule(r"threads\.(?:net|com)/@(?P<user>[A-Za-z0-9_.]{1,30})/post/(?P<id>[A-Za-z0-9_-]{5,40})",
+         lambda m: f"https://www.threads.net/@{m.group('user')}/post/{m.group('id')}"),
+]
+
+
+def match(url: str):
+    return match_rules(NAME, RULES, url)

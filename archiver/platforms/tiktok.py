@@ -1,0 +1,18 @@
+"""TikTok: video URLs and the embed player."""
+from __future__ import annotations
+
+from .base import match_rules, rule
+
+NAME = "tiktok"
+DEFAULT_ENDPOINT = "https://www.tiktok.com"
+
+RULES = [
+    rule(r"tiktok\.com/@(?P<user>[A-Za-z0-9_.]{1,40})/video/(?P<id>\d{8,25})",
+         lambda m: f"https://www.tiktok.com/@{m.group('user')}/video/{m.group('id')}"),
+    rule(r"tiktok\.com/(?:embed(?:/v2)?|player/v1)/(?P<id>\d{8,25})",
+         lambda m: f"https://www.tiktok.com/embed/v2/{m.group('id')}"),
+]
+
+
+def match(url: str):
+    return match_rules(NAME, RULES, url)

@@ -1,0 +1,16 @@
+"""Vimeo: video pages and the player iframe."""
+from __future__ import annotations
+
+from .base import match_rules, rule
+
+NAME = "vimeo"
+DEFAULT_ENDPOINT = "https://vimeo.com"
+
+RULES = [
+    rule(r"(?:player\.)?vimeo\.com/(?:video/|channels/[^/]+/|groups/[^/]+/videos/|moogaloop\.swf\?clip_id=)?(?P<id>\d{4,12})(?![0-9])",
+         lambda m: f"https://vimeo.com/{m.group('id')}"),
+]
+
+
+def match(url: str):
+    return match_rules(NAME, RULES, url)

@@ -1,0 +1,39 @@
+"""YouTube: watch, short, live and embed URLs (also youtube-nocookie), playlists."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from ..models import PostRef
+from .base import match_rules, rule, strip_scheme
+
+NAME = "youtube"
+DEFAULT_ENDPOINT = "https://www.youtube.com"
+
+
+def _watch(m):
+    return f"https://www.youtube.com/watch?v={m.group('id')}"
+
+
+RULES = [
+    rule(r"(?:youtube(?:-nocookie)?\.com|youtube\.googleapis\.com)/(?:embed/(?!videoseries)|v/|e/|shorts/|live/|watch/?\?(?:[^#]*?&)?v=)(?P<id>[A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])", _watch),
+    rule(r"youtu\.be/(?P<id>[A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])", _watch),
+]
+
+
+def match(url: str):
+    ref = match_rules(NAME, RULES, url)
+    if ref or not url:
+        return ref
+    # Playlist and live-stream embeds name no single video.
+    parts = urlsplit("https://" + strip_scheme(url))
+    if not re.match(r"^(?:www\.)?youtube(?:-nocookie)?\.com$", parts.netloc, re.I):
+        return None
+    q = parse_qs(parts.query)
+    if re.search(r"/embed/live_stream/?$", parts.path) and q.get("channel"):
+        channel = q["channel"][0]
+        return PostRef(NAME, f"live_stream:{channel}", f"https://www.youtube.com/embed/live_stream?channel={channel}")
+    if re.search(r"^/(?:embed/(?:videoseries)?/?|playlist)$", parts.path) and q.get("list"):
+        playlist = q["list"][0]
+        return PostRef(NAME, f"playlist:{playlist}", f"https://www.youtube.com/playlist?list={playlist}")
+    return None
