@@ -36,3 +36,94 @@ def discover(sources, as_json, linked):
 
 def main():  # pragma: no cover - console entry point
     cli()
+
+
+# Options shared by the commands that fetch.
+def fetch_options(f):
+    f = click.option("--endpoint", "endpoints", multiple=True, metavar="NAME=URL",
+                     help="Point a platform's API at another base URL (scheme and host replaced); "
+                          "repeatable. Also ARCHIVER_ENDPOINT_<NAME>. See `archiver endpoints`.")(f)
+    f = click.option("--allow-private", is_flag=True, default=None,
+                     help="Let URLs found inside fetched content reach loopback and private addresses "
+                          "(also ARCHIVER_ALLOW_PRIVATE=1).")(f)
+    return f
+
+
+def load_endpoints(overrides):
+    from .endpoints import EndpointError, Endpoints
+
+    try:
+        return Endpoints(overrides)
+    except EndpointError as exc:
+        raise click.BadParameter(str(exc), param_hint="--endpoint") from None
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, metavar="URL_OR_FILE...")
+@click.option("--from", "from_file", type=click.File("r", encoding="utf-8"),
+              help="Read more sources from a file, one per line ('-' for stdin; # starts a comment).")
+@click.option("--db", "db_path", default="archive.db", show_default=True, type=click.Path(dir_okay=False),
+              help="The archive database.")
+@click.option("--linked", is_flag=True, help="Also collect posts that articles link to in their text.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
+@fetch_options
+def collect(sources, from_file, db_path, linked, quiet, endpoints, allow_private):
+    """Collect the posts embedded in articles (URLs or saved HTML files).
+
+    Each page is fetched and kept as evidence, its embeds found (also behind
+    consent placeholders), each post resolved on its platform, and everything
+    stored in the archive database. Collecting a page again adds no duplicates:
+    it updates capture times and records what changed.
+    """
+    from .collect_command import run_collect
+
+    all_sources = list(sources)
+    if from_file:
+        all_sources += [line.strip() for line in from_file if line.strip() and not line.lstrip().startswith("#")]
+    if not all_sources:
+        raise click.UsageError("give at least one URL or file, or --from FILE")
+    sys.exit(run_collect(all_sources, db_path=db_path, endpoints=load_endpoints(endpoints),
+                         allow_private=allow_private, linked=linked, quiet=quiet))
+
+
+@cli.command()
+def endpoints():
+    """List the platform endpoint names, their defaults and any override in force."""
+    from .endpoints import EndpointError, Endpoints
+
+    try:
+        current = Endpoints()
+    except EndpointError as exc:
+        raise click.ClickException(str(exc)) from None
+    for name, default in sorted(Endpoints.defaults().items()):
+        override = current.overrides.get(name)
+        shown = default or "(the post's own server)"
+        click.echo(f"{name:12} {shown}" + (f"  -> {override}" if override else ""))
+
+
+@cli.command()
+@click.option("--db", "db_path", default="archive.db", show_default=True,
+              type=click.Path(dir_okay=False, exists=True), help="The archive database.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", "-p", default=8001, show_default=True, type=int, help="Port to listen on (0: any free one).")
+def serve(db_path, host, port):
+    """Browse, search and annotate the archive in Datasette."""
+    from .serve import serve_archive
+
+    sys.exit(serve_archive(db_path, host=host, port=port))
+
+
+@cli.command()
+@click.option("--dir", "workdir", default="demo-archive", show_default=True, type=click.Path(file_okay=False),
+              help="Where the demo's archive is written.")
+@click.option("--port", "-p", default=8001, show_default=True, type=int, help="Port for Datasette.")
+@click.option("--no-serve", is_flag=True, help="Collect the sample, print the summary, and stop.")
+def demo(workdir, port, no_serve):
+    """Collect the bundled sample articles from a local server and open the archive.
+
+    No network is used: a server on 127.0.0.1 plays the news site and the
+    platforms, from recorded responses shipped with archiver.
+    """
+    from .demo import run_demo
+
+    sys.exit(run_demo(workdir, port=port, serve=not no_serve))

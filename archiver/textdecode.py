@@ -54,9 +54,24 @@ def decode_document(body: bytes, content_type: Optional[str] = None) -> tuple[st
         return body.decode("utf-8"), "utf-8", problem
     except UnicodeDecodeError:
         pass
-    best = from_bytes(body[:200_000]).best()
-    codec = best.encoding if best else "cp1252"
+    codec = _detect(body[:200_000])
     return body.decode(codec, "replace"), codec, problem
+
+
+# Among equally plausible guesses, the encodings web pages most often use win.
+_WEB_PREFERENCE = ("cp1252", "cp1251", "gb18030", "shift_jis", "euc_kr", "big5", "cp1250", "iso8859_15")
+
+
+def _detect(sample: bytes) -> str:
+    matches = list(from_bytes(sample))
+    if not matches:
+        return "cp1252"
+    best = matches[0]
+    tied = {m.encoding for m in matches if m.chaos == best.chaos and m.coherence == best.coherence}
+    for preferred in _WEB_PREFERENCE:
+        if preferred in tied:
+            return preferred
+    return best.encoding
 
 
 def _first_meta_charset(body: bytes) -> Optional[str]:

@@ -1,0 +1,35 @@
+"""`archiver collect`: run the pipeline over sources with progress and a summary."""
+from __future__ import annotations
+
+import sys
+
+import click
+from tqdm import tqdm
+
+from .collect import Collector
+from .store import Store
+
+
+def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=False, store=None) -> int:
+    """Collect sources into db_path; exit status 1 only when nothing could be collected."""
+    store = store or Store(db_path)
+    show_bar = sys.stderr.isatty() and not quiet and len(sources) > 1
+    bar = tqdm(total=len(sources), unit="page", disable=not show_bar, file=sys.stderr)
+
+    def warn(line):
+        message = f"archiver: {line}"
+        if show_bar:
+            bar.write(message, file=sys.stderr)
+        else:
+            click.echo(message, err=True)
+
+    def progress(result):
+        bar.update(1)
+        if not quiet and not show_bar and result.error is None:
+            click.echo(f"{result.source}: {result.embeds} embed(s)", err=True)
+
+    collector = Collector(store, endpoints=endpoints, allow_private=allow_private, linked=linked, warn=warn)
+    report = collector.collect(sources, progress=progress)
+    bar.close()
+    click.echo(report.summary() + f" -> {db_path}", err=True)
+    return 1 if not report.succeeded else 0

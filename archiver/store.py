@@ -1,0 +1,273 @@
+"""archive.db: schema, upserts and full-text search, with sqlite-utils.
+
+Table and column names here are a contract (saved queries, scripts and the
+Datasette configuration rely on them): add, never rename.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Optional
+
+import sqlite_utils
+
+from .http import Capture, utc_now
+from .models import Account, Embed, PageMeta, Post
+
+SCHEMA_VERSION = 1
+
+# Fields of a post compared between captures; a difference writes a post_versions row.
+VERSIONED_FIELDS = ("status", "status_detail", "text", "author_handle", "author_name", "created_at",
+                    "like_count", "repost_count", "reply_count", "view_count", "reply_to_id", "quote_of_id")
+
+TABLES = {
+    "pages": dict(columns={
+        "id": int, "url": str, "final_url": str, "title": str, "site_name": str, "lang": str,
+        "published_at": str, "canonical_url": str, "status": str, "error": str, "problems": str,
+        "capture_id": int,
+        "first_captured_at": str, "last_captured_at": str,
+    }, pk="id", not_null={"url"}),
+    "accounts": dict(columns={
+        "id": str, "platform": str, "native_id": str, "handle": str, "display_name": str, "url": str,
+        "avatar_url": str, "first_captured_at": str, "last_captured_at": str,
+    }, pk="id"),
+    "posts": dict(columns={
+        "id": str, "platform": str, "native_id": str, "url": str, "account_id": str, "author_handle": str,
+        "author_name": str, "text": str, "text_source": str, "lang": str, "created_at": str,
+        "reply_to_id": str, "quote_of_id": str, "thread_id": str, "thread_position": int,
+        "like_count": int, "repost_count": int, "reply_count": int, "view_count": int,
+        "status": str, "status_detail": str, "capture_id": int,
+        "first_captured_at": str, "last_captured_at": str, "last_attempt_at": str,
+    }, pk="id", foreign_keys=[("account_id", "accounts", "id")]),
+    "embeds": dict(columns={
+        "id": int, "page_id": int, "position": int, "platform": str, "post_url": str, "post_id": str,
+        "relation": str, "blocked_by": str, "recovered_from": str, "fallback_text": str,
+        "fallback_author": str, "fallback_handle": str, "fallback_date": str, "html": str,
+        "first_seen_at": str, "last_seen_at": str,
+    }, pk="id", foreign_keys=[("page_id", "pages", "id"), ("post_id", "posts", "id")]),
+    "placeholders": dict(columns={
+        "id": int, "page_id": int, "blocked_by": str, "detail": str, "html": str,
+        "first_seen_at": str, "last_seen_at": str,
+    }, pk="id", foreign_keys=[("page_id", "pages", "id")]),
+    "media": dict(columns={
+        "sha256": str, "mime": str, "size": int, "width": int, "height": int, "duration": float,
+        "phash": str, "exif": str, "latitude": float, "longitude": float, "taken_at": str,
+        "path": str, "thumbnail_path": str, "status": str, "error": str, "first_captured_at": str,
+    }, pk="sha256"),
+    "post_media": dict(columns={
+        "id": int, "post_id": str, "position": int, "media_sha256": str, "kind": str, "source_url": str,
+        "poster_url": str, "alt_text": str, "status": str, "error": str, "attempts": int,
+        "last_attempt_at": str,
+    }, pk="id", foreign_keys=[("post_id", "posts", "id"), ("media_sha256", "media", "sha256")]),
+    "captures": dict(columns={
+        "id": int, "url": str, "final_url": str, "kind": str, "method": str, "status_code": int,
+        "content_type": str, "sha256": str, "size": int, "fetched_at": str, "error": str,
+        "headers": str, "request_headers": str, "redirects": str,
+    }, pk="id"),
+    "post_versions": dict(columns={
+        "id": int, "post_id": str, "captured_at": str, "changes": str, "status": str, "text": str,
+        "capture_id": int,
+    }, pk="id", foreign_keys=[("post_id", "posts", "id")]),
+}
+
+INDEXES = [
+    ("pages", ["url"], True),
+    ("embeds", ["page_id", "post_id", "position", "relation"], True),
+    ("embeds", ["post_id"], False),
+    ("placeholders", ["page_id", "blocked_by", "detail"], True),
+    ("posts", ["created_at"], False),
+    ("posts", ["thread_id"], False),
+    ("posts", ["account_id"], False),
+    ("post_media", ["post_id", "position"], True),
+    ("post_versions", ["post_id"], False),
+    ("captures", ["url"], False),
+    ("captures", ["sha256"], False),
+]
+
+VIEWS = {
+    # One row per embed with its page and post, for browsing by site.
+    "embedded_posts": """
+        select posts.rowid as post_rowid, posts.id as post_id, posts.platform, posts.author_handle, posts.author_name, posts.text,
+               posts.created_at, posts.status, posts.url as post_url, pages.site_name, pages.title as page_title,
+               pages.url as page_url, embeds.blocked_by, embeds.relation, embeds.position
+        from embeds join pages on pages.id = embeds.page_id join posts on posts.id = embeds.post_id
+    """,
+}
+
+
+class Store:
+    """The archive database. One instance per collect run."""
+
+    def __init__(self, path, *, bodies_dir: Optional[Path] = None):
+        self.path = Path(path)
+        self.db = sqlite_utils.Database(self.path)
+        self.db.execute("pragma journal_mode = wal")
+        self.db.execute("pragma foreign_keys = on")
+        self.bodies_dir = Path(bodies_dir) if bodies_dir else self.path.with_name(self.path.stem + "-files") / "bodies"
+        self.ensure_schema()
+
+    # -- schema --------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        with self.db.conn:
+            for name, spec in TABLES.items():
+                table = self.db[name]
+                if not table.exists():
+                    table.create(spec["columns"], pk=spec["pk"], not_null=spec.get("not_null"),
+                                 foreign_keys=spec.get("foreign_keys"))
+                else:  # an older archive: add the columns it lacks
+                    missing = {c: t for c, t in spec["columns"].items() if c not in table.columns_dict}
+                    for column, col_type in missing.items():
+                        table.add_column(column, col_type)
+            for table, columns, unique in INDEXES:
+                self.db[table].create_index(columns, unique=unique, if_not_exists=True)
+            for name, sql in VIEWS.items():
+                self.db.create_view(name, sql, replace=True)
+            self.db.execute("create table if not exists archiver_meta (key text primary key, value text)")
+            self.db.execute("insert or replace into archiver_meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        if not self.db["posts"].detect_fts():
+            self.db["posts"].enable_fts(["text", "author_handle", "author_name"], create_triggers=True,
+                                        tokenize="unicode61 remove_diacritics 2")
+        if not self.db["pages"].detect_fts():
+            self.db["pages"].enable_fts(["title", "site_name", "url"], create_triggers=True,
+                                        tokenize="unicode61 remove_diacritics 2")
+
+    # -- captures ----------------------------------------------------------
+    def record_capture(self, capture: Capture) -> int:
+        row = {
+            "url": capture.url, "final_url": capture.final_url, "kind": capture.kind, "method": capture.method,
+            "status_code": capture.status_code, "content_type": capture.content_type, "sha256": capture.sha256,
+            "size": capture.size, "fetched_at": capture.fetched_at, "error": capture.error,
+            "headers": json.dumps(capture.headers), "request_headers": json.dumps(capture.request_headers),
+            "redirects": json.dumps(capture.redirects) if capture.redirects else None,
+        }
+        capture.id = self.db["captures"].insert(row).last_pk
+        return capture.id
+
+    def record_file_capture(self, path: str, sha256: str, size: int) -> int:
+        """A page read from a saved file is evidence too: its bytes are kept like a response."""
+        return self.db["captures"].insert({
+            "url": Path(path).resolve().as_uri(), "kind": "file", "method": "READ", "sha256": sha256,
+            "size": size, "fetched_at": utc_now(),
+        }).last_pk
+
+    # -- pages and embeds --------------------------------------------------
+    def upsert_page(self, url: str, *, final_url: Optional[str], meta: Optional[PageMeta], capture_id: Optional[int],
+                    error: Optional[str], now: str) -> int:
+        table = self.db["pages"]
+        existing = next(table.rows_where("url = ?", [url], limit=1), None)
+        row = {"url": url, "final_url": final_url, "capture_id": capture_id, "last_captured_at": now,
+               "status": "error" if error else "ok", "error": error}
+        if meta is not None:
+            row.update({k: v for k, v in asdict(meta).items() if v is not None})
+        if existing:
+            if error:  # a failed re-fetch keeps what the earlier capture found
+                row = {k: row[k] for k in ("last_captured_at", "status", "error")}
+            table.update(existing["id"], row)
+            return existing["id"]
+        row["first_captured_at"] = now
+        return table.insert(row).last_pk
+
+    def upsert_embed(self, page_id: int, embed: Embed, now: str) -> None:
+        row = {
+            "page_id": page_id, "position": embed.position, "platform": embed.platform, "post_url": embed.url,
+            "post_id": embed.post_id, "relation": embed.relation, "blocked_by": embed.blocked_by,
+            "recovered_from": embed.recovered_from, "fallback_text": embed.fallback_text,
+            "fallback_author": embed.fallback_author, "fallback_handle": embed.fallback_handle,
+            "fallback_date": embed.fallback_date, "html": embed.html, "last_seen_at": now,
+        }
+        existing = next(self.db["embeds"].rows_where(
+            "page_id = ? and post_id = ? and position = ? and relation = ?",
+            [page_id, embed.post_id, embed.position, embed.relation], limit=1), None)
+        if existing:
+            self.db["embeds"].update(existing["id"], row)
+        else:
+            self.db["embeds"].insert({**row, "first_seen_at": now})
+
+    def upsert_placeholder(self, page_id: int, blocked_by: str, detail: str, html: Optional[str], now: str) -> None:
+        existing = next(self.db["placeholders"].rows_where(
+            "page_id = ? and blocked_by = ? and detail = ?", [page_id, blocked_by, detail], limit=1), None)
+        if existing:
+            self.db["placeholders"].update(existing["id"], {"last_seen_at": now})
+        else:
+            self.db["placeholders"].insert({"page_id": page_id, "blocked_by": blocked_by, "detail": detail,
+                                            "html": html, "first_seen_at": now, "last_seen_at": now})
+
+    # -- posts ---------------------------------------------------------------
+    def upsert_account(self, account: Account, now: str) -> str:
+        table = self.db["accounts"]
+        row = {k: v for k, v in {
+            "id": account.id, "platform": account.platform, "native_id": account.native_id,
+            "handle": account.handle, "display_name": account.display_name, "url": account.url,
+            "avatar_url": account.avatar_url, "last_captured_at": now,
+        }.items() if v is not None}
+        if table.count_where("id = ?", [account.id]):
+            table.update(account.id, row)
+        else:
+            table.insert({**row, "first_captured_at": now})
+        return account.id
+
+    def upsert_post(self, post: Post, now: str) -> str:
+        """Insert or update a post; a change against the stored row writes a post_versions row.
+
+        A failed attempt (unresolved) never overwrites what an earlier capture
+        resolved: the evidence stays, and only the attempt is noted.
+        """
+        table = self.db["posts"]
+        account_id = self.upsert_account(post.account, now) if post.account and post.account.handle else None
+        row = {
+            "id": post.id, "platform": post.platform, "native_id": post.native_id, "url": post.url,
+            "account_id": account_id, "author_handle": post.account.handle if post.account else None,
+            "author_name": post.account.display_name if post.account else None, "text": post.text,
+            "text_source": post.text_source if post.text is not None else None, "lang": post.lang,
+            "created_at": post.created_at, "reply_to_id": post.reply_to_id, "quote_of_id": post.quote_of_id,
+            "thread_id": post.thread_id, "thread_position": post.thread_position, "like_count": post.like_count,
+            "repost_count": post.repost_count, "reply_count": post.reply_count, "view_count": post.view_count,
+            "status": post.status, "status_detail": post.status_detail, "capture_id": post.raw_capture_id,
+            "last_attempt_at": now,
+        }
+        existing = next(table.rows_where("id = ?", [post.id], limit=1), None)
+        if existing is None:
+            table.insert({**row, "first_captured_at": now, "last_captured_at": now})
+            self._replace_media(post)
+            return post.id
+        if post.status == "unresolved" and existing["status"] != "unresolved":
+            table.update(post.id, {"last_attempt_at": now})
+            return post.id
+        # What the platform did not say this time is kept from before (a tombstone has no text).
+        update = {k: v for k, v in row.items() if v is not None}
+        update["last_captured_at"] = now
+        if post.status != "ok":
+            for keep in ("text", "text_source", "author_handle", "author_name", "account_id"):
+                if existing.get(keep) is not None:
+                    update.pop(keep, None)
+        changes = {f: [existing.get(f), update[f]] for f in VERSIONED_FIELDS
+                   if f in update and update[f] != existing.get(f)}
+        if post.status != existing["status"]:
+            changes["status"] = [existing["status"], post.status]
+        table.update(post.id, update)
+        if changes:
+            self.db["post_versions"].insert({
+                "post_id": post.id, "captured_at": now, "changes": json.dumps(changes, ensure_ascii=False),
+                "status": post.status, "text": update.get("text", existing.get("text")),
+                "capture_id": post.raw_capture_id,
+            })
+        if post.media:
+            self._replace_media(post)
+        return post.id
+
+    def _replace_media(self, post: Post) -> None:
+        for position, item in enumerate(post.media):
+            key = {"post_id": post.id, "position": position}
+            existing = next(self.db["post_media"].rows_where("post_id = ? and position = ?",
+                                                             [post.id, position], limit=1), None)
+            row = {**key, "kind": item.kind, "source_url": item.source_url, "poster_url": item.poster_url,
+                   "alt_text": item.alt_text}
+            if existing:
+                self.db["post_media"].update(existing["id"], row)
+            else:
+                self.db["post_media"].insert({**row, "status": "pending", "attempts": 0})
+
+    # -- reading -------------------------------------------------------------
+    def counts(self) -> dict:
+        return {name: self.db[name].count for name in ("pages", "embeds", "posts", "accounts", "captures")}
