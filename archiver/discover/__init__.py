@@ -1,13 +1,9 @@
 """Find the posts a page embeds, including those hidden behind consent placeholders.
 
-Entry point: discover_document(text, base_url) -> Discovery.
+Entry point: discover_document(text, base_url, linked=False) -> Discovery.
 """
 from __future__ import annotations
 
-from typing import Optional
+from .document import discover_document
 
-from ..models import Discovery
-
-
-def discover_document(text: str, base_url: Optional[str] = None, *, linked: bool = False) -> Discovery:
-    raise NotImplementedError("discovery is being written")
+__all__ = ["discover_document"]

@@ -16,7 +16,7 @@ def _watch(m):
 
 
 RULES = [
-    rule(r"(?:youtube(?:-nocookie)?\.com|youtube\.googleapis\.com)/(?:embed/(?!videoseries)|v/|e/|shorts/|live/|watch/?\?(?:[^#]*?&)?v=)(?P<id>[A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])", _watch),
+    rule(r"(?:youtube(?:-nocookie)?\.com|youtube\.googleapis\.com)/(?:embed/(?!videoseries|live_stream)|v/|e/|shorts/|live/|watch/?\?(?:[^#]*?&)?v=)(?P<id>[A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])", _watch),
     rule(r"youtu\.be/(?P<id>[A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])", _watch),
 ]
 
@@ -35,5 +35,6 @@ def match(url: str):
         return PostRef(NAME, f"live_stream:{channel}", f"https://www.youtube.com/embed/live_stream?channel={channel}")
     if re.search(r"^/(?:embed/(?:videoseries)?/?|playlist)$", parts.path) and q.get("list"):
         playlist = q["list"][0]
-        return PostRef(NAME, f"playlist:{playlist}", f"https://www.youtube.com/playlist?list={playlist}")
+        # The embed form is what pages carry and what other tools key playlists by.
+        return PostRef(NAME, f"playlist:{playlist}", f"https://www.youtube.com/embed/videoseries?list={playlist}")
     return None

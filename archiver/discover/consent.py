@@ -1,0 +1,143 @@
+"""Consent tools: which tool hid an element, and the containers whose text is the
+original embed code (templates, textareas, commented style blocks).
+
+One rule per tool, as data: the attribute or class a tool leaves on what it blocks.
+Payloads found here go back through the same detectors (Scanner.payload)."""
+from __future__ import annotations
+
+import re
+
+# Attributes in which a consent tool parks the real src of a blocked iframe or script.
+SRC_ATTRS = {
+    "data-cmp-src": "consentmanager",
+    "data-cookieblock-src": "cookiebot",
+    "uc-src": "usercentrics",
+    "data-uc-src": "usercentrics",
+    "data-src-cmplz": "complianz",
+    "data-cmplz-src": "complianz",
+    "suppressedsrc": "iubenda",
+    "data-suppressedsrc": "iubenda",
+    "data-didomi-src": "didomi",
+    "data-tarteaucitron-src": "tarteaucitron",
+    "data-ot-src": "onetrust",
+    "data-consent-src": "consent",
+}
+# Attributes that mark an element as blocked by a tool (without holding the URL).
+MARK_ATTRS = {
+    "data-cookieconsent": "cookiebot",
+    "data-cookieblock": "cookiebot",
+    "data-usercentrics": "usercentrics",
+    "data-cmp-vendor": "consentmanager",
+    "data-cmp-purpose": "consentmanager",
+    "data-borlabs-cookie-content": "borlabs",
+    "data-borlabs-cookie-script-blocker-id": "borlabs",
+    "data-borlabs-script-blocker-id": "borlabs",
+    "data-cmplz-category": "complianz",
+    "data-category": "complianz",
+    "data-didomi-purposes": "didomi",
+    "data-didomi-vendor": "didomi",
+}
+# Attributes whose value is the blocked embed code itself (base64 or escaped HTML).
+PAYLOAD_ATTRS = {
+    "data-borlabs-cookie-content": "borlabs",
+}
+_CLASS_TOOLS = [
+    (re.compile(r"\b(?:youtube_player|twitter_embed|vimeo_embed|instagram_post|facebook_post|dailymotion_player|"
+                r"tiktok_player|tac_\w+|tarteaucitron\w*)\b"), "tarteaucitron"),
+    (re.compile(r"\bcmplazyload\b"), "consentmanager"),
+    (re.compile(r"\boptanon-category-"), "onetrust"),
+    (re.compile(r"\b_iub_cs_activate"), "iubenda"),
+    (re.compile(r"\bcmplz-"), "complianz"),
+    (re.compile(r"\b(?:_brlbs|brlbs-|borlabs)"), "borlabs"),
+    (re.compile(r"\bembed-privacy"), "embed-privacy"),
+    (re.compile(r"\bklaro\b"), "klaro"),
+    (re.compile(r"\bdidomi"), "didomi"),
+    (re.compile(r"\b(?:uc-embedding|uc-)"), "usercentrics"),
+    (re.compile(r"\bcookiebot|\bcookieconsent-optin"), "cookiebot"),
+]
+_SCRIPT_TYPES = {"didomi": "didomi", "text/plain": None, "text/template": None, "text/html": None,
+                 "text/x-template": None}
+_COMMENT = re.compile(r"<!--|-->")
+_ANCESTOR_LEVELS = 6
+
+
+def tool_of(el) -> str | None:
+    """The consent tool that blocked this element, from its own attributes and class."""
+    attrs = el.attrs
+    for name in attrs:
+        tool = SRC_ATTRS.get(name) or MARK_ATTRS.get(name)
+        if tool:
+            return tool
+    if "data-name" in attrs and "data-src" in attrs:
+        return "klaro"  # Klaro's contextual blocking: <iframe data-name="youtube" data-src=...>
+    classes = el.classes
+    if classes:
+        for pattern, tool in _CLASS_TOOLS:
+            if pattern.search(classes):
+                return tool
+    stype = (attrs.get("type") or "").lower()
+    if stype.startswith("didomi/"):
+        return "didomi"
+    return None
+
+
+def tool_near(el) -> str | None:
+    """The tool named by the element or one of its nearest ancestors (template payloads
+    sit inside the tool's placeholder box)."""
+    tool = tool_of(el)
+    if tool or el.node is None:
+        return tool
+    parent = el.node.parent
+    levels = _ANCESTOR_LEVELS
+    while parent is not None and levels > 0 and parent.tag and parent.tag[0] != "-":
+        from .document import Element  # late import: document imports this module's users
+
+        tool = tool_of(Element(parent, parent.tag, parent.attributes, (), None))
+        if tool:
+            return tool
+        parent = parent.parent
+        levels -= 1
+    return None
+
+
+def inspect_container(el, scan) -> None:
+    """<template>, <textarea>, <style type=text/template>: text that is markup, not shown."""
+    tag = el.tag
+    node = el.node
+    if tag == "template":
+        text = node.html or ""
+        text = re.sub(r"^<template[^>]*>|</template>$", "", text)
+        label = "template"
+    elif tag == "style":
+        if (el.attrs.get("type") or "").lower() in ("", "text/css"):
+            return  # a stylesheet naming embed classes is not an embed
+        text = _COMMENT.sub("", node.text(deep=True) or "")
+        label = f"style[type={el.attrs.get('type')}]"
+    else:
+        text = node.text(deep=True) or ""
+        label = tag
+    if "<" not in text and tag != "template":
+        if not el.attrs.get("data-borlabs-cookie-content"):
+            return
+    tool = tool_near(el)
+    got = scan.payload(el, text, blocked_by=tool or label, recovered_from=label, allow_base64=True)
+    if not got and tool:
+        scan.placeholder(tool, f"{label} with no post in it", text)
+
+
+def script_payload(el, scan, stype: str) -> bool:
+    """A non-JavaScript script (didomi/html, text/template, text/plain...) holding embed code.
+    Returns False when the script is JavaScript after all (a blocked loader)."""
+    text = el.node.text(deep=True) or ""
+    if not text.strip():
+        return True
+    tool = tool_near(el)
+    label = f"script[type={stype}]"
+    stripped = text.lstrip()
+    if stripped[:1] == "<" or "<iframe" in text or "<blockquote" in text or (
+            stripped[:1] not in "{[(/" and re.match(r"^[A-Za-z0-9+/=\s]{16,}$", stripped[:2000])):
+        got = scan.payload(el, text, blocked_by=tool or label, recovered_from=label, allow_base64=True)
+        if not got and tool:
+            scan.placeholder(tool, f"{label} with no post in it", text)
+        return True
+    return False

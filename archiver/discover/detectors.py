@@ -1,0 +1,305 @@
+"""Per-element detectors: standard embed markup of each platform, URLs and ids kept in
+attributes, and the containers (blockquote cards) whose link names the post.
+
+inspect(el, scan) is called once per element in document order; it reports finds
+with scan.found(...) and hands payloads (escaped HTML, templates) to scan.payload(...).
+"""
+from __future__ import annotations
+
+import re
+
+from . import consent, scripts, state
+from .text import parse_fallback
+from .urls import UnsafeUrl, is_player_url, post_ref, ref_from_id
+
+# Attributes that never hold an embed reference (cheap to skip before any regex).
+_SKIP = frozenset({"class", "id", "style", "alt", "title", "width", "height", "rel", "target", "type", "lang",
+                   "dir", "role", "name", "frameborder", "scrolling", "allow", "allowfullscreen", "loading",
+                   "sizes", "srcset", "data-srcset", "charset", "async", "defer", "tabindex", "align", "border",
+                   "sandbox", "referrerpolicy", "itemprop", "itemscope", "itemtype", "onclick", "onload",
+                   "onerror", "for", "method", "action", "placeholder", "aria-label", "aria-hidden", "content",
+                   "property", "media", "crossorigin", "integrity", "nonce", "datetime", "colspan", "rowspan"})
+# A value is worth a closer look only if it names a platform or carries markup.
+_HINT = re.compile(r"twitter|x\.com|instagr|facebook|fb\.watch|youtu|vimeo|tiktok|t\.me/|telegram|bsky|threads\.|"
+                   r"reddit|redd\.it|/@|%2F|<", re.I)
+_EMBED_MARKUP = re.compile(r"<\s*(?:iframe|blockquote|amp-|object|embed|lite-|video|script[^>]*(?:telegram|tiktok))"
+                           r"|class=[\"'][^\"']*(?:fb-post|fb-video|twitter-tweet|instagram-media)", re.I)
+
+FRAME_TAGS = frozenset({"iframe", "embed", "object", "param", "video", "source", "frame", "amp-iframe"})
+SRC_ATTRS = frozenset({"src", "data", "value", "movie", "href", "cite"})
+# Lazy loaders keep the real src here until the element scrolls into view or is clicked.
+LAZY_ATTRS = frozenset({"data-src", "data-lazy-src", "data-artsrc", "data-original", "data-lazy", "data-ll-src",
+                        "data-iframe-src", "data-embed-src", "data-video-src", "data-url-src", "data-rocket-src",
+                        "data-litespeed-src", "lazy-src", "data-defer-src", "data-deferred-src", "data-frame-src"})
+# Attributes that standard embed markup itself uses: a find there is plainly visible.
+STANDARD_ATTRS = frozenset({"data-instgrm-permalink", "data-bluesky-uri", "data-telegram-post",
+                            "data-text-post-permalink", "data-tweet-id", "data-embed-url"})
+# Attributes whose name says which platform's id they hold.
+NAMED_ID_ATTRS = {
+    "data-tweetid": "x", "data-tweet-id": "x", "tweetid": "x", "data-tweet": "x", "data-status-id": "x",
+    "data-youtube-id": "youtube", "data-youtubeid": "youtube", "data-yt-id": "youtube", "data-ytid": "youtube",
+    "youtubeid": "youtube", "data-youtube": "youtube", "data-youtube-video-id": "youtube",
+    "data-instagram-id": "instagram", "data-instagram-shortcode": "instagram",
+    "data-vimeo-id": "vimeo", "data-vimeoid": "vimeo", "data-tiktok-id": "tiktok",
+}
+# Generic id attributes: the platform comes from the element's tag, class or provider attribute.
+GENERIC_ID_ATTRS = frozenset({"videoid", "video-id", "data-videoid", "data-video-id", "data-id", "data-code",
+                              "data-shortcode", "data-embed-id", "data-media-id", "data-video", "postid",
+                              "data-post-id", "data-videoid-youtube"})
+_PROVIDER_ATTRS = ("data-provider", "data-type", "data-platform", "data-service", "data-source", "data-vendor",
+                   "provider", "data-sp_api", "data-embed-type", "data-plugin", "data-network")
+_PLATFORM_WORDS = (("youtube", "youtube"), ("youtu", "youtube"), ("vimeo", "vimeo"), ("tiktok", "tiktok"),
+                   ("instagram", "instagram"), ("instgrm", "instagram"), ("tweet", "x"), ("twitter", "x"))
+# Buttons and widgets that carry a post URL without embedding the post.
+_NOT_EMBED = re.compile(r"share|follow|like-?b|fb-like|fb-comments|comment|intent|button|btn|hashtag|mention|"
+                        r"timeline|(?<![a-z])feed|widget|sbi_|icon|logo|count|subscribe|profile|save", re.I)
+# A card's class must name the platform of the one post it links (a class saying only
+# "embed" also fits a whole article box that happens to link a tweet).
+_CARD_CLASS = re.compile(r"tweet|twitter|instagram|instgrm|tiktok|bluesky|threads|reddit|mastodon|facebook|fb-post", re.I)
+_CARD_PLATFORMS = (("tweet", "x"), ("twitter", "x"), ("instagram", "instagram"), ("instgrm", "instagram"),
+                   ("tiktok", "tiktok"), ("bluesky", "bluesky"), ("threads", "threads"), ("reddit", "reddit"),
+                   ("mastodon", "mastodon"), ("facebook", "facebook"), ("fb-post", "facebook"))
+MAX_CARD_TEXT = 4000
+# Ancestors that make a post list a feed or sidebar; the look-behind keeps "buzzfeed" out.
+_WIDGET_ANCESTOR = re.compile(r"(?<![a-z])(?:timeline|widget|sidebar|feed|sbi|footer|related|recommend)", re.I)
+_BLOCKQUOTE_EMBEDS = {
+    "twitter-tweet": "x", "twitter-video": "x", "instagram-media": "instagram", "tiktok-embed": "tiktok",
+    "bluesky-embed": "bluesky", "mastodon-embed": "mastodon", "text-post-media": "threads",
+    "reddit-embed-bq": "reddit", "reddit-card": "reddit",
+}
+
+
+def inspect(el, scan) -> None:
+    tag = el.tag
+    if tag == "script":
+        scripts.inspect_script(el, scan)
+        if any(k not in ("src", "type", "id", "async", "defer") for k in el.attrs):
+            # escaped markup in a gate's data-content, consent src attributes
+            _attributes(el, scan)
+        return
+    if tag in ("template", "textarea", "style", "noembed", "xmp"):
+        consent.inspect_container(el, scan)
+        if tag != "template":
+            return
+    if tag == "blockquote":
+        _blockquote(el, scan)
+    elif tag == "a":
+        _link(el, scan)
+        return
+    elif tag == "meta":
+        _meta(el, scan)
+        return
+    elif tag in ("link", "picture", "svg", "path", "input", "button"):
+        return
+    if el.attrs:
+        _attributes(el, scan)
+        if _CARD_CLASS.search(el.classes) and tag in ("div", "figure", "section", "article", "span", "p"):
+            _card(el, scan, None)
+
+
+def platform_hint(el) -> str | None:
+    """Which platform an element is about, from its tag, class and provider attributes."""
+    parts = [el.tag, el.classes]
+    for name in _PROVIDER_ATTRS:
+        value = el.attrs.get(name)
+        if value:
+            parts.append(value.lower())
+    text = " ".join(parts)
+    for word, platform in _PLATFORM_WORDS:
+        if word in text:
+            return platform
+    return None
+
+
+def _attributes(el, scan) -> None:
+    tag, attrs = el.tag, el.attrs
+    hidden_tool = None
+    for name, value in attrs.items():
+        if not value or name in _SKIP or len(value) < 4:
+            continue
+        lname = name.lower()
+        if lname in consent.PAYLOAD_ATTRS:
+            tool = consent.PAYLOAD_ATTRS[lname]
+            if not scan.payload(el, value, blocked_by=tool, recovered_from=f"{tag}[{lname}]", allow_base64=True):
+                scan.placeholder(tool, f"{tag}[{lname}] with no post in it", value)
+            continue
+        if lname in NAMED_ID_ATTRS or lname in GENERIC_ID_ATTRS:
+            if _id_attribute(el, scan, lname, value):
+                continue
+        if not _HINT.search(value):
+            continue
+        if "<" in value:
+            if _EMBED_MARKUP.search(value):
+                tool = consent.tool_of(el)
+                got = scan.payload(el, value, blocked_by=tool or "escaped-attribute",
+                                   recovered_from=f"{tag}[{lname}]")
+                if not got and tool:
+                    scan.placeholder(tool, f"{tag}[{lname}] holds markup with no post in it", value)
+            continue
+        if value.lstrip()[:1] in "{[":
+            state.scan_json_text(scan, el, value, source=f"{tag}[{lname}]", embed_context=True)
+            continue
+        try:
+            ref = post_ref(value, unwrap=tag in FRAME_TAGS or lname in LAZY_ATTRS or lname in consent.SRC_ATTRS)
+        except UnsafeUrl:
+            scan.problem(f"script URL in {tag}[{lname}] ignored")
+            continue
+        if ref is None:
+            continue
+        if tag == "img" and not is_player_url(value):
+            continue  # a lazy image of a post is a picture, not an embed
+        if lname in SRC_ATTRS and (tag in FRAME_TAGS or tag.startswith("amp-") or tag == "blockquote"):
+            if lname == "href" and tag not in FRAME_TAGS:
+                continue
+            scan.found(el, ref)  # a player or post iframe is an embed whatever its class says
+            continue
+        if _NOT_EMBED.search(el.classes):
+            continue
+        if lname in STANDARD_ATTRS or tag.startswith("amp-") or (
+                lname == "data-href" and el.has_class("fb-post", "fb-video")):
+            scan.found(el, ref)
+            continue
+        if hidden_tool is None:
+            hidden_tool = consent.tool_of(el) or ("data-src" if lname in LAZY_ATTRS else "js-placeholder")
+        scan.found(el, ref, blocked_by=hidden_tool, recovered_from=f"{tag}[{lname}]")
+
+
+def _id_attribute(el, scan, lname: str, value: str) -> bool:
+    platform = NAMED_ID_ATTRS.get(lname)
+    if platform is None:
+        if lname == "data-shortcode" and el.tag == "amp-instagram":
+            platform = "instagram"
+        else:
+            platform = platform_hint(el)
+    if platform is None:
+        return False
+    ref = ref_from_id(platform, value)
+    if ref is None:
+        return False
+    if el.tag.startswith("amp-") or el.tag.startswith("lite-") or (el.tag == "iframe" and lname == "data-tweet-id"):
+        return scan.found(el, ref)
+    if _NOT_EMBED.search(el.classes):
+        return False
+    tool = consent.tool_of(el)
+    return scan.found(el, ref, blocked_by=tool or "js-placeholder", recovered_from=f"{el.tag}[{lname}]")
+
+
+def _blockquote(el, scan) -> None:
+    classes = el.classes
+    platform = None
+    for cls, name in _BLOCKQUOTE_EMBEDS.items():
+        if cls in classes:
+            platform = name
+            break
+    if platform is None:
+        if _CARD_CLASS.search(classes) or any(a in el.attrs for a in NAMED_ID_ATTRS):
+            _card(el, scan, None)
+        return
+    fallback = parse_fallback(el.node.text(deep=True, separator=" ") or "")
+    for name in ("data-instgrm-permalink", "cite", "data-bluesky-uri", "data-text-post-permalink",
+                 "data-embed-url", "data-url", "data-href"):
+        value = el.attrs.get(name)
+        if value:
+            try:
+                ref = post_ref(value)
+            except UnsafeUrl:
+                scan.problem(f"script URL in blockquote[{name}] ignored")
+                continue
+            if ref and ref.platform == platform:
+                scan.found(el, ref, fallback=fallback)
+                return
+    if platform == "tiktok" and ref_from_id("tiktok", el.attrs.get("data-video-id") or ""):
+        scan.found(el, ref_from_id("tiktok", el.attrs["data-video-id"]), fallback=fallback)
+        return
+    ref = _last_post_link(el, platform)
+    if ref:
+        scan.found(el, ref, fallback=fallback)
+
+
+def _last_post_link(el, platform):
+    """The post a container links to: embed blockquotes end with the post's own link."""
+    found = None
+    for a in el.node.css("a[href]"):
+        try:
+            ref = post_ref(a.attributes.get("href") or "")
+        except UnsafeUrl:
+            continue
+        if ref and (platform is None or ref.platform == platform):
+            found = ref
+    return found
+
+
+def _card(el, scan, platform) -> None:
+    """A site-rendered card (a blockquote or box whose class names a platform) linking one post."""
+    if _NOT_EMBED.search(el.classes) or _in_widget(el.node):
+        return
+    refs = {}
+    for a in el.node.css("a[href]"):
+        try:
+            ref = post_ref(a.attributes.get("href") or "")
+        except UnsafeUrl:
+            continue
+        if ref:
+            refs[ref.post_id] = ref
+        if len(refs) > 1:
+            return  # a list of posts is a feed, not an embed
+    if len(refs) == 1:
+        ref = next(iter(refs.values()))
+        classes = el.classes + " " + " ".join(k for k in el.attrs if k.startswith("data-"))
+        if not any(word in classes and platform == ref.platform for word, platform in _CARD_PLATFORMS):
+            return
+        text = el.node.text(deep=True, separator=" ") or ""
+        if len(text) > MAX_CARD_TEXT:
+            return  # an article box, not a card
+        tool = consent.tool_of(el)
+        scan.found(el, ref, blocked_by=tool or "site-card", recovered_from=f"{el.tag}.card",
+                   fallback=parse_fallback(text))
+
+
+def _in_widget(node, levels: int = 10) -> bool:
+    parent = node.parent
+    while parent is not None and levels > 0:
+        attrs = parent.attributes if parent.tag and parent.tag[0] != "-" else {}
+        if parent.tag == "aside" or _WIDGET_ANCESTOR.search((attrs.get("class") or "") + " " + (attrs.get("id") or "")):
+            return True
+        parent = parent.parent
+        levels -= 1
+    return False
+
+
+def _link(el, scan) -> None:
+    if not scan.linked:
+        return
+    href = el.attrs.get("href")
+    if not href or not _HINT.search(href):
+        return
+    try:
+        ref = post_ref(href)
+    except UnsafeUrl:
+        return
+    if ref is None or _NOT_EMBED.search(el.classes) or _in_chrome(el.node):
+        return
+    scan.found(el, ref, relation="linked", recovered_from="a[href]", html=None)
+
+
+def _in_chrome(node, levels: int = 25) -> bool:
+    """Navigation, header, footer and sidebars are not the article's text."""
+    parent = node.parent
+    while parent is not None and levels > 0:
+        if parent.tag in ("nav", "header", "footer", "aside"):
+            return True
+        parent = parent.parent
+        levels -= 1
+    return False
+
+
+def _meta(el, scan) -> None:
+    # Microdata of a video object: <meta itemprop="embedUrl" content="https://www.youtube.com/embed/ID">
+    prop = (el.attrs.get("itemprop") or "").lower()
+    if prop in ("embedurl", "embedURL".lower()):
+        value = el.attrs.get("content") or ""
+        if is_player_url(value):
+            try:
+                scan.found(el, post_ref(value), blocked_by="microdata", recovered_from="meta[itemprop=embedUrl]")
+            except UnsafeUrl:
+                pass

@@ -1,0 +1,227 @@
+"""The driver: parse a document once, walk its elements in order, hand each to the
+detectors, and feed any recovered payload (consent template, escaped attribute, state
+JSON string) back through the same walk, depth-bounded. Then one embed per post."""
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from selectolax.lexbor import LexborHTMLParser
+
+from ..models import Discovery, Embed, Placeholder, PostRef
+from . import detectors, state
+from .meta import page_meta
+from .text import Fallback
+
+MAX_DOCUMENT = 30_000_000      # characters of HTML we agree to parse
+MAX_DEPTH = 4                  # payload inside payload inside ...
+MAX_PAYLOADS = 400             # recovered payloads parsed per page
+MAX_PAYLOAD_CHARS = 8_000_000  # total characters of recovered payloads per page
+MAX_ELEMENTS = 400_000         # elements inspected per page (all payloads together)
+MAX_HTML = 20_000              # stored embed markup
+
+_BASE64 = re.compile(r"^[A-Za-z0-9+/=\s_-]{16,}$")
+_MARKUP = re.compile(r"<\s*[a-zA-Z!]")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a recovered payload came from; every embed found inside inherits it."""
+
+    blocked_by: Optional[str]
+    recovered_from: Optional[str]
+    depth: int = 0
+
+
+@dataclass
+class Find:
+    order: tuple
+    ref: PostRef
+    blocked_by: Optional[str]
+    recovered_from: Optional[str]
+    fallback: Optional[Fallback]
+    html: Optional[str]
+    relation: str
+    depth: int
+
+    def rank(self):
+        """Richer records win the dedupe: embedded, plainly visible, with fallback text, first."""
+        return (self.relation == "embedded", self.blocked_by is None,
+                bool(self.fallback and self.fallback.text), -self.depth)
+
+
+class Element:
+    """One element as the detectors see it: tag, attributes, document order."""
+
+    __slots__ = ("node", "tag", "attrs", "order", "origin", "_classes")
+
+    def __init__(self, node, tag, attrs, order, origin):
+        self.node, self.tag, self.attrs, self.order, self.origin = node, tag, attrs, order, origin
+        self._classes = None
+
+    @property
+    def classes(self) -> str:
+        """The class attribute, lower-cased (token tests use ' x ' in f' {classes} ')."""
+        if self._classes is None:
+            self._classes = " ".join((self.attrs.get("class") or "").lower().split())
+        return self._classes
+
+    def has_class(self, *names) -> bool:
+        padded = f" {self.classes} "
+        return any(f" {n} " in padded for n in names)
+
+
+class Scanner:
+    def __init__(self, *, linked: bool, canonical: Optional[str]):
+        self.linked = linked
+        self.canonical = canonical
+        self.finds: list[Find] = []
+        self.placeholders: list[Placeholder] = []
+        self.problems: list[str] = []
+        self.payloads = 0
+        self.payload_chars = 0
+        self.elements = 0
+        self._warned = set()
+
+    # -- what detectors call -------------------------------------------------
+    def found(self, el: Element, ref: Optional[PostRef], *, recovered_from: Optional[str] = None,
+              blocked_by: Optional[str] = None, fallback: Optional[Fallback] = None,
+              html: Optional[str] = None, relation: str = "embedded", sub: int = 0) -> bool:
+        if ref is None:
+            return False
+        origin = el.origin
+        if origin is not None and origin.blocked_by:
+            blocked_by, recovered_from = origin.blocked_by, origin.recovered_from
+        elif origin is not None and origin.recovered_from and not recovered_from:
+            recovered_from = origin.recovered_from
+        if html is None and el.node is not None and relation == "embedded":
+            try:
+                html = el.node.html
+            except Exception:  # a node from a torn-down tree: keep the find, not the markup
+                html = None
+        if html and len(html) > MAX_HTML:
+            html = html[:MAX_HTML]
+        self.finds.append(Find(el.order + (sub,), ref, blocked_by, recovered_from, fallback, html, relation,
+                               origin.depth if origin else 0))
+        return True
+
+    def problem(self, message: str) -> None:
+        if message not in self._warned and len(self.problems) < 50:
+            self._warned.add(message)
+            self.problems.append(message)
+
+    def placeholder(self, blocked_by: str, detail: str, html: Optional[str] = None) -> None:
+        if len(self.placeholders) < 200:
+            self.placeholders.append(Placeholder(blocked_by, detail, (html or "")[:MAX_HTML] or None))
+
+    def payload(self, el: Element, text: str, *, blocked_by: Optional[str], recovered_from: str,
+                allow_base64: bool = False, sub: int = 0) -> int:
+        """Parse recovered content (HTML, base64 of HTML, or JSON) with the same detectors.
+        Returns how many embeds it yielded, so a consent rule can record an empty placeholder."""
+        outer = el.origin
+        depth = (outer.depth if outer else 0) + 1
+        if outer is not None and outer.blocked_by:  # the outermost gate names the embed
+            blocked_by, recovered_from = outer.blocked_by, outer.recovered_from
+        if not text or not text.strip():
+            return 0
+        if depth > MAX_DEPTH:
+            self.problem(f"payload nested deeper than {MAX_DEPTH} levels in {recovered_from}; not followed")
+            return 0
+        if self.payloads >= MAX_PAYLOADS or self.payload_chars + len(text) > MAX_PAYLOAD_CHARS:
+            self.problem("too many recovered payloads in this page; the rest were skipped")
+            return 0
+        self.payloads += 1
+        self.payload_chars += len(text)
+        origin = Origin(blocked_by, recovered_from, depth)
+        before = len(self.finds)
+        stripped = text.strip()
+        if allow_base64 and not _MARKUP.search(stripped[:200]) and _BASE64.match(stripped[:4096]):
+            decoded = _b64decode(stripped)
+            if decoded is None:
+                self.problem(f"invalid base64 in {recovered_from}")
+                return 0
+            return self.payload(Element(None, el.tag, el.attrs, el.order, origin), decoded,
+                                blocked_by=blocked_by, recovered_from=recovered_from, allow_base64=True, sub=sub)
+        if stripped[:1] in "{[" and not _MARKUP.match(stripped):
+            state.scan_json_text(self, Element(None, el.tag, el.attrs, el.order + (sub,), origin), stripped,
+                                 source=recovered_from, embed_context=True)
+        elif _MARKUP.search(stripped):
+            self.scan_html(stripped, origin, el.order + (sub,))
+        return len(self.finds) - before
+
+    # -- the walk --------------------------------------------------------------
+    def scan_html(self, text: str, origin: Optional[Origin], prefix: tuple) -> None:
+        tree = LexborHTMLParser(text)
+        self.scan_tree(tree, origin, prefix)
+
+    def scan_tree(self, tree, origin: Optional[Origin], prefix: tuple) -> None:
+        root = tree.root
+        if root is None:
+            return
+        for index, node in enumerate(root.traverse(include_text=False)):
+            tag = node.tag
+            if not tag or tag[0] in "-#":  # comments and other non-elements are inert
+                continue
+            self.elements += 1
+            if self.elements > MAX_ELEMENTS:
+                self.problem(f"more than {MAX_ELEMENTS} elements; the rest of the page was not inspected")
+                return
+            detectors.inspect(Element(node, tag, node.attributes, prefix + (index,), origin), self)
+
+    # -- the result ------------------------------------------------------------
+    def embeds(self) -> list[Embed]:
+        best: dict[str, Find] = {}
+        for find in self.finds:
+            key = find.ref.post_id
+            if find.relation == "linked" and not self.linked:
+                continue
+            kept = best.get(key)
+            if kept is None or find.rank() > kept.rank():
+                best[key] = find
+        ordered = sorted(best.values(), key=lambda f: f.order)
+        out = []
+        for position, f in enumerate(ordered):
+            fb = f.fallback or Fallback()
+            out.append(Embed(platform=f.ref.platform, url=f.ref.url, native_id=f.ref.native_id, position=position,
+                             blocked_by=f.blocked_by, recovered_from=f.recovered_from, fallback_text=fb.text,
+                             fallback_author=fb.author, fallback_handle=fb.handle, fallback_date=fb.date,
+                             html=f.html, relation=f.relation))
+        return out
+
+
+def _b64decode(text: str) -> Optional[str]:
+    compact = "".join(text.split())
+    compact += "=" * (-len(compact) % 4)
+    try:
+        raw = base64.b64decode(compact, altchars=b"-_" if ("-" in compact or "_" in compact) else None,
+                               validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def discover_document(text: str, base_url: Optional[str] = None, *, linked: bool = False) -> Discovery:
+    """Every post the document embeds (and with linked=True, every post its text links to)."""
+    result = Discovery()
+    if not isinstance(text, str):
+        result.problems.append("document is not text")
+        return result
+    if len(text) > MAX_DOCUMENT:
+        result.problems.append(f"document larger than {MAX_DOCUMENT} characters; the rest was not read")
+        text = text[:MAX_DOCUMENT]
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    tree = LexborHTMLParser(text)
+    result.meta = page_meta(tree)
+    scanner = Scanner(linked=linked, canonical=result.meta.canonical_url or base_url)
+    scanner.scan_tree(tree, None, ())
+    result.embeds = scanner.embeds()
+    result.placeholders = scanner.placeholders
+    result.problems.extend(scanner.problems)
+    return result

@@ -1,0 +1,103 @@
+"""<script> elements: state JSON, consent-blocked templates, and inline JavaScript that
+builds an embed (a player URL in a call, an HTML string)."""
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from . import consent, state
+from .urls import UnsafeUrl, is_player_url, post_ref, unescape_js
+
+MAX_SCRIPT = 5_000_000
+_JSON_TYPES = ("application/json", "application/ld+json", "application/vnd.nuxt+json", "text/json")
+_JS_TYPES = ("", "text/javascript", "application/javascript", "module", "text/ecmascript", "application/ecmascript",
+             "text/babel", "text/jsx")
+_PLATFORM = re.compile(r"twitter|instagr|facebook|youtu|vimeo|tiktok|t\.me|bsky|threads\.|reddit|redd\.it", re.I)
+# Where a JSON object or a JSON.parse("...") string starts inside JavaScript.
+_ASSIGN = re.compile(r"=\s*(?=[\[{])|JSON\.parse\(\s*(?=[\"'])")
+_JS_URL = re.compile(r"""(?:https?:)?//[^\s"'<>\\)]{6,400}""")
+_HTML_IN_JS = re.compile(r"(?:<|&lt;|\\u003c|\\x3c)\s*(?:iframe|blockquote|amp-)", re.I)
+_MAX_BLOBS = 12
+
+
+def inspect_script(el, scan) -> None:
+    attrs = el.attrs
+    post = attrs.get("data-telegram-post")
+    if post:
+        scan.found(el, post_ref("https://t.me/" + post.strip().lstrip("/")))
+        return
+    stype = (attrs.get("type") or "").strip().lower()
+    if attrs.get("src") and not consent.tool_of(el):
+        return  # a loader script; its (empty) body is nothing to us
+    text = el.node.text(deep=True) or ""
+    if not text.strip():
+        return
+    if len(text) > MAX_SCRIPT:
+        scan.problem(f"inline script of {len(text)} characters not read")
+        return
+    ident = attrs.get("id") or ""
+    source = f"script#{ident}" if ident else (f"script[type={stype}]" if stype else "inline script")
+    if stype in _JSON_TYPES or ident in ("__NEXT_DATA__", "__NUXT_DATA__"):
+        if _PLATFORM.search(text):
+            state.scan_json_text(scan, el, text, source=ident or source)
+        return
+    if stype not in _JS_TYPES and consent.script_payload(el, scan, stype):
+        return
+    if _PLATFORM.search(text):
+        _javascript(el, scan, text, source)
+
+
+def _javascript(el, scan, text: str, source: str) -> None:
+    decoded_any = False
+    for count, m in enumerate(_ASSIGN.finditer(text)):
+        if count >= _MAX_BLOBS * 4:
+            break
+        blob = _decode_at(text, m.end())
+        if blob is None or not isinstance(blob, (dict, list)):
+            continue
+        decoded_any = True
+        name = _assigned_name(text, m.start())
+        state.walk(scan, el, blob, source=name or source)
+    if decoded_any:
+        return
+    # No state object: an embed built by a call or an HTML string in the code itself.
+    plain = unescape_js(text)
+    tool = "embed-privacy" if "_oembed_" in text else None
+    if _HTML_IN_JS.search(text) or _HTML_IN_JS.search(plain):
+        markup = html.unescape(plain) if "&lt;" in plain else plain
+        scan.payload(el, markup, blocked_by=tool or "inline-script", recovered_from=source)
+        return
+    for sub, m in enumerate(_JS_URL.finditer(plain)):
+        url = m.group(0)
+        if is_player_url(url):
+            try:
+                scan.found(el, post_ref(url), blocked_by=tool or "inline-script", recovered_from=source,
+                           html=None, sub=sub)
+            except UnsafeUrl:
+                continue
+
+
+def _decode_at(text: str, pos: int):
+    decoder = json.JSONDecoder()
+    try:
+        if text[pos] in "\"'":
+            quote = text[pos]
+            if quote == "'":  # a single-quoted JS string: re-quote it for the JSON decoder
+                end = pos + 1
+                while end < len(text) and text[end] != "'":
+                    end += 2 if text[end] == "\\" else 1
+                literal = '"' + text[pos + 1:end].replace('"', '\\"').replace("\\'", "'") + '"'
+                inner = json.loads(literal)
+            else:
+                inner, _ = decoder.raw_decode(text, pos)
+            return json.loads(inner) if isinstance(inner, str) and len(inner) < state.MAX_JSON else None
+        value, _ = decoder.raw_decode(text, pos)
+        return value
+    except (ValueError, IndexError, RecursionError):
+        return None
+
+
+def _assigned_name(text: str, pos: int) -> str | None:
+    m = re.search(r"([\w$.\[\]'\"]{1,80})\s*$", text[max(0, pos - 80):pos])
+    return m.group(1).strip("[]'\"") if m else None

@@ -1,0 +1,144 @@
+"""Page-state JSON (__NEXT_DATA__, __NUXT_DATA__, Apollo state, JSON-LD, JSON in
+attributes): walk it for embed-like post references only.
+
+A post URL counts when its key or its object says "embed" (an iframe node, an
+instagram component, an external-content block), or when it sits in an HTML string
+that the detectors recognise. Objects describing another article (preloaded related
+or infinite-scroll articles) are skipped when the page's canonical URL is known."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Optional
+from urllib.parse import urlsplit
+
+from .urls import UnsafeUrl, post_ref, ref_from_id
+
+MAX_JSON = 12_000_000   # characters of one JSON blob we agree to parse
+MAX_NODES = 300_000     # JSON values walked per blob
+
+_PLATFORM = re.compile(r"twitter|x\.com|instagr|facebook|youtu|vimeo|tiktok|t\.me|bsky|threads\.|reddit|redd\.it|/@",
+                       re.I)
+_EMBED_WORDS = re.compile(r"embed|external|oembed|social|tweet|twitter|instagram|youtube|vimeo|tiktok|facebook|"
+                          r"iframe|video|telegram|bluesky|reddit|threads|mastodon|player", re.I)
+_STRONG_KEY = re.compile(r"embed|iframe|tweet|twitter|instagram|youtube|vimeo|tiktok|oembed|social|telegram|bluesky|"
+                         r"reddit|threads|mastodon", re.I)
+_WEAK_KEYS = frozenset({"src", "url", "href", "uri", "link", "dataurl", "permalink", "value", "source", "videourl",
+                        "video_url", "contenturl", "content_url", "embedurl"})
+_TYPE_KEYS = ("type", "@type", "_type", "__typename", "is", "subtype", "kind", "component", "componentname",
+              "provider", "provider_name", "providername", "blocktype", "block_type", "tagname", "tag", "element",
+              "template", "name", "_modelapikey", "__component", "widget", "embedtype", "class")
+_ARTICLE_URL_KEYS = ("urlalias", "canonicalurl", "canonical_url", "canonical", "weburl", "articleurl",
+                     "article_url", "url", "link", "permalink", "path", "shareurl")
+_TITLE_KEYS = ("headline", "title", "seotitle", "headlines")
+_ID_KEYS = {"youtubeid": "youtube", "youtube_id": "youtube", "data-youtube-id": "youtube", "youtubevideoid": "youtube",
+            "ytid": "youtube", "tweetid": "x", "tweet_id": "x", "data-tweet-id": "x", "data-tweetid": "x",
+            "instagramid": "instagram", "shortcode": "instagram", "vimeoid": "vimeo", "vimeo_id": "vimeo"}
+_MARKUP_HINT = re.compile(r"<\s*(?:iframe|blockquote|amp-|object|embed\b|lite-|div[^>]*(?:fb-post|fb-video|tweet|"
+                          r"instagram)|script[^>]*(?:telegram|tiktok))", re.I)
+
+
+def scan_json_text(scan, el, text: str, *, source: str, embed_context: bool = False) -> bool:
+    """Parse a JSON blob and walk it; False (and a problem noted) when it is not JSON."""
+    if len(text) > MAX_JSON:
+        scan.problem(f"state JSON in {source} larger than {MAX_JSON} characters; not parsed")
+        return False
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        scan.problem(f"state in {source} is not valid JSON")
+        return False
+    walk(scan, el, data, source=source, embed_context=embed_context)
+    return True
+
+
+def _canonical_path(url: Optional[str]) -> Optional[str]:
+    if not url:
+        return None
+    try:
+        path = urlsplit(url if "//" in url else "https://x.invalid/" + url.lstrip("/")).path
+    except ValueError:
+        return None
+    path = path.rstrip("/")
+    return path if len(path) > 1 else None
+
+
+def _other_article(obj: dict, page_path: Optional[str]) -> bool:
+    """An object with a title and its own article URL that is not this page."""
+    if page_path is None or not any(k.lower() in _TITLE_KEYS for k in obj):
+        return False
+    for key, value in obj.items():
+        if key.lower() in _ARTICLE_URL_KEYS and isinstance(value, str) and 8 < len(value) < 600:
+            if _PLATFORM.search(value):
+                continue
+            path = _canonical_path(value)
+            if path and path.count("/") >= 2:
+                return path != page_path and not page_path.endswith(path) and not path.endswith(page_path)
+    return False
+
+
+def _embedish(obj: dict) -> bool:
+    for key, value in obj.items():
+        if isinstance(value, str) and len(value) < 80 and key.lower() in _TYPE_KEYS and _EMBED_WORDS.search(value):
+            return True
+    return False
+
+
+def walk(scan, el, data, *, source: str, embed_context: bool = False) -> None:
+    page_path = _canonical_path(scan.canonical)
+    nuxt = isinstance(data, list) and "nuxt" in source.lower()
+    budget = MAX_NODES
+    sub = 0
+    from .document import Element  # late import: document imports the detectors
+
+    stack = [(data, "", embed_context)]
+    while stack:
+        value, key, context = stack.pop()
+        budget -= 1
+        if budget <= 0:
+            scan.problem(f"state JSON in {source} too large to walk completely")
+            return
+        if isinstance(value, dict):
+            if _other_article(value, page_path):
+                continue
+            inner = context or _embedish(value)
+            items = list(value.items())
+            if nuxt:  # Nuxt's devalue format: object values are indexes into the top array
+                items = [(k, data[v] if isinstance(v, int) and 0 <= v < len(data) and isinstance(data[v], str) else v)
+                         for k, v in items]
+            for k, v in reversed(items):
+                stack.append((v, k, inner))
+        elif isinstance(value, list):
+            for v in reversed(value):
+                stack.append((v, key, context))
+        elif isinstance(value, str) and len(value) > 4:
+            sub += 1
+            lkey = key.lower() if isinstance(key, str) else ""
+            child = Element(el.node, el.tag, el.attrs, el.order + (sub,), el.origin)
+            if "<" in value and _MARKUP_HINT.search(value):
+                scan.payload(child, value, blocked_by="state-json", recovered_from=source)
+                continue
+            if lkey in _ID_KEYS or (context and lkey in ("videoid", "video_id", "data-video-id")):
+                platform = _ID_KEYS.get(lkey) or ("youtube" if re.fullmatch(r"[\w-]{11}", value) else None)
+                ref = ref_from_id(platform, value) if platform else None
+                if ref:
+                    scan.found(child, ref, blocked_by="state-json", recovered_from=source, html=value)
+                continue
+            if not _PLATFORM.search(value) or len(value) > 2000:
+                continue
+            if value.lstrip()[:1] in "{[" and len(value) < 200_000:
+                try:
+                    nested = json.loads(value)
+                except ValueError:
+                    continue
+                stack.append((nested, key, context))
+                continue
+            if not (_STRONG_KEY.search(lkey) or (context and lkey in _WEAK_KEYS)):
+                continue
+            try:
+                ref = post_ref(value, unwrap=True)
+            except UnsafeUrl:
+                scan.problem(f"script URL in {source} ignored")
+                continue
+            if ref:
+                scan.found(child, ref, blocked_by="state-json", recovered_from=source, html=value)

@@ -1,0 +1,111 @@
+"""Turn attribute values and ids into post references.
+
+Everything here is pure string work: undo escaping, drop unsafe schemes, unwrap
+archive and proxy URLs, then ask the platform modules whose post it is.
+"""
+from __future__ import annotations
+
+import html
+import re
+from typing import Optional
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from ..models import PostRef
+from ..platforms import match_post_url
+
+# Hosts of the platforms we know: a URL on these is never a proxy for another URL
+# (a like button's ?href= names a post but is not an embed of it).
+_PLATFORM_HOST = re.compile(
+    r"(?:^|\.)(?:twitter\.com|x\.com|twimg\.com|instagram\.com|facebook\.com|fb\.com|youtube(?:-nocookie)?\.com|"
+    r"youtu\.be|vimeo\.com|tiktok\.com|t\.me|telegram\.me|bsky\.app|threads\.net|threads\.com|reddit\.com|"
+    r"redditmedia\.com|redd\.it)$", re.I)
+
+# Player / embed URLs: unambiguous even where a plain post link would not be (lazy images, inline JS).
+PLAYER_URL = re.compile(
+    r"(?:youtube(?:-nocookie)?\.com/(?:embed|v)/|player\.vimeo\.com/video/|platform\.twitter\.com/embed/|"
+    r"instagram\.com/(?:[\w.]+/)?(?:p|reel|tv)/[\w-]+/embed|facebook\.com/plugins/(?:post|video)\.php|"
+    r"tiktok\.com/embed|t\.me/[\w/]+\?embed=1|/@\w+/\d+/embed|embed\.reddit\.com|redditmedia\.com/r/|"
+    r"bsky\.app/profile/[^\s\"'<>]+/post/|youtube\.com/embed/\?)",
+    re.I)
+
+# Wayback Machine prefix: web.archive.org/web/20200101000000id_/https://...
+_ARCHIVE = re.compile(r"^(?:https?:)?//(?:web\.)?archive\.org/web/\d{1,14}(?:[a-z]{2}_)?/", re.I)
+_UNSAFE = re.compile(r"^\s*(?:javascript|vbscript|data):", re.I)
+_ESCAPES = re.compile(r"\\(?:u00([0-9a-fA-F]{2})|x([0-9a-fA-F]{2})|(/))")
+_PROXY_PARAMS = ("url", "u", "href", "src", "link", "target", "embed", "uri", "q")
+
+ID_PATTERNS = {
+    "x": re.compile(r"^\d{5,25}$"),
+    "youtube": re.compile(r"^[A-Za-z0-9_-]{11}$"),
+    "instagram": re.compile(r"^[A-Za-z0-9_-]{5,40}$"),
+    "vimeo": re.compile(r"^\d{4,12}$"),
+    "tiktok": re.compile(r"^\d{8,25}$"),
+}
+_ID_URL = {
+    "x": "https://x.com/i/status/{}",
+    "youtube": "https://www.youtube.com/watch?v={}",
+    "instagram": "https://www.instagram.com/p/{}/",
+    "vimeo": "https://vimeo.com/{}",
+    "tiktok": "https://www.tiktok.com/embed/v2/{}",
+}
+
+
+class UnsafeUrl(ValueError):
+    """A javascript:/data: value where a URL was expected."""
+
+
+def unescape_js(text: str) -> str:
+    r"""Undo the escapes JSON and JS put in URLs: \/ \u002F \x3d."""
+    if "\\" not in text:
+        return text
+    return _ESCAPES.sub(lambda m: m.group(3) or chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+def clean_url(value: str) -> Optional[str]:
+    """An attribute value as a URL to match, or None; raises UnsafeUrl for script URLs."""
+    if not value:
+        return None
+    value = value.strip()
+    if len(value) > 4096 or not value:
+        return None
+    if _UNSAFE.match(value):
+        raise UnsafeUrl(value[:60])
+    if "&" in value and ";" in value:
+        value = html.unescape(value)
+    value = unescape_js(value)
+    return _ARCHIVE.sub("", value)
+
+
+def post_ref(value: str, *, unwrap: bool = False) -> Optional[PostRef]:
+    """The post a URL-ish value names. With unwrap, a non-platform URL that carries a
+    URL-encoded target in its query (an embed proxy) is followed one level."""
+    url = clean_url(value)
+    if not url or ("." not in url and "at://" not in url):
+        return None
+    ref = match_post_url(url)
+    if ref or not unwrap:
+        return ref
+    parts = urlsplit(url if "//" in url[:10] else "https://x.invalid" + (url if url.startswith("/") else "/" + url))
+    if _PLATFORM_HOST.search(parts.hostname or ""):
+        return None
+    for name, val in parse_qsl(parts.query):
+        if name.lower() in _PROXY_PARAMS and ("//" in val or "%2F" in val):
+            inner = unquote(val) if "%" in val and "//" not in val else val
+            if not _UNSAFE.match(inner):
+                ref = match_post_url(_ARCHIVE.sub("", inner.strip()))
+                if ref:
+                    return ref
+    return None
+
+
+def is_player_url(value: str) -> bool:
+    return bool(PLAYER_URL.search(value or ""))
+
+
+def ref_from_id(platform: str, value: str) -> Optional[PostRef]:
+    """A bare id (tweet id, video id, shortcode) as a post reference, if it has that id's shape."""
+    value = (value or "").strip()
+    pattern = ID_PATTERNS.get(platform)
+    if not pattern or not pattern.match(value):
+        return None
+    return match_post_url(_ID_URL[platform].format(value))
