@@ -1,0 +1,91 @@
+"""`archiver demo`: collect the bundled sample pages from a local server, then serve the archive.
+
+The local server plays both the news sites and the platforms' endpoints, from
+files shipped in demo/sample, so the demo needs no network.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+SAMPLE = Path(__file__).parent / "sample"
+
+
+class SampleHandler(BaseHTTPRequestHandler):
+    """Pages under /site/, and X's /tweet-result?id=… answered from x/<id>.json (404 when absent)."""
+
+    server_version = "archiver-demo"
+
+    def do_GET(self):  # noqa: N802 - the http.server API
+        parts = urlsplit(self.path)
+        if parts.path == "/tweet-result":
+            post_id = (parse_qs(parts.query).get("id") or [""])[0]
+            self._file(SAMPLE / "x" / f"{post_id}.json" if post_id.isdigit() else None, "application/json")
+        elif parts.path.startswith("/site/") and parts.path.endswith(".html"):
+            self._file(SAMPLE / "site" / Path(parts.path).name, "text/html; charset=utf-8")
+        elif parts.path == "/":
+            links = "".join(f'<li><a href="/site/{p.name}">{p.name}</a></li>' for p in sample_pages())
+            self._send(200, "text/html; charset=utf-8", f"<ul>{links}</ul>".encode())
+        else:
+            self._send(404, "text/plain", b"not found")
+
+    def _file(self, path, content_type):
+        if path is None or not path.is_file():
+            self._send(404, "text/plain", b"")
+            return
+        self._send(200, content_type, path.read_bytes())
+
+    def _send(self, status, content_type, body):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):  # keep the demo's terminal for the demo
+        pass
+
+
+def sample_pages() -> list[Path]:
+    return sorted((SAMPLE / "site").glob("*.html"))
+
+
+@contextmanager
+def sample_server():
+    """A running sample server on 127.0.0.1; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SampleHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def run_demo(workdir, *, port: int = 8001, serve: bool = True) -> int:
+    import click
+
+    from ..collect_command import run_collect
+    from ..endpoints import Endpoints
+    from ..serve import serve_archive
+
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    db_path = workdir / "archive.db"
+    click.echo("Demo: a local server plays three news sites and X's syndication endpoint "
+               "(reconstructed samples, no network).", err=True)
+    with sample_server() as base:
+        sources = [f"{base}/site/{page.name}" for page in sample_pages()]
+        status = run_collect(sources, db_path=str(db_path), endpoints=Endpoints([f"x={base}"]),
+                             allow_private=True, linked=False)
+    if status != 0 or not serve:
+        return status
+
+    def ready(url):
+        click.echo(f"\nOpen {url} — try searching Kozinka: {url}archive/posts?_search=Kozinka\n", err=True)
+
+    return serve_archive(db_path, port=port, on_ready=ready)
