@@ -127,3 +127,29 @@ def demo(workdir, port, no_serve):
     from .demo import run_demo
 
     sys.exit(run_demo(workdir, port=port, serve=not no_serve))
+
+
+@cli.command()
+@click.option("--db", "db_path", default="archive.db", show_default=True,
+              type=click.Path(dir_okay=False, exists=True), help="The archive database.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default=None,
+              help="Write one JSON record per post (with account, media, thread and embedding pages).")
+@click.option("--output", "-o", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="Where --format output goes ('-' for stdout).")
+@click.option("--warc", "warc_path", type=click.Path(dir_okay=False),
+              help="Write every capture as WARC request/response records to this .warc.gz file.")
+def export(db_path, fmt, output, warc_path):
+    """Export the archive: posts as JSON Lines, captures as WARC."""
+    if not fmt and not warc_path:
+        raise click.UsageError("choose --format jsonl and/or --warc FILE")
+    if fmt == "jsonl":
+        from .export import export_jsonl
+
+        with click.open_file(output, "w", encoding="utf-8") as out:
+            count = export_jsonl(db_path, out)
+        click.echo(f"{count} post record(s) written", err=True)
+    if warc_path:
+        from .warc import export_warc
+
+        count = export_warc(db_path, warc_path)
+        click.echo(f"{count} capture(s) written to {warc_path}", err=True)
