@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from .element import Element
+
 # Attributes in which a consent tool parks the real src of a blocked iframe or script.
 SRC_ATTRS = {
     "data-cmp-src": "consentmanager",
@@ -90,8 +92,6 @@ def tool_near(el) -> str | None:
     parent = el.node.parent
     levels = _ANCESTOR_LEVELS
     while parent is not None and levels > 0 and parent.tag and parent.tag[0] != "-":
-        from .document import Element  # late import: document imports this module's users
-
         tool = tool_of(Element(parent, parent.tag, parent.attributes, (), None))
         if tool:
             return tool

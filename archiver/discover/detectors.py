@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from .element import Element
+
 from . import consent, scripts, state
 from .text import parse_fallback
 from .urls import UnsafeUrl, is_player_url, post_ref, ref_from_id
@@ -21,7 +23,7 @@ _SKIP = frozenset({"class", "id", "style", "alt", "title", "width", "height", "r
                    "property", "media", "crossorigin", "integrity", "nonce", "datetime", "colspan", "rowspan"})
 # A value is worth a closer look only if it names a platform or carries markup.
 _HINT = re.compile(r"twitter|x\.com|instagr|facebook|fb\.watch|youtu|vimeo|tiktok|t\.me/|telegram|bsky|threads\.|"
-                   r"reddit|redd\.it|/@|%2F|<", re.I)
+                   r"reddit|redd\.it|/@|%2F|<|Twitter|Instagram|YouTube|Facebook|Vimeo|TikTok")
 _EMBED_MARKUP = re.compile(r"<\s*(?:iframe|blockquote|amp-|object|embed|lite-|video|script[^>]*(?:telegram|tiktok))"
                            r"|class=[\"'][^\"']*(?:fb-post|fb-video|twitter-tweet|instagram-media)", re.I)
 
@@ -55,7 +57,7 @@ _NOT_EMBED = re.compile(r"share|follow|like-?b|fb-like|fb-comments|comment|inten
                         r"timeline|(?<![a-z])feed|widget|sbi_|icon|logo|count|subscribe|profile|save", re.I)
 # A card's class must name the platform of the one post it links (a class saying only
 # "embed" also fits a whole article box that happens to link a tweet).
-_CARD_CLASS = re.compile(r"tweet|twitter|instagram|instgrm|tiktok|bluesky|threads|reddit|mastodon|facebook|fb-post", re.I)
+_CARD_CLASS = re.compile(r"tweet|twitter|instagram|instgrm|tiktok|bluesky|threads|reddit|mastodon|facebook|fb-post")
 _CARD_PLATFORMS = (("tweet", "x"), ("twitter", "x"), ("instagram", "instagram"), ("instgrm", "instagram"),
                    ("tiktok", "tiktok"), ("bluesky", "bluesky"), ("threads", "threads"), ("reddit", "reddit"),
                    ("mastodon", "mastodon"), ("facebook", "facebook"), ("fb-post", "facebook"))
@@ -69,32 +71,68 @@ _BLOCKQUOTE_EMBEDS = {
 }
 
 
-def inspect(el, scan) -> None:
-    tag = el.tag
-    if tag == "script":
-        scripts.inspect_script(el, scan)
-        if any(k not in ("src", "type", "id", "async", "defer") for k in el.attrs):
-            # escaped markup in a gate's data-content, consent src attributes
+_CONTAINERS = frozenset({"template", "textarea", "style", "noembed", "xmp"})
+_FRAMES = frozenset({"iframe", "embed", "object", "param", "video", "source", "frame"})
+_META_TAGS = frozenset({"meta", "link", "title", "html", "time"})
+_CARD_TAGS = frozenset({"div", "figure", "section", "article"})
+_PLAIN = frozenset({"div", "span", "p", "li", "ul", "ol", "a", "b", "i", "em", "strong", "br", "img", "td", "tr",
+                    "path", "svg", "g", "h1", "h2", "h3", "h4", "section", "article", "figure", "nav", "button"})
+_ID_NAMES = frozenset(NAMED_ID_ATTRS) | GENERIC_ID_ATTRS | frozenset(consent.PAYLOAD_ATTRS)
+
+
+def _worth(attrs: dict) -> bool:
+    """Cheap test run on every element: could any attribute hold a post URL, an id or markup?"""
+    for name, value in attrs.items():
+        if value and name not in _SKIP and (
+                name in _ID_NAMES or (len(value) > 8 and ("/" in value or "<" in value or "{" in value
+                                                           or "%" in value))):
+            return True
+    return False
+
+
+def inspect(node, tag: str, attrs: dict, prefix: tuple, index: int, origin, scan) -> None:
+    """Called for every element; most return after a dictionary lookup and _worth()."""
+    if tag in _PLAIN and not attrs:
+        return
+    order = prefix + (index,)
+    if tag in _FRAMES or tag == "blockquote" or "-" in tag:  # embeds, amp-*, lite-*, custom elements
+        el = Element(node, tag, attrs, order, origin)
+        if tag == "blockquote":
+            _blockquote(el, scan)
+        if attrs:
             _attributes(el, scan)
         return
-    if tag in ("template", "textarea", "style", "noembed", "xmp"):
+    if tag == "script":
+        el = Element(node, tag, attrs, order, origin)
+        scripts.inspect_script(el, scan)
+        if any(k not in ("src", "type", "id", "async", "defer") for k in attrs):
+            _attributes(el, scan)  # escaped markup in a gate's data-content, consent src attributes
+        return
+    if tag in _CONTAINERS:
+        el = Element(node, tag, attrs, order, origin)
         consent.inspect_container(el, scan)
-        if tag != "template":
-            return
-    if tag == "blockquote":
-        _blockquote(el, scan)
-    elif tag == "a":
-        _link(el, scan)
+        if tag == "template" and attrs:
+            _attributes(el, scan)
         return
-    elif tag == "meta":
-        _meta(el, scan)
+    if tag == "a":
+        if scan.linked:
+            _link(Element(node, tag, attrs, order, origin), scan)
         return
-    elif tag in ("link", "picture", "svg", "path", "input", "button"):
+    if tag in _META_TAGS:
+        if origin is None:
+            scan.meta.feed(tag, attrs, node)
+        if tag == "meta" and attrs.get("itemprop"):
+            _meta(Element(node, tag, attrs, order, origin), scan)
         return
-    if el.attrs:
+    if not attrs:
+        return
+    el = None
+    if _worth(attrs):
+        el = Element(node, tag, attrs, order, origin)
         _attributes(el, scan)
-        if _CARD_CLASS.search(el.classes) and tag in ("div", "figure", "section", "article", "span", "p"):
-            _card(el, scan, None)
+    cls = attrs.get("class")
+    if cls and tag in _CARD_TAGS and _CARD_CLASS.search(cls.lower()):
+        _card(el or Element(node, tag, attrs, order, origin), scan, None)
 
 
 def platform_hint(el) -> str | None:
@@ -231,7 +269,7 @@ def _last_post_link(el, platform):
 
 def _card(el, scan, platform) -> None:
     """A site-rendered card (a blockquote or box whose class names a platform) linking one post."""
-    if _NOT_EMBED.search(el.classes) or _in_widget(el.node):
+    if _NOT_EMBED.search(el.classes) or len(el.node.html or "") > MAX_CARD_TEXT * 8 or _in_widget(el.node):
         return
     refs = {}
     for a in el.node.css("a[href]"):

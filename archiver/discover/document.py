@@ -13,7 +13,8 @@ from selectolax.lexbor import LexborHTMLParser
 
 from ..models import Discovery, Embed, Placeholder, PostRef
 from . import detectors, state
-from .meta import page_meta
+from .element import Element
+from .meta import MetaCollector
 from .text import Fallback
 
 MAX_DOCUMENT = 30_000_000      # characters of HTML we agree to parse
@@ -53,27 +54,6 @@ class Find:
                 bool(self.fallback and self.fallback.text), -self.depth)
 
 
-class Element:
-    """One element as the detectors see it: tag, attributes, document order."""
-
-    __slots__ = ("node", "tag", "attrs", "order", "origin", "_classes")
-
-    def __init__(self, node, tag, attrs, order, origin):
-        self.node, self.tag, self.attrs, self.order, self.origin = node, tag, attrs, order, origin
-        self._classes = None
-
-    @property
-    def classes(self) -> str:
-        """The class attribute, lower-cased (token tests use ' x ' in f' {classes} ')."""
-        if self._classes is None:
-            self._classes = " ".join((self.attrs.get("class") or "").lower().split())
-        return self._classes
-
-    def has_class(self, *names) -> bool:
-        padded = f" {self.classes} "
-        return any(f" {n} " in padded for n in names)
-
-
 class Scanner:
     def __init__(self, *, linked: bool, canonical: Optional[str]):
         self.linked = linked
@@ -85,6 +65,7 @@ class Scanner:
         self.payload_chars = 0
         self.elements = 0
         self._warned = set()
+        self.meta = MetaCollector()
 
     # -- what detectors call -------------------------------------------------
     def found(self, el: Element, ref: Optional[PostRef], *, recovered_from: Optional[str] = None,
@@ -158,18 +139,17 @@ class Scanner:
         self.scan_tree(tree, origin, prefix)
 
     def scan_tree(self, tree, origin: Optional[Origin], prefix: tuple) -> None:
-        root = tree.root
-        if root is None:
+        if tree.root is None:
             return
-        for index, node in enumerate(root.traverse(include_text=False)):
-            tag = node.tag
-            if not tag or tag[0] in "-#":  # comments and other non-elements are inert
-                continue
-            self.elements += 1
-            if self.elements > MAX_ELEMENTS:
-                self.problem(f"more than {MAX_ELEMENTS} elements; the rest of the page was not inspected")
-                return
-            detectors.inspect(Element(node, tag, node.attributes, prefix + (index,), origin), self)
+        inspect = detectors.inspect
+        # css("*") walks elements only (comments are inert), in document order, in C.
+        nodes = tree.css("*")
+        self.elements += len(nodes)
+        if self.elements > MAX_ELEMENTS:
+            self.problem(f"more than {MAX_ELEMENTS} elements; the rest of the page was not inspected")
+            nodes = nodes[: max(0, MAX_ELEMENTS - (self.elements - len(nodes)))]
+        for index, node in enumerate(nodes):
+            inspect(node, node.tag, node.attributes, prefix, index, origin, self)
 
     # -- the result ------------------------------------------------------------
     def embeds(self) -> list[Embed]:
@@ -218,10 +198,25 @@ def discover_document(text: str, base_url: Optional[str] = None, *, linked: bool
     if "\x00" in text:
         text = text.replace("\x00", "\ufffd")
     tree = LexborHTMLParser(text)
-    result.meta = page_meta(tree)
-    scanner = Scanner(linked=linked, canonical=result.meta.canonical_url or base_url)
+    scanner = Scanner(linked=linked, canonical=_early_canonical(text) or base_url)
     scanner.scan_tree(tree, None, ())
+    result.meta = scanner.meta.result()
     result.embeds = scanner.embeds()
     result.placeholders = scanner.placeholders
     result.problems.extend(scanner.problems)
     return result
+
+
+_CANONICAL = re.compile(r"""<link[^>]+rel=["']?canonical["']?[^>]*>|<meta[^>]+property=["']og:url["'][^>]*>""", re.I)
+_HREF = re.compile(r"""(?:href|content)=["']([^"']+)["']""", re.I)
+
+
+def _early_canonical(text: str) -> Optional[str]:
+    """The page's own URL, needed before the walk (state JSON of other articles is told
+    apart by it); read from the head with a regex rather than a second tree pass."""
+    head_end = text.find("</head>", 0, 2_000_000)
+    m = _CANONICAL.search(text, 0, head_end if head_end > 0 else 300_000)
+    if not m:
+        return None
+    href = _HREF.search(m.group(0))
+    return href.group(1) if href else None

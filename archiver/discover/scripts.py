@@ -13,7 +13,6 @@ MAX_SCRIPT = 5_000_000
 _JSON_TYPES = ("application/json", "application/ld+json", "application/vnd.nuxt+json", "text/json")
 _JS_TYPES = ("", "text/javascript", "application/javascript", "module", "text/ecmascript", "application/ecmascript",
              "text/babel", "text/jsx")
-_PLATFORM = re.compile(r"twitter|instagr|facebook|youtu|vimeo|tiktok|t\.me|bsky|threads\.|reddit|redd\.it", re.I)
 # Where a JSON object or a JSON.parse("...") string starts inside JavaScript.
 _ASSIGN = re.compile(r"=\s*(?=[\[{])|JSON\.parse\(\s*(?=[\"'])")
 _JS_URL = re.compile(r"""(?:https?:)?//[^\s"'<>\\)]{6,400}""")
@@ -39,12 +38,14 @@ def inspect_script(el, scan) -> None:
     ident = attrs.get("id") or ""
     source = f"script#{ident}" if ident else (f"script[type={stype}]" if stype else "inline script")
     if stype in _JSON_TYPES or ident in ("__NEXT_DATA__", "__NUXT_DATA__"):
-        if _PLATFORM.search(text):
+        if stype == "application/ld+json" and el.origin is None:
+            scan.meta.feed_json_ld(text)
+        if state.mentions_post(text):
             state.scan_json_text(scan, el, text, source=ident or source)
         return
     if stype not in _JS_TYPES and consent.script_payload(el, scan, stype):
         return
-    if _PLATFORM.search(text):
+    if state.mentions_post(text) or "_oembed_" in text:
         _javascript(el, scan, text, source)
 
 

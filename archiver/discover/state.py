@@ -12,6 +12,7 @@ import re
 from typing import Optional
 from urllib.parse import urlsplit
 
+from .element import Element
 from .urls import UnsafeUrl, post_ref, ref_from_id
 
 MAX_JSON = 12_000_000   # characters of one JSON blob we agree to parse
@@ -19,6 +20,9 @@ MAX_NODES = 300_000     # JSON values walked per blob
 
 _PLATFORM = re.compile(r"twitter|x\.com|instagr|facebook|youtu|vimeo|tiktok|t\.me|bsky|threads\.|reddit|redd\.it|/@",
                        re.I)
+# Case-sensitive on purpose (fast); hosts in URLs are lower-case.
+_HOSTISH = re.compile(r"twitter\.com|x\.com|instagr|facebook\.com|fb\.watch|youtu|vimeo\.com|tiktok\.com|t\.me|"
+                      r"bsky|threads\.|reddit\.com|redd\.it|/@")
 _EMBED_WORDS = re.compile(r"embed|external|oembed|social|tweet|twitter|instagram|youtube|vimeo|tiktok|facebook|"
                           r"iframe|video|telegram|bluesky|reddit|threads|mastodon|player", re.I)
 _STRONG_KEY = re.compile(r"embed|iframe|tweet|twitter|instagram|youtube|vimeo|tiktok|oembed|social|telegram|bluesky|"
@@ -36,6 +40,39 @@ _ID_KEYS = {"youtubeid": "youtube", "youtube_id": "youtube", "data-youtube-id": 
             "instagramid": "instagram", "shortcode": "instagram", "vimeoid": "vimeo", "vimeo_id": "vimeo"}
 _MARKUP_HINT = re.compile(r"<\s*(?:iframe|blockquote|amp-|object|embed\b|lite-|div[^>]*(?:fb-post|fb-video|tweet|"
                           r"instagram)|script[^>]*(?:telegram|tiktok))", re.I)
+
+
+# Something shaped like a post or player URL (escaped or not), or a platform's id key:
+# share links and profile links do not pass, so most pages' state is never parsed.
+# Each pattern starts with a literal and is case-sensitive, which lets the regex engine
+# skip ahead quickly; they run only where the literal occurs.
+_S = r"(?:\\?/|\\u002F|%2F)"
+_POSTISH = [(literal, re.compile(pattern)) for literal, pattern in (
+    ("status", r"status(?:es)?" + _S + r"\d{6}"),
+    ("instagram", r"instagram\.com" + _S + r"(?:[\w.]+" + _S + r")?(?:p|reel|tv)" + _S),
+    ("youtube", r"youtube(?:-nocookie)?\.com" + _S + r"(?:embed|watch|v|shorts)"),
+    ("youtu.be", r"youtu\.be" + _S),
+    ("vimeo.com", r"vimeo\.com" + _S + r"(?:video" + _S + r")?\d"),
+    ("facebook.com", r"facebook\.com[^\s\"]{0,80}?(?:posts|videos|plugins|permalink|story)"),
+    ("tiktok.com", r"tiktok\.com" + _S),
+    ("t.me", r"t\.me" + _S + r"\w+" + _S + r"\d"),
+    ("bsky", r"bsky\.app|app\.bsky"),
+    ("threads.", r"threads\.(?:net|com)" + _S + "@"),
+    ("reddit.com", r"reddit\.com" + _S + "r" + _S),
+    ("redd.it", r"redd\.it" + _S),
+    ("/@", r"/@\w+/\d{6}"),
+    ("Id", r"(?:tweet|youtube|video)_?Id[\"']"),
+    ("_id", r"(?:tweet|youtube)_id[\"']"),
+    ("shortcode", r"shortcode[\"']"),
+)]
+
+
+def mentions_post(text: str) -> bool:
+    for literal, pattern in _POSTISH:
+        pos = text.find(literal)
+        if pos >= 0 and pattern.search(text, max(0, pos - 30)):
+            return True
+    return False
 
 
 def scan_json_text(scan, el, text: str, *, source: str, embed_context: bool = False) -> bool:
@@ -89,8 +126,6 @@ def walk(scan, el, data, *, source: str, embed_context: bool = False) -> None:
     nuxt = isinstance(data, list) and "nuxt" in source.lower()
     budget = MAX_NODES
     sub = 0
-    from .document import Element  # late import: document imports the detectors
-
     stack = [(data, "", embed_context)]
     while stack:
         value, key, context = stack.pop()
@@ -112,10 +147,14 @@ def walk(scan, el, data, *, source: str, embed_context: bool = False) -> None:
             for v in reversed(value):
                 stack.append((v, key, context))
         elif isinstance(value, str) and len(value) > 4:
-            sub += 1
             lkey = key.lower() if isinstance(key, str) else ""
+            markup = "<" in value and _MARKUP_HINT.search(value) is not None
+            if not markup and lkey not in _ID_KEYS and not _HOSTISH.search(value) and not (
+                    context and lkey in ("videoid", "video_id", "data-video-id")):
+                continue  # the common case: a string naming no platform
+            sub += 1
             child = Element(el.node, el.tag, el.attrs, el.order + (sub,), el.origin)
-            if "<" in value and _MARKUP_HINT.search(value):
+            if markup:
                 scan.payload(child, value, blocked_by="state-json", recovered_from=source)
                 continue
             if lkey in _ID_KEYS or (context and lkey in ("videoid", "video_id", "data-video-id")):
@@ -124,7 +163,7 @@ def walk(scan, el, data, *, source: str, embed_context: bool = False) -> None:
                 if ref:
                     scan.found(child, ref, blocked_by="state-json", recovered_from=source, html=value)
                 continue
-            if not _PLATFORM.search(value) or len(value) > 2000:
+            if len(value) > 2000:
                 continue
             if value.lstrip()[:1] in "{[" and len(value) < 200_000:
                 try:

@@ -1,0 +1,76 @@
+"""Discovery throughput over a folder of saved pages, against the raw selectolax (lexbor)
+parse of the same text and a BeautifulSoup baseline, as ratios from one run.
+
+    python benchmarks/discover.py [FOLDER]     # default: ../shared/corpus/pages
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+from selectolax.lexbor import LexborHTMLParser  # noqa: E402
+
+from archiver.discover import discover_document  # noqa: E402
+from archiver.textdecode import decode_document  # noqa: E402
+
+
+def load(folder):
+    texts = []
+    for name in sorted(os.listdir(folder)):
+        if name.endswith((".html", ".htm")):
+            with open(os.path.join(folder, name), "rb") as f:
+                texts.append(decode_document(f.read())[0])
+    return texts
+
+
+def timed(fn, texts, repeat=3):
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for text in texts:
+            fn(text)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def bs4_baseline(text):
+    """What a generic archiver does: parse with BeautifulSoup, read blockquotes and iframe srcs."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(text, "html.parser")
+    return [q.get("class") for q in soup.find_all("blockquote")] + [f.get("src") for f in soup.find_all("iframe")]
+
+
+def main():
+    folder = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "shared", "corpus", "pages")
+    if not os.path.isdir(folder):
+        print(f"no pages at {folder}; pass a folder of .html files")
+        return 0
+    texts = load(folder)
+    if not texts:
+        print(f"no .html files in {folder}")
+        return 0
+    mb = sum(len(t.encode("utf-8", "replace")) for t in texts) / 1e6
+    parse = timed(LexborHTMLParser, texts)
+    discover = timed(lambda t: discover_document(t, None), texts)
+    try:
+        soup = timed(bs4_baseline, texts, repeat=1)
+    except ImportError:
+        soup = None
+    found = sum(len(discover_document(t, None).embeds) for t in texts)
+    print(f"{len(texts)} pages, {mb:.1f} MB, {found} embeds")
+    print(f"raw lexbor parse   {parse:7.3f} s  {mb / parse:7.1f} MB/s")
+    print(f"discover_document  {discover:7.3f} s  {mb / discover:7.1f} MB/s  "
+          f"= {discover / parse:.2f}x the raw parse")
+    if soup is not None:
+        print(f"BeautifulSoup      {soup:7.3f} s  {mb / soup:7.1f} MB/s  "
+              f"(discover is {soup / discover:.1f}x faster than html.parser + find_all)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
