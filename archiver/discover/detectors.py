@@ -12,7 +12,7 @@ from .element import Element
 
 from . import consent, scripts, state
 from .text import parse_fallback
-from .urls import UnsafeUrl, is_player_url, post_ref, ref_from_id
+from .urls import UnsafeUrl, is_player_url, post_ref, proxied_ref, ref_from_id
 
 # Attributes that never hold an embed reference (cheap to skip before any regex).
 _SKIP = frozenset({"class", "id", "style", "alt", "title", "width", "height", "rel", "target", "type", "lang",
@@ -177,12 +177,20 @@ def _attributes(el, scan) -> None:
         if value.lstrip()[:1] in "{[":
             state.scan_json_text(scan, el, value, source=f"{tag}[{lname}]", embed_context=True)
             continue
+        proxied = False
         try:
-            ref = post_ref(value, unwrap=tag in FRAME_TAGS or lname in LAZY_ATTRS or lname in consent.SRC_ATTRS)
+            ref = post_ref(value)
+            if ref is None and (tag in FRAME_TAGS or lname in LAZY_ATTRS or lname in consent.SRC_ATTRS):
+                ref = proxied_ref(value)
+                proxied = ref is not None
         except UnsafeUrl:
             scan.problem(f"script URL in {tag}[{lname}] ignored")
             continue
         if ref is None:
+            continue
+        if proxied:
+            tool = consent.tool_of(el) or ("data-src" if lname in LAZY_ATTRS else "proxy-iframe")
+            scan.found(el, ref, blocked_by=tool, recovered_from=f"{tag}[{lname}] proxy target")
             continue
         if tag == "img" and not is_player_url(value):
             continue  # a lazy image of a post is a picture, not an embed
@@ -289,9 +297,30 @@ def _card(el, scan, platform) -> None:
         text = el.node.text(deep=True, separator=" ") or ""
         if len(text) > MAX_CARD_TEXT:
             return  # an article box, not a card
+        if _in_list(el):
+            return  # one of a run of same-class items: a feed of posts, not an embed
         tool = consent.tool_of(el)
         scan.found(el, ref, blocked_by=tool or "site-card", recovered_from=f"{el.tag}.card",
                    fallback=parse_fallback(text))
+
+
+def _in_list(el) -> bool:
+    """Three or more siblings share this card's class, with less prose than cards between them."""
+    parent = el.node.parent
+    if parent is None:
+        return False
+    cls = el.attrs.get("class")
+    same = prose = 0
+    child = parent.child
+    seen = 0
+    while child is not None and seen < 500:
+        if child.tag == "p":
+            prose += 1
+        elif child.tag == el.tag and child.attributes.get("class") == cls:
+            same += 1
+        child = child.next
+        seen += 1
+    return same >= 3 and prose < same
 
 
 def _in_widget(node, levels: int = 10) -> bool:
@@ -320,12 +349,26 @@ def _link(el, scan) -> None:
     scan.found(el, ref, relation="linked", recovered_from="a[href]", html=None)
 
 
+_TEXT_BLOCKS = frozenset({"p", "li", "blockquote", "figcaption", "dd", "td", "h2", "h3", "h4", "h5", "h6"})
+_INLINE = frozenset({"span", "em", "strong", "b", "i", "u", "mark", "small", "sup", "sub", "cite", "q", "font"})
+
+
 def _in_chrome(node, levels: int = 25) -> bool:
-    """Navigation, header, footer and sidebars are not the article's text."""
+    """True unless the link sits in running text: its nearest block is a paragraph-like
+    element and no ancestor is navigation, header, footer, sidebar or a feed widget."""
     parent = node.parent
+    while parent is not None and parent.tag in _INLINE:
+        parent = parent.parent
+    if parent is None or parent.tag not in _TEXT_BLOCKS:
+        return True
     while parent is not None and levels > 0:
-        if parent.tag in ("nav", "header", "footer", "aside"):
+        tag = parent.tag
+        if tag in ("nav", "header", "footer", "aside"):
             return True
+        if tag and tag[0] != "-":
+            attrs = parent.attributes
+            if _WIDGET_ANCESTOR.search((attrs.get("class") or "") + " " + (attrs.get("id") or "")):
+                return True
         parent = parent.parent
         levels -= 1
     return False

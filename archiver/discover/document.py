@@ -131,6 +131,8 @@ class Scanner:
                                  source=recovered_from, embed_context=True)
         elif _MARKUP.search(stripped):
             self.scan_html(stripped, origin, el.order + (sub,))
+        elif allow_base64:
+            self.problem(f"invalid base64 in {recovered_from} (neither markup nor base64)")
         return len(self.finds) - before
 
     # -- the walk --------------------------------------------------------------

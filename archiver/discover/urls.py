@@ -77,17 +77,25 @@ def clean_url(value: str) -> Optional[str]:
 
 
 def post_ref(value: str, *, unwrap: bool = False) -> Optional[PostRef]:
-    """The post a URL-ish value names. With unwrap, a non-platform URL that carries a
-    URL-encoded target in its query (an embed proxy) is followed one level."""
+    """The post a URL-ish value names. With unwrap, an embed proxy's target counts too."""
     url = clean_url(value)
     if not url or ("." not in url and "at://" not in url):
         return None
     ref = match_post_url(url)
     if ref or not unwrap:
         return ref
+    return proxied_ref(url)
+
+
+def proxied_ref(value: str) -> Optional[PostRef]:
+    """A non-platform URL carrying a URL-encoded post URL in its query (an embed proxy,
+    a same-site /embed?url=...): the post it wraps, followed one level."""
+    url = clean_url(value)
+    if not url:
+        return None
     parts = urlsplit(url if "//" in url[:10] else "https://x.invalid" + (url if url.startswith("/") else "/" + url))
     if _PLATFORM_HOST.search(parts.hostname or ""):
-        return None
+        return None  # a platform's own button or widget (?href=, ?url=) is not a proxy
     for name, val in parse_qsl(parts.query):
         if name.lower() in _PROXY_PARAMS and ("//" in val or "%2F" in val):
             inner = unquote(val) if "%" in val and "//" not in val else val

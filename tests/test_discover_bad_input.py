@@ -1,0 +1,111 @@
+"""Hostile and broken input: a problem string in Discovery.problems, never a crash or a hang."""
+from __future__ import annotations
+
+import base64
+import time
+
+import pytest
+
+from archiver.discover import discover_document, document, state
+
+TWEET = '<blockquote class="twitter-tweet"><a href="https://twitter.com/a/status/1234567890123"></a></blockquote>'
+
+
+def ids(result):
+    return [e.native_id for e in result.embeds]
+
+
+def test_deeply_nested_markup():
+    html = "<div>" * 20000 + TWEET + "</div>" * 20000
+    start = time.perf_counter()
+    result = discover_document(html, None)
+    assert ids(result) == ["1234567890123"]
+    assert time.perf_counter() - start < 10
+
+
+@pytest.mark.parametrize("cut", [40, 80, 120, len(TWEET) - 5])
+def test_truncated_markup(cut):
+    result = discover_document("<html><body><p>text</p>" + TWEET[:cut], None)
+    assert isinstance(result.embeds, list)
+
+
+def test_invalid_base64_payload_is_a_problem():
+    html = '<div class="_brlbs-content-blocker"><script type="text/template">QUJD!!!notbase64====QUJD</script></div>'
+    result = discover_document(html, None)
+    assert result.embeds == []
+    assert result.problems == [] or all(isinstance(p, str) for p in result.problems)
+    html = '<div data-borlabs-cookie-content="QUJDRE%%%%%VGSElKS0xNTk9QUVJTVFVWV1hZWg=="></div>'
+    result = discover_document(html, None)
+    assert result.embeds == []
+    assert any("invalid base64" in p for p in result.problems)
+
+
+def test_payload_nested_in_payload_is_depth_bounded():
+    payload = TWEET
+    for _ in range(12):
+        payload = '<div data-borlabs-cookie-content="' + base64.b64encode(payload.encode()).decode() + '"></div>'
+    start = time.perf_counter()
+    result = discover_document(payload, None)
+    assert time.perf_counter() - start < 5
+    assert result.embeds == []
+    assert any("nested deeper" in p for p in result.problems)
+
+
+def test_payload_two_levels_deep_is_followed():
+    inner = '<div data-borlabs-cookie-content="' + base64.b64encode(TWEET.encode()).decode() + '"></div>'
+    outer = '<script type="didomi/html">' + inner + "</script>"
+    result = discover_document(outer, None)
+    assert ids(result) == ["1234567890123"]
+    assert result.embeds[0].blocked_by == "didomi"  # the outermost gate names the embed
+
+
+def test_javascript_url_is_refused():
+    html = ('<iframe data-src="javascript:alert(\'https://www.youtube.com/embed/dQw4w9WgXcQ\')"></iframe>'
+            '<div class="tweet" data-url="  JavaScript:void(0)//twitter.com/a/status/1234567890123"></div>')
+    result = discover_document(html, None)
+    assert result.embeds == []
+    assert any("script URL" in p for p in result.problems)
+
+
+def test_state_json_not_json():
+    html = '<script id="__NEXT_DATA__" type="application/json">{"url": "https://twitter.com/a/status/1234567890123",</script>'
+    result = discover_document(html, None)
+    assert result.embeds == []
+    assert any("not valid JSON" in p for p in result.problems)
+
+
+def test_huge_state_json_is_capped(monkeypatch):
+    monkeypatch.setattr(state, "MAX_JSON", 1000)
+    blob = '{"embedUrl": "https://www.youtube.com/embed/dQw4w9WgXcQ", "pad": "' + "x" * 5000 + '"}'
+    result = discover_document('<script type="application/json">' + blob + "</script>", None)
+    assert result.embeds == []
+    assert any("larger than" in p for p in result.problems)
+
+
+def test_many_payloads_are_capped(monkeypatch):
+    monkeypatch.setattr(document, "MAX_PAYLOADS", 10)
+    html = "".join(f'<textarea>{TWEET.replace("1234567890123", str(1234567890000 + i))}</textarea>' for i in range(50))
+    result = discover_document(html, None)
+    assert len(result.embeds) == 10
+    assert any("too many recovered payloads" in p for p in result.problems)
+
+
+def test_huge_document_is_cut(monkeypatch):
+    monkeypatch.setattr(document, "MAX_DOCUMENT", 1000)
+    result = discover_document(TWEET + "<p>" + "x" * 5000 + "</p>" + TWEET.replace("123", "999"), None)
+    assert ids(result) == ["1234567890123"]
+    assert any("larger than" in p for p in result.problems)
+
+
+def test_not_text_and_empty_input():
+    assert discover_document(b"<html>", None).problems == ["document is not text"]
+    assert discover_document("", None).embeds == []
+    assert discover_document("\x00\x00<p>", None).embeds == []
+
+
+def test_garbage_attribute_values():
+    html = ('<iframe src="https://www.youtube.com/embed/%%%%"></iframe>'
+            '<div data-tweetid="not-a-number"></div><div data-youtube-id="short"></div>'
+            '<div data-attrs="{not json"></div><amp-instagram data-shortcode=""></amp-instagram>')
+    result = discover_document(html, None)
+    assert result.embeds == []
