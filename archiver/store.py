@@ -31,6 +31,7 @@ TABLES = {
     "accounts": dict(columns={
         "id": str, "platform": str, "native_id": str, "handle": str, "display_name": str, "url": str,
         "avatar_url": str, "first_captured_at": str, "last_captured_at": str,
+        "avatar_sha256": str, "avatar_source_url": str, "avatar_status": str, "avatar_error": str,
     }, pk="id"),
     "posts": dict(columns={
         "id": str, "platform": str, "native_id": str, "url": str, "account_id": str, "author_handle": str,
@@ -54,11 +55,12 @@ TABLES = {
         "sha256": str, "mime": str, "size": int, "width": int, "height": int, "duration": float,
         "phash": str, "exif": str, "latitude": float, "longitude": float, "taken_at": str,
         "path": str, "thumbnail_path": str, "status": str, "error": str, "first_captured_at": str,
+        "format": str, "capture_id": int,
     }, pk="sha256"),
     "post_media": dict(columns={
         "id": int, "post_id": str, "position": int, "media_sha256": str, "kind": str, "source_url": str,
         "poster_url": str, "alt_text": str, "status": str, "error": str, "attempts": int,
-        "last_attempt_at": str,
+        "last_attempt_at": str, "poster_sha256": str, "capture_id": int,
     }, pk="id", foreign_keys=[("post_id", "posts", "id"), ("media_sha256", "media", "sha256")]),
     "captures": dict(columns={
         "id": int, "url": str, "final_url": str, "kind": str, "method": str, "status_code": int,
