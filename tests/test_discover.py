@@ -127,6 +127,9 @@ CONSENT = [
     ("DataYtId001", "js-placeholder", "div[data-youtube-id]"),
     ("1662000000000000006", "js-placeholder", "div[data-embedded-url]"),
     ("ProxyPost01", "proxy-iframe", "iframe[src] proxy target"),
+    ("1662000000000000012", "didomi", "placeholder text"),
+    ("1662000000000000013", "proxy-iframe", "iframe[src] proxy target"),
+    ("TwoClickY01", "js-placeholder", "div[data-id]"),
 ]
 
 
@@ -142,7 +145,8 @@ def test_consent_page_has_exactly_the_gated_embeds_in_order():
         "1662000000000000001", "1662000000000000002", "TarteauYt01", "CookiebotY1", "123456789", "OneTrustY01",
         "BorlabsV2ab", "1662000000000000003", "Complianz01", "Iubenda0001", "KlaroVideo1", "1662000000000000011",
         "CmpManager1", "1662000000000000004", "EscapedAt01", "TemplateY01", "1662000000000000010", "LazySrcY001",
-        "1662000000000000005", "DataYtId001", "1662000000000000006", "ProxyPost01"]
+        "1662000000000000005", "DataYtId001", "1662000000000000006", "ProxyPost01", "1662000000000000012",
+        "dQw4w9WgXcQ", "1662000000000000013", "TwoClickY01"]
 
 
 def test_recovered_payload_keeps_fallback_text():

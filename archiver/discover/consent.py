@@ -141,3 +141,32 @@ def script_payload(el, scan, stype: str) -> bool:
             scan.placeholder(tool, f"{label} with no post in it", text)
         return True
     return False
+
+
+# Texts consent tools put in the box that replaces an embed (tool, phrase), lower-case.
+_PLACEHOLDER_TEXTS = (
+    ("didomi", "access to this content has been blocked in order to respect your choice of consent"),
+    ("didomi", "l'accès à ce contenu a été bloqué afin de respecter votre choix de consentement"),
+    ("consent", "zustimmen und inhalt laden"),
+    ("consent", "externer inhalt"),
+    ("consent", "ich bin damit einverstanden, dass mir externe inhalte angezeigt werden"),
+    ("consent", "you need to accept cookies to see this content"),
+    ("consent", "click to load the content"),
+)
+MAX_PLACEHOLDER_TEXT = 3000
+
+
+def placeholder_text_tool(node) -> str | None:
+    """The tool whose placeholder text sits right next to an embed (same small parent box)."""
+    parent = node.parent if node is not None else None
+    for box in (node.prev, node.next, parent) if node is not None else ():
+        if box is None or not box.tag or box.tag == "-comment":
+            continue
+        text = box.text(deep=True) or ""
+        if len(text) > MAX_PLACEHOLDER_TEXT:
+            continue
+        low = " ".join(text.lower().split())
+        for tool, phrase in _PLACEHOLDER_TEXTS:
+            if phrase in low:
+                return tool
+    return None

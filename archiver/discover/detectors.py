@@ -50,7 +50,8 @@ GENERIC_ID_ATTRS = frozenset({"videoid", "video-id", "data-videoid", "data-video
                               "data-post-id", "data-videoid-youtube"})
 _PROVIDER_ATTRS = ("data-provider", "data-type", "data-platform", "data-service", "data-source", "data-vendor",
                    "provider", "data-sp_api", "data-embed-type", "data-plugin", "data-network")
-_PLATFORM_WORDS = (("youtube", "youtube"), ("youtu", "youtube"), ("vimeo", "vimeo"), ("tiktok", "tiktok"),
+_PLATFORM_WORDS = (("youtube", "youtube"), ("youtu", "youtube"), (" yt-", "youtube"), ("-yt ", "youtube"),
+                   ("_yt", "youtube"), ("yt_", "youtube"), ("vimeo", "vimeo"), ("tiktok", "tiktok"),
                    ("instagram", "instagram"), ("instgrm", "instagram"), ("tweet", "x"), ("twitter", "x"))
 # Buttons and widgets that carry a post URL without embedding the post.
 _NOT_EMBED = re.compile(r"share|follow|like-?b|fb-like|fb-comments|comment|intent|button|btn|hashtag|mention|"
@@ -137,7 +138,7 @@ def inspect(node, tag: str, attrs: dict, prefix: tuple, index: int, origin, scan
 
 def platform_hint(el) -> str | None:
     """Which platform an element is about, from its tag, class and provider attributes."""
-    parts = [el.tag, el.classes]
+    parts = [" " + el.tag, el.classes + " "]
     for name in _PROVIDER_ATTRS:
         value = el.attrs.get(name)
         if value:
@@ -242,6 +243,9 @@ def _blockquote(el, scan) -> None:
             _card(el, scan, None)
         return
     fallback = parse_fallback(el.node.text(deep=True, separator=" ") or "")
+    # A blockquote whose script was held back shows the tool's notice beside it.
+    notice = consent.placeholder_text_tool(el.node) if el.origin is None else None
+    blocked = {"blocked_by": notice, "recovered_from": "placeholder text"} if notice else {}
     for name in ("data-instgrm-permalink", "cite", "data-bluesky-uri", "data-text-post-permalink",
                  "data-embed-url", "data-url", "data-href"):
         value = el.attrs.get(name)
@@ -252,14 +256,14 @@ def _blockquote(el, scan) -> None:
                 scan.problem(f"script URL in blockquote[{name}] ignored")
                 continue
             if ref and ref.platform == platform:
-                scan.found(el, ref, fallback=fallback)
+                scan.found(el, ref, fallback=fallback, **blocked)
                 return
     if platform == "tiktok" and ref_from_id("tiktok", el.attrs.get("data-video-id") or ""):
-        scan.found(el, ref_from_id("tiktok", el.attrs["data-video-id"]), fallback=fallback)
+        scan.found(el, ref_from_id("tiktok", el.attrs["data-video-id"]), fallback=fallback, **blocked)
         return
     ref = _last_post_link(el, platform)
     if ref:
-        scan.found(el, ref, fallback=fallback)
+        scan.found(el, ref, fallback=fallback, **blocked)
 
 
 def _last_post_link(el, platform):

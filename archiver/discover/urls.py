@@ -32,6 +32,7 @@ PLAYER_URL = re.compile(
 _ARCHIVE = re.compile(r"^(?:https?:)?//(?:web\.)?archive\.org/web/\d{1,14}(?:[a-z]{2}_)?/", re.I)
 _UNSAFE = re.compile(r"^\s*(?:javascript|vbscript|data):", re.I)
 _ESCAPES = re.compile(r"\\(?:u00([0-9a-fA-F]{2})|x([0-9a-fA-F]{2})|(/))")
+_INNER_URL = re.compile(r"https?://[^\s\"'<>]+")
 _PROXY_PARAMS = ("url", "u", "href", "src", "link", "target", "embed", "uri", "q")
 
 ID_PATTERNS = {
@@ -103,6 +104,10 @@ def proxied_ref(value: str) -> Optional[PostRef]:
                 ref = match_post_url(_ARCHIVE.sub("", inner.strip()))
                 if ref:
                     return ref
+    # Some proxies carry the target in the path: /embed/https%3A%2F%2Ftwitter.com%2F...
+    m = _INNER_URL.search(unquote(parts.path + "?" + parts.query) if "%" in url else parts.path)
+    if m:
+        return match_post_url(m.group(0))
     return None
 
 
