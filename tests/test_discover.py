@@ -179,3 +179,10 @@ def test_state_json_embeds_only_of_this_article():
 def test_state_json_that_is_not_json_is_a_problem_not_a_crash():
     problems = discover("state.html").problems
     assert any("__NUXT_DATA__" in p and "not valid JSON" in p for p in problems)
+
+
+def test_share_attributes_and_post_images_are_not_embeds():
+    html = ('<div class="box" data-share-url="https://twitter.com/a/status/1234567890123"></div>'
+            '<div class="lazy-bg" data-src="https://www.instagram.com/p/ImagePost01/media/?size=l"></div>'
+            '<div class="card" data-thumbnail="https://www.instagram.com/p/ImagePost02/"></div>')
+    assert discover_document(html, None).embeds == []

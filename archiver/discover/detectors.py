@@ -58,6 +58,7 @@ _NOT_EMBED = re.compile(r"share|follow|like-?b|fb-like|fb-comments|comment|inten
                         r"timeline|(?<![a-z])feed|widget|sbi_|icon|logo|count|subscribe|profile|save", re.I)
 # A card's class must name the platform of the one post it links (a class saying only
 # "embed" also fits a whole article box that happens to link a tweet).
+_NOT_EMBED_ATTR = re.compile(r"share|like|follow|intent|comment|author|profile|avatar|image|img|thumb|poster")
 _CARD_CLASS = re.compile(r"tweet|twitter|instagram|instgrm|tiktok|bluesky|threads|reddit|mastodon|facebook|fb-post")
 _CARD_PLATFORMS = (("tweet", "x"), ("twitter", "x"), ("instagram", "instagram"), ("instgrm", "instagram"),
                    ("tiktok", "tiktok"), ("bluesky", "bluesky"), ("threads", "threads"), ("reddit", "reddit"),
@@ -200,7 +201,7 @@ def _attributes(el, scan) -> None:
                 continue
             scan.found(el, ref)  # a player or post iframe is an embed whatever its class says
             continue
-        if _NOT_EMBED.search(el.classes):
+        if _NOT_EMBED.search(el.classes) or _NOT_EMBED_ATTR.search(lname):
             continue
         if lname in STANDARD_ATTRS or tag.startswith("amp-") or (
                 lname == "data-href" and el.has_class("fb-post", "fb-video")):

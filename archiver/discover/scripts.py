@@ -30,7 +30,7 @@ def inspect_script(el, scan) -> None:
     if attrs.get("src") and not consent.tool_of(el):
         return  # a loader script; its (empty) body is nothing to us
     text = el.node.text(deep=True) or ""
-    if not text.strip():
+    if len(text) < 12 or not text.strip():
         return
     if len(text) > MAX_SCRIPT:
         scan.problem(f"inline script of {len(text)} characters not read")

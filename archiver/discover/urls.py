@@ -32,6 +32,7 @@ PLAYER_URL = re.compile(
 _ARCHIVE = re.compile(r"^(?:https?:)?//(?:web\.)?archive\.org/web/\d{1,14}(?:[a-z]{2}_)?/", re.I)
 _UNSAFE = re.compile(r"^\s*(?:javascript|vbscript|data):", re.I)
 _ESCAPES = re.compile(r"\\(?:u00([0-9a-fA-F]{2})|x([0-9a-fA-F]{2})|(/))")
+_MEDIA_FILE = re.compile(r"instagram\.com/(?:[\w.]+/)?(?:p|reel|tv)/[\w-]+/media", re.I)
 _INNER_URL = re.compile(r"https?://[^\s\"'<>]+")
 _PROXY_PARAMS = ("url", "u", "href", "src", "link", "target", "embed", "uri", "q")
 
@@ -82,6 +83,8 @@ def post_ref(value: str, *, unwrap: bool = False) -> Optional[PostRef]:
     url = clean_url(value)
     if not url or ("." not in url and "at://" not in url):
         return None
+    if _MEDIA_FILE.search(url):
+        return None  # an image of the post (lazy backgrounds, feed thumbnails), not the post
     ref = match_post_url(url)
     if ref or not unwrap:
         return ref
