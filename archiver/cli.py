@@ -65,9 +65,11 @@ def load_endpoints(overrides):
 @click.option("--db", "db_path", default="archive.db", show_default=True, type=click.Path(dir_okay=False),
               help="The archive database.")
 @click.option("--linked", is_flag=True, help="Also collect posts that articles link to in their text.")
+@click.option("--thread-depth", default=40, show_default=True, type=click.IntRange(0, 500),
+              help="Parent posts fetched above each embedded post to reach its thread's root (0: none).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
 @fetch_options
-def collect(sources, from_file, db_path, linked, quiet, endpoints, allow_private):
+def collect(sources, from_file, db_path, linked, thread_depth, quiet, endpoints, allow_private):
     """Collect the posts embedded in articles (URLs or saved HTML files).
 
     Each page is fetched and kept as evidence, its embeds found (also behind
@@ -83,7 +85,7 @@ def collect(sources, from_file, db_path, linked, quiet, endpoints, allow_private
     if not all_sources:
         raise click.UsageError("give at least one URL or file, or --from FILE")
     sys.exit(run_collect(all_sources, db_path=db_path, endpoints=load_endpoints(endpoints),
-                         allow_private=allow_private, linked=linked, quiet=quiet))
+                         allow_private=allow_private, linked=linked, quiet=quiet, thread_depth=thread_depth))
 
 
 @cli.command()
@@ -153,3 +155,83 @@ def export(db_path, fmt, output, warc_path):
 
         count = export_warc(db_path, warc_path)
         click.echo(f"{count} capture(s) written to {warc_path}", err=True)
+
+
+@cli.command()
+@click.argument("post_id")
+@click.option("--db", "db_path", default="archive.db", show_default=True,
+              type=click.Path(dir_okay=False, exists=True), help="The archive database (annotations.db is beside it).")
+@click.option("--tag", "tags", multiple=True, help="Add a tag (repeatable).")
+@click.option("--untag", "untags", multiple=True, help="Remove a tag (repeatable); the removal is recorded too.")
+@click.option("--note", help="Add a note.")
+@click.option("--status", help="Set the verification status: unverified, verified, false, misleading, disputed.")
+@click.option("--geo", metavar="LAT,LON", help="Place the post on the map, in decimal degrees.")
+@click.option("--place", help="A name for the place given with --geo.")
+@click.option("--private", is_flag=True, help="Team only: never published, hidden from visitors who are not logged in.")
+@click.option("--actor", help="Who is annotating (default: ARCHIVER_ACTOR, else your login name).")
+def annotate(post_id, db_path, tags, untags, note, status, geo, place, private, actor):
+    """Tag, note, verify or place a post, as the web UI does (same rules, same log)."""
+    from .annotate_command import run_annotate
+
+    sys.exit(run_annotate(db_path, post_id, tags=tags, untags=untags, note=note, status=status, geo=geo,
+                          place=place, private=private, actor=actor))
+
+
+@cli.group()
+def users():
+    """Volunteer logins for `archiver serve` (password hashes in the environment)."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
+def users_add(name, password_stdin):
+    """Hash a password for NAME and print the line that makes NAME a user of `archiver serve`."""
+    from .users import env_line, hash_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
+    try:
+        click.echo(env_line(name, hash_password(password)))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("Put this line in the environment of `archiver serve` (only the hash is kept).", err=True)
+
+
+@users.command("list")
+def users_list():
+    """List the users the environment defines."""
+    from .users import password_hashes
+
+    for name in sorted(password_hashes()):
+        click.echo(name)
+
+
+@cli.command()
+@click.argument("outdir", type=click.Path(file_okay=False))
+@click.option("--db", "db_path", default="archive.db", show_default=True,
+              type=click.Path(dir_okay=False, exists=True), help="The archive database.")
+@click.option("--annotations", "annotations_path", type=click.Path(dir_okay=False),
+              help="The annotations database (default: annotations.db beside the archive).")
+@click.option("--media", is_flag=True, help="Copy the full media files, not only thumbnails.")
+@click.option("--include-private", is_flag=True,
+              help="Also publish private annotations and the event log with its actors.")
+@click.option("--force", is_flag=True, help="Replace OUTDIR if it exists.")
+def publish(outdir, db_path, annotations_path, media, include_private, force):
+    """Write a self-contained, read-only copy of the archive to OUTDIR.
+
+    One database (posts, pages, embeds, accounts, media metadata, public
+    annotations, full-text search), thumbnails, Datasette configuration, an
+    inspect file, a MANIFEST of SHA-256 sums, a README and a Dockerfile.
+    """
+    from .publish import PublishError, publish as run_publish
+
+    try:
+        result = run_publish(db_path, outdir, annotations_path=annotations_path, media=media,
+                             include_private=include_private, force=force)
+    except PublishError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Published {result.counts.get('posts', 0)} post(s) to {result.outdir}", err=True)
+    click.echo(f"Serve it read-only with:\n  cd {result.outdir} && {result.serve_command}", err=True)

@@ -1,7 +1,13 @@
-"""Datasette over the archive, with this project's metadata, configuration and plugin."""
+"""Datasette over the archive, with this project's metadata, configuration and plugin.
+
+The archive is served beside its annotations.db (created when missing), which
+is the only database the web UI writes. Both are attached to Datasette's
+`_memory` database (crossdb) so that pages can join posts with annotations.
+"""
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -29,20 +35,38 @@ def for_database(document: dict, database: str) -> dict:
     return document
 
 
-def build_datasette(db_path, *, extra_files=(), settings: Optional[dict] = None, immutable: bool = False):
-    """A Datasette instance for the archive at db_path (used by `serve` and by tests)."""
+def build_datasette(db_path, *, extra_files=(), settings: Optional[dict] = None, immutable: bool = False,
+                    annotations: bool = True, environ=None):
+    """A Datasette instance for the archive at db_path (used by `serve` and by tests).
+
+    Users who may log in and annotate come from ARCHIVER_PASSWORD_HASH_* in
+    `environ` (default: the process environment); DATASETTE_SECRET, when set,
+    keeps logins and API tokens valid across restarts.
+    """
     from datasette.app import Datasette
 
+    from . import annotations as annotations_db
+    from .users import auth_plugin_config
+
+    environ = os.environ if environ is None else environ
     db_path = Path(db_path)
     name = db_path.stem
     config = for_database(load_yaml("datasette.yml"), name)
     if settings:
         config.setdefault("settings", {}).update(settings)
+    plugins = config.setdefault("plugins", {})
+    plugins["datasette-auth-passwords"] = {**(plugins.get("datasette-auth-passwords") or {}),
+                                           **auth_plugin_config(environ)}
     metadata = for_database(load_yaml("metadata.yml"), name)
     files = [str(db_path), *map(str, extra_files)]
+    if annotations and not immutable:
+        annotations_path = annotations_db.path_beside(db_path)
+        annotations_db.connect(annotations_path).close()
+        files.append(str(annotations_path))
+    kwargs = dict(config=config, metadata=metadata, crossdb=True, secret=environ.get("DATASETTE_SECRET") or None)
     if immutable:
-        return Datasette(immutables=files, config=config, metadata=metadata)
-    return Datasette(files=files, config=config, metadata=metadata)
+        return Datasette(immutables=files, **kwargs)
+    return Datasette(files=files, **kwargs)
 
 
 def serve_archive(db_path, *, host: str = "127.0.0.1", port: int = 8001, on_ready=None) -> int:

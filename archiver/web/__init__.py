@@ -5,16 +5,24 @@ through Jinja's autoescaping only; links are emitted only for http(s) URLs.
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from datasette import hookimpl
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
-from .queries import find_archive_database, load_post_page
+from ..annotations import STATUSES
+from .annotate import annotate_view
+from .queries import load_annotations, load_post_page, load_thread
+from .search import SearchRequest, run_search
+from .sources import find_sources
 
 POST_COLUMNS = {("posts", "id"), ("embeds", "post_id"), ("posts", "reply_to_id"), ("posts", "quote_of_id"),
                 ("posts", "thread_id"), ("embedded_posts", "post_id"), ("post_media", "post_id"),
-                ("post_versions", "post_id")}
+                ("post_versions", "post_id"), ("events", "post_id"), ("public_events", "post_id"),
+                *((f"{audience}_{kind}", "post_id") for audience in ("current", "public")
+                  for kind in ("tags", "notes", "status", "place"))}
 STATUS_LABELS = {"ok": "available", "deleted": "deleted", "unavailable": "unavailable",
                  "unresolved": "not resolved"}
 
@@ -22,6 +30,16 @@ STATUS_LABELS = {"ok": "available", "deleted": "deleted", "unavailable": "unavai
 def post_path(datasette, post_id: str) -> str:
     # Datasette's own tilde encoding: percent-encoded paths are redirected to it.
     return datasette.urls.path(f"/-/post/{tilde_encode(post_id)}")
+
+
+def thread_path(datasette, post_id: str) -> str:
+    return datasette.urls.path(f"/-/thread/{tilde_encode(post_id)}")
+
+
+def search_url(datasette, args: dict, **changes) -> str:
+    """The search page with `args` changed (a None value drops the argument); page resets to 1."""
+    merged = {k: v for k, v in {**args, "page": None, **changes}.items() if v not in (None, "")}
+    return datasette.urls.path("/-/search") + ("?" + urlencode(merged) if merged else "")
 
 
 def safe_http_url(url):
@@ -36,6 +54,8 @@ def prepare_jinja2_environment(env, datasette):
     env.filters["safe_http_url"] = safe_http_url
     env.filters["status_label"] = lambda status: STATUS_LABELS.get(status, status or "unknown")
     env.filters["post_path"] = lambda post_id: post_path(datasette, post_id)
+    env.filters["thread_path"] = lambda post_id: thread_path(datasette, post_id)
+    env.globals["archiver_search_url"] = lambda args, **changes: search_url(datasette, args, **changes)
 
 
 @hookimpl
@@ -48,21 +68,67 @@ def render_cell(value, column, table, datasette):
     return None
 
 
+async def _sources(datasette, request):
+    sources = await find_sources(datasette, request.actor)
+    if sources is None:
+        raise NotFound("No archive database is being served")
+    return sources
+
+
 async def post_page(datasette, request):
     post_id = tilde_decode(request.url_vars["post_id"])
-    database = await find_archive_database(datasette)
-    if database is None:
-        raise NotFound("No archive database is being served")
-    page = await load_post_page(database, post_id)
+    sources = await _sources(datasette, request)
+    page = await load_post_page(sources.archive, post_id)
     if page is None:
         raise NotFound(f"No post {post_id!r} in the archive")
+    context = {"database": sources.archive.name, **page, "annotations": await load_annotations(sources, post_id),
+               "has_annotations": sources.has_annotations, "writable": sources.writable,
+               "logged_in": bool((request.actor or {}).get("id")), "full_annotations": sources.full,
+               "statuses": STATUSES}
+    return Response.html(await datasette.render_template("archiver_post.html", context, request=request))
+
+
+async def thread_page(datasette, request):
+    post_id = tilde_decode(request.url_vars["post_id"])
+    sources = await _sources(datasette, request)
+    thread = await load_thread(sources.archive, post_id)
+    if thread is None:
+        raise NotFound(f"No post {post_id!r} in the archive")
+    if request.url_vars.get("format") == "json":
+        return Response.json(thread, default=str)
     return Response.html(await datasette.render_template(
-        "archiver_post.html", {"database": database.name, **page}, request=request))
+        "archiver_thread.html", {"database": sources.archive.name, **thread}, request=request))
+
+
+async def search_page(datasette, request):
+    sources = await _sources(datasette, request)
+    search = SearchRequest.from_args(request.args)
+    if request.url_vars.get("format") == "json":
+        # JSON stays lean unless facets are asked for: scripts page through results.
+        result = await run_search(sources, search, facets=request.args.get("_facets") in ("1", "on", "true"))
+        return Response.json(result, default=str)
+    result = await run_search(sources, search)
+    return Response.html(await datasette.render_template("archiver_search.html", {
+        "database": sources.archive.name, "search": result, "has_annotations": sources.has_annotations,
+        "args": dict(request.args.items()), "statuses": STATUSES}, request=request))
 
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/post/(?P<post_id>[^/]+)$", post_page)]
+    return [
+        (r"^/-/post/(?P<post_id>[^/]+)$", post_page),
+        (r"^/-/thread/(?P<post_id>[^/.]+)(\.(?P<format>json))?$", thread_page),
+        (r"^/-/search(\.(?P<format>json))?$", search_page),
+        (r"^/-/annotate$", annotate_view),
+    ]
+
+
+@hookimpl
+def menu_links(datasette, actor):
+    links = [{"href": datasette.urls.path("/-/search"), "label": "Search posts"}]
+    if actor and actor.get("id"):
+        links.append({"href": datasette.urls.path("/-/create-token"), "label": "API token for scripts"})
+    return links
 
 
 @hookimpl

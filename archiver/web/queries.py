@@ -1,17 +1,9 @@
-"""The reads behind the plugin's pages: one post with its context."""
+"""The reads behind the plugin's pages: one post with its context, its annotations, a thread."""
 from __future__ import annotations
 
 from typing import Optional
 
-
-async def find_archive_database(datasette):
-    """The served database that holds the archive's posts table (the first one found)."""
-    for database in datasette.databases.values():
-        if database.name.startswith("_"):
-            continue
-        if await database.table_exists("posts") and await database.table_exists("embeds"):
-            return database
-    return None
+from .sources import Sources, find_archive_database  # noqa: F401  (find_archive_database re-exported)
 
 
 async def _rows(database, sql: str, params) -> list[dict]:
@@ -44,3 +36,46 @@ async def load_post_page(database, post_id: str) -> Optional[dict]:
             related[row["id"]] = row
     return {"post": post, "account": account, "embeds": embeds, "versions": versions, "media": media,
             "related": related}
+
+
+async def load_annotations(sources: Sources, post_id: str) -> dict:
+    """The post's current tags, status, place and notes, and the events behind them, newest first."""
+    if not sources.has_annotations:
+        return {"tags": [], "status": None, "place": None, "notes": [], "history": []}
+    db = sources.query_db
+
+    async def rows(kind, order=""):
+        return await _rows(db, f"select * from {sources.rel(kind)} where post_id = ? {order}", [post_id])
+
+    status, place = await rows("status"), await rows("place")
+    return {
+        "tags": await rows("tags", "order by tag"),
+        "status": status[0] if status else None,
+        "place": place[0] if place else None,
+        "notes": await rows("notes", "order by event_id"),
+        "history": await rows("events", "order by id desc"),
+    }
+
+
+async def load_thread(database, post_id: str) -> Optional[dict]:
+    """The whole thread `post_id` belongs to, in order, with each post's media.
+
+    The root is the post's thread_id (or the post itself); members are the
+    posts that name that root, ordered by thread_position, then time.
+    """
+    found = await _rows(database, "select id, thread_id from posts where id = ?", [post_id])
+    if not found:
+        return None
+    root = found[0]["thread_id"] or found[0]["id"]
+    posts = await _rows(database, """
+        select * from posts where id = :root or thread_id = :root
+        order by id != :root, thread_position is null, thread_position, created_at, id""", {"root": root})
+    ids = [p["id"] for p in posts]
+    media: dict[str, list] = {}
+    if ids:
+        marks = ",".join("?" for _ in ids)
+        for item in await _rows(database, f"select * from post_media where post_id in ({marks}) order by post_id, position", ids):
+            media.setdefault(item["post_id"], []).append(item)
+    for post in posts:
+        post["media"] = media.get(post["id"], [])
+    return {"root": root, "posts": posts, "current": post_id}

@@ -1,0 +1,206 @@
+"""annotations.db: what volunteers add to the archive, as an append-only event log.
+
+The collector owns archive.db; annotations live in their own file so that
+Datasette can write them while the collector keeps writing the archive.
+Nothing a volunteer writes is ever overwritten: removing a tag is an `untag`
+event, a new status is a new `status` event, and triggers refuse UPDATE and
+DELETE on the log, so the log is the audit trail. Views derive the current
+state from it.
+
+`annotate()` is the one code path that writes events; the command line and
+the web UI both call it.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Optional
+
+KINDS = ("tag", "untag", "note", "status", "geo")
+STATUSES = ("unverified", "verified", "false", "misleading", "disputed")
+VISIBILITIES = ("public", "private")
+MAX_TAG = 100
+MAX_NOTE = 20_000
+FILENAME = "annotations.db"
+
+EVENTS_SQL = f"""
+create table if not exists events (
+    id integer primary key,
+    post_id text not null,
+    kind text not null check (kind in ({", ".join(repr(k) for k in KINDS)})),
+    value text,
+    latitude real check (latitude is null or latitude between -90 and 90),
+    longitude real check (longitude is null or longitude between -180 and 180),
+    actor_id text not null,
+    created_at text not null,
+    visibility text not null default 'public' check (visibility in ('public', 'private'))
+);
+create index if not exists events_post_id on events (post_id, id);
+create index if not exists events_kind on events (kind, post_id);
+create trigger if not exists events_no_update before update on events
+begin select raise(abort, 'annotation events are append-only: add a new event instead'); end;
+create trigger if not exists events_no_delete before delete on events
+begin select raise(abort, 'annotation events are append-only: add an untag or a new status instead'); end;
+"""
+
+
+def _views(prefix: str, source: str, actor: bool) -> dict[str, str]:
+    """The current state derived from `source` (all events, or the public ones only).
+
+    The public views leave the actor out: who wrote what is for the team.
+    """
+    who = ", actor_id" if actor else ""
+    latest = "row_number() over (partition by {} order by id desc) as newest"
+    return {
+        f"{prefix}_tags": f"""
+            select post_id, value as tag, created_at as tagged_at, visibility{who} from (
+                select *, {latest.format("post_id, value")} from {source} where kind in ('tag', 'untag'))
+            where newest = 1 and kind = 'tag'""",
+        f"{prefix}_notes": f"""
+            select id as event_id, post_id, value as note, created_at, visibility{who}
+            from {source} where kind = 'note'""",
+        f"{prefix}_status": f"""
+            select post_id, value as status, created_at as decided_at, visibility{who} from (
+                select *, {latest.format("post_id")} from {source} where kind = 'status')
+            where newest = 1""",
+        f"{prefix}_place": f"""
+            select post_id, latitude, longitude, value as label, created_at as placed_at, visibility{who} from (
+                select *, {latest.format("post_id")} from {source} where kind = 'geo')
+            where newest = 1""",
+    }
+
+
+VIEWS = {
+    "public_events": """select id, post_id, kind, value, latitude, longitude, created_at, visibility
+                        from events where visibility = 'public'""",
+    **_views("current", "events", actor=True),
+    **_views("public", "public_events", actor=False),
+}
+CURRENT_VIEWS = [name for name in VIEWS if name.startswith("current_")]
+PUBLIC_VIEWS = [name for name in VIEWS if name.startswith("public_") and name != "public_events"]
+
+
+class AnnotationError(ValueError):
+    """An annotation that cannot be recorded (bad status, empty tag, coordinates out of range…)."""
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def path_beside(archive_path) -> Path:
+    """annotations.db lives beside the archive it annotates."""
+    return Path(archive_path).with_name(FILENAME)
+
+
+def ensure_schema(conn: sqlite3.Connection) -> None:
+    conn.executescript(EVENTS_SQL)
+    for name, sql in VIEWS.items():
+        conn.execute(f"drop view if exists {name}")
+        conn.execute(f"create view {name} as {sql}")
+    conn.commit()
+
+
+def connect(path) -> sqlite3.Connection:
+    """Open (creating if missing) an annotations database, ready to write."""
+    conn = sqlite3.connect(str(path), timeout=30)
+    conn.execute("pragma journal_mode = wal")  # readers (Datasette) never block the writer
+    ensure_schema(conn)
+    return conn
+
+
+def parse_geo(text: str) -> tuple[float, float]:
+    """'50.42,36.91' -> (50.42, 36.91); raises AnnotationError when it is not a place on Earth."""
+    try:
+        lat_text, lon_text = str(text).split(",")
+        latitude, longitude = float(lat_text), float(lon_text)
+    except ValueError:
+        raise AnnotationError(f"a place is LATITUDE,LONGITUDE in decimal degrees, not {text!r}") from None
+    return check_coordinates(latitude, longitude)
+
+
+def check_coordinates(latitude, longitude) -> tuple[float, float]:
+    try:
+        latitude, longitude = float(latitude), float(longitude)
+    except (TypeError, ValueError):
+        raise AnnotationError("latitude and longitude must be numbers") from None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise AnnotationError(f"no such place: latitude {latitude}, longitude {longitude}")
+    return latitude, longitude
+
+
+def normalize_tag(tag: str) -> str:
+    """Tags are facets: one spelling per tag (trimmed, single spaces, lower case)."""
+    tag = " ".join(str(tag).split()).lower()
+    if not tag:
+        raise AnnotationError("a tag cannot be empty")
+    if len(tag) > MAX_TAG:
+        raise AnnotationError(f"a tag is at most {MAX_TAG} characters")
+    return tag
+
+
+@dataclass
+class Changes:
+    """What one volunteer adds to one post in one go (any subset)."""
+
+    tags: Iterable[str] = ()
+    untags: Iterable[str] = ()
+    note: Optional[str] = None
+    status: Optional[str] = None
+    geo: Optional[tuple] = None  # (latitude, longitude)
+    place: Optional[str] = None  # a label for the place, e.g. "Kozinka checkpoint"
+    private: bool = False
+
+
+def build_events(post_id: str, actor_id: str, changes: Changes, now: Optional[str] = None) -> list[dict]:
+    """Validated event rows for `changes`; raises AnnotationError on the first bad field."""
+    post_id = (post_id or "").strip()
+    actor_id = (actor_id or "").strip()
+    if not post_id:
+        raise AnnotationError("which post? the post id is missing")
+    if not actor_id:
+        raise AnnotationError("who? an annotation needs an actor")
+    base = {"post_id": post_id, "actor_id": actor_id, "created_at": now or utc_now(),
+            "visibility": "private" if changes.private else "public", "value": None,
+            "latitude": None, "longitude": None}
+    events = [{**base, "kind": "tag", "value": normalize_tag(t)} for t in changes.tags or ()]
+    events += [{**base, "kind": "untag", "value": normalize_tag(t)} for t in changes.untags or ()]
+    if changes.note is not None and changes.note.strip():
+        if len(changes.note) > MAX_NOTE:
+            raise AnnotationError(f"a note is at most {MAX_NOTE} characters")
+        events.append({**base, "kind": "note", "value": changes.note.strip()})
+    if changes.status:
+        status = changes.status.strip().lower()
+        if status not in STATUSES:
+            raise AnnotationError(f"status is one of {', '.join(STATUSES)}, not {changes.status!r}")
+        events.append({**base, "kind": "status", "value": status})
+    if changes.geo is not None:
+        latitude, longitude = check_coordinates(*changes.geo)
+        events.append({**base, "kind": "geo", "value": (changes.place or "").strip() or None,
+                       "latitude": latitude, "longitude": longitude})
+    if not events:
+        raise AnnotationError("nothing to record: give a tag, a note, a status or a place")
+    return events
+
+
+def annotate(conn: sqlite3.Connection, post_id: str, actor_id: str, changes: Changes,
+             now: Optional[str] = None) -> list[int]:
+    """Append the events for `changes` in one transaction; returns their ids."""
+    events = build_events(post_id, actor_id, changes, now)
+    columns = ("post_id", "kind", "value", "latitude", "longitude", "actor_id", "created_at", "visibility")
+    sql = f"insert into events ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})"
+    # One transaction whatever the connection's isolation mode (Datasette's writer is autocommit).
+    owns = not conn.in_transaction
+    if owns:
+        conn.execute("begin immediate")
+    try:
+        ids = [conn.execute(sql, [event[c] for c in columns]).lastrowid for event in events]
+    except BaseException:
+        if owns:
+            conn.execute("rollback")
+        raise
+    if owns:
+        conn.execute("commit")
+    return ids
