@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from .discover import discover_document
 from .http import BodyStore, Fetcher, utc_now
+from .media import MediaReport, collect_media
 from .models import Discovery, Post
 from .resolve import ResolveContext, resolve_embed
 from .store import Store
@@ -34,6 +35,7 @@ class SourceResult:
 @dataclass
 class CollectReport:
     results: list = field(default_factory=list)
+    media: MediaReport = field(default_factory=MediaReport)
 
     @property
     def succeeded(self) -> list:
@@ -56,6 +58,8 @@ class CollectReport:
             line += f"; {hidden} placeholder(s) with nothing to recover"
         if self.failed:
             line += f"; {len(self.failed)} page(s) failed"
+        if self.media.summary():
+            line += f"; {self.media.summary()}"
         return line
 
 
@@ -67,13 +71,13 @@ class Collector:
     """Holds the run's store, session and endpoints; collect() takes the sources."""
 
     def __init__(self, store: Store, *, endpoints, allow_private: Optional[bool] = None,
-                 fetcher: Optional[Fetcher] = None, linked: bool = False,
+                 fetcher: Optional[Fetcher] = None, linked: bool = False, thread_depth: int = 0,
                  warn: Callable[[str], None] = lambda line: None):
         self.store = store
         self.bodies = BodyStore(store.bodies_dir)
         self.fetcher = fetcher or Fetcher(bodies=self.bodies, record=store.record_capture,
                                           allow_private=allow_private)
-        self.context = ResolveContext(fetcher=self.fetcher, endpoints=endpoints)
+        self.context = ResolveContext(fetcher=self.fetcher, endpoints=endpoints, thread_depth=thread_depth)
         self.linked = linked
         self.warn = warn
 
@@ -83,6 +87,8 @@ class Collector:
             result = self.collect_one(source)
             report.results.append(result)
             progress(result)
+        # Media last, once posts are stored: also retries what failed in earlier runs.
+        report.media = collect_media(self.store, self.fetcher, warn=self.warn)
         return report
 
     def collect_one(self, source: str) -> SourceResult:
@@ -150,9 +156,13 @@ class Collector:
         result.problems = list(discovery.problems)
         return discovery
 
-    def _store_post(self, post: Post, now: str) -> None:
+    def _store_post(self, post: Post, now: str, seen: Optional[set] = None) -> None:
         # Quoted and parent posts are posts too; store them first so links resolve.
+        seen = set() if seen is None else seen
+        if post.id in seen:  # a post met again through a reply or quote cycle
+            return
+        seen.add(post.id)
         for related in post.related:
-            self._store_post(related, now)
+            self._store_post(related, now, seen)
         self.store.upsert_post(post, now)
 

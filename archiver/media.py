@@ -1,0 +1,201 @@
+"""Download the media of stored posts, and their authors' avatars, and keep them as evidence.
+
+Runs after posts are stored: every `post_media` row not yet `done` (new ones
+are `pending`; `failed`, `invalid` and `partial` ones are tried again) and every
+account whose avatar is not yet saved. Media URLs come from fetched content, so
+they go through the Fetcher untrusted: the address guard applies. Each
+response is a capture; the bytes are kept by SHA-256 even when they turn out
+not to be the media claimed, and the row says why.
+
+post_media.status: done; partial (a video kept but its poster not); failed
+(nothing usable came back: network, HTTP, size cap, empty body); invalid
+(bytes came back and are kept, but are not the image or video claimed).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from tqdm import tqdm
+
+from .http import Capture, Fetcher, utc_now
+from .imageinfo import describe_image, thumbnail_of
+from .mediafiles import MediaFiles, files_dir
+from .mediatype import extension, is_image, is_video, sniff
+from .store import Store
+from .videoinfo import first_frame, probe_video
+
+ACCEPT = "*/*"  # the original file as the CDN has it, not a format it would transcode to for us
+RETRIED = ("pending", "failed", "invalid", "partial")
+
+
+@dataclass
+class Outcome:
+    """What one media URL gave."""
+
+    status: str  # done, failed, invalid
+    sha256: Optional[str] = None  # the bytes kept, also when invalid
+    mime: Optional[str] = None
+    thumbnail_path: Optional[str] = None
+    error: Optional[str] = None
+    capture_id: Optional[int] = None
+
+
+@dataclass
+class MediaReport:
+    done: int = 0
+    failed: int = 0
+
+    def summary(self) -> str:
+        return f"media: {self.done} saved, {self.failed} not saved" if self.done or self.failed else ""
+
+
+class MediaCollector:
+    def __init__(self, store: Store, fetcher: Fetcher, *, warn: Callable[[str], None] = lambda line: None):
+        self.store = store
+        self.db = store.db
+        self.fetcher = fetcher
+        self.files = MediaFiles(files_dir(store.path))
+        self.warn = warn
+        self._fetched: dict[tuple, Outcome] = {}  # one request per URL per run
+
+    def run(self) -> MediaReport:
+        report = MediaReport()
+        placeholders = ",".join("?" for _ in RETRIED)
+        rows = list(self.db.query(f"select * from post_media where coalesce(status, 'pending') in ({placeholders}) "
+                                  "order by id", RETRIED))
+        accounts = list(self.db.query(
+            "select id, avatar_url from accounts where avatar_url is not null "
+            "and (coalesce(avatar_status, '') != 'done' or avatar_source_url is not avatar_url) order by id"))
+        work = [(self.post_media, row) for row in rows] + [(self.avatar, row) for row in accounts]
+        bar = tqdm(work, desc="media", unit="file", file=sys.stderr, leave=False,
+                   disable=None if len(work) > 1 else True)  # None: shown only on a terminal
+        for step, row in bar:
+            status, error, what = step(row)
+            if status == "done":
+                report.done += 1
+            else:
+                report.failed += 1
+                line = f"{what}: {status}: {error}"
+                if bar.disable:
+                    self.warn(line)
+                else:  # printed above the bar, which a plain print would break
+                    bar.write(f"archiver: {line}", file=sys.stderr)
+        bar.close()
+        return report
+
+    # -- one row -------------------------------------------------------------
+    def post_media(self, row: dict):
+        expect = "image" if row["kind"] == "photo" else "video"
+        if row["status"] == "partial" and row["media_sha256"]:  # the video is kept; only its poster is missing
+            main = Outcome("done", sha256=row["media_sha256"], capture_id=row["capture_id"])
+        else:
+            main = self.fetch(row["source_url"], expect)
+        poster_sha, notes, status = row["poster_sha256"], [], main.status
+        if expect == "video":
+            poster = None
+            if row["poster_url"] and not poster_sha:
+                poster = self.fetch(row["poster_url"], "image")
+                poster_sha = poster.sha256 if poster.status == "done" else None
+                if poster.status != "done":
+                    notes.append(f"poster {poster.status}: {poster.error}")
+                    status = "partial" if status == "done" else status
+            elif not row["poster_url"]:
+                notes.append("the post gives no poster image")
+            if main.status == "done":
+                note = self.give_video_a_thumbnail(main.sha256, poster)
+                if note:
+                    notes.append(note)
+        error = "; ".join(n for n in [main.error, *notes] if n) or None
+        with self.db.conn:
+            self.db["post_media"].update(row["id"], {
+                "media_sha256": main.sha256, "poster_sha256": poster_sha, "status": status, "error": error,
+                "capture_id": main.capture_id, "attempts": (row["attempts"] or 0) + 1,
+                "last_attempt_at": utc_now(),
+            })
+        return status, error, f"{row['post_id']} {row['kind']} {row['source_url']}"
+
+    def avatar(self, row: dict):
+        outcome = self.fetch(row["avatar_url"], "image")
+        with self.db.conn:
+            self.db["accounts"].update(row["id"], {
+                "avatar_sha256": outcome.sha256, "avatar_source_url": row["avatar_url"],
+                "avatar_status": outcome.status, "avatar_error": outcome.error,
+            })
+        return outcome.status, outcome.error, f"{row['id']} avatar {row['avatar_url']}"
+
+    # -- one URL ------------------------------------------------------------
+    def fetch(self, url: str, expect: str) -> Outcome:
+        key = (url, expect)
+        if key not in self._fetched:
+            capture = self.fetcher.fetch(url, kind="media", accept=ACCEPT)
+            self._fetched[key] = self.outcome(capture, expect)
+        return self._fetched[key]
+
+    def outcome(self, capture: Capture, expect: str) -> Outcome:
+        if capture.error:  # network, HTTP status, refused address, size cap: any body stays in captures
+            return Outcome("failed", error=capture.error, capture_id=capture.id)
+        if not capture.body:
+            return Outcome("failed", error="empty body (0 bytes)", capture_id=capture.id)
+        media = self.keep(capture)
+        outcome = Outcome("done" if media["status"] in ("ok", "unverified") else "invalid", sha256=media["sha256"],
+                          mime=media["mime"], thumbnail_path=media["thumbnail_path"], error=media["error"],
+                          capture_id=capture.id)
+        if outcome.status == "done" and not _is_expected(media["mime"], expect):
+            outcome.status, outcome.error = "invalid", f"expected {expect}, the bytes are {media['mime']}"
+        return outcome
+
+    def keep(self, capture: Capture) -> dict:
+        """The media row for these bytes: stored and described once, however many posts use them."""
+        body, sha = capture.body, capture.sha256
+        existing = next(self.db["media"].rows_where("sha256 = ?", [sha], limit=1), None)
+        if existing and self.files.path(existing["path"]).exists():
+            return existing
+        mime = sniff(body)
+        row = {"sha256": sha, "size": len(body), "first_captured_at": capture.fetched_at, "capture_id": capture.id}
+        if is_video(mime):
+            _, row["path"] = self.files.put(body, extension(mime), sha256=sha, same_bytes=self._body_path(sha))
+            video = probe_video(self.files.path(row["path"]))
+            row.update(mime=mime, status=video.status, error=video.error, format=video.format, width=video.width,
+                       height=video.height, duration=video.duration)
+        else:
+            info = describe_image(body)  # also says why HTML, SVG or unknown bytes are not an image
+            _, row["path"] = self.files.put(body, extension(info.mime), sha256=sha, same_bytes=self._body_path(sha))
+            row.update(mime=info.mime, status=info.status, error=info.error, format=info.format, width=info.width,
+                       height=info.height, phash=info.phash, exif=json.dumps(info.exif) if info.exif else None,
+                       latitude=info.latitude, longitude=info.longitude, taken_at=info.taken_at,
+                       thumbnail_path=self.files.put(info.thumbnail, "webp")[1] if info.thumbnail else None)
+        with self.db.conn:
+            self.db["media"].upsert(row, pk="sha256")
+        return {**(existing or {}), **row}
+
+    def give_video_a_thumbnail(self, video_sha: str, poster: Optional[Outcome]) -> Optional[str]:
+        """The video's thumbnail is its poster's; without a poster, its first frame when ffmpeg can say."""
+        media = self.db["media"].get(video_sha)
+        if media["thumbnail_path"]:
+            return None
+        thumbnail = poster.thumbnail_path if poster and poster.status == "done" else None
+        note = None
+        if thumbnail is None:
+            frame = first_frame(self.files.path(media["path"]))
+            thumb = thumbnail_of(frame) if frame else None
+            thumbnail = self.files.put(thumb, "webp")[1] if thumb else None
+            note = "thumbnail from the first frame" if thumbnail else "no thumbnail (no poster, no frame decoded)"
+        if thumbnail:
+            with self.db.conn:
+                self.db["media"].update(video_sha, {"thumbnail_path": thumbnail})
+        return note
+
+    def _body_path(self, sha: str):
+        bodies = self.fetcher.bodies
+        return bodies.path_for(sha) if bodies is not None else None
+
+
+def _is_expected(mime: str, expect: str) -> bool:
+    return is_image(mime) if expect == "image" else is_video(mime)
+
+
+def collect_media(store: Store, fetcher: Fetcher, *, warn: Callable[[str], None] = lambda line: None) -> MediaReport:
+    return MediaCollector(store, fetcher, warn=warn).run()
