@@ -172,3 +172,17 @@ def test_saved_file_in_legacy_charset(db_path, server):
     assert embed["fallback_text"] == "Un café à la frontière, été 2023."
     capture = next(db["captures"].rows)
     assert capture["kind"] == "file" and capture["url"].startswith("file://")
+
+
+def test_malformed_blockquote_is_reported_and_the_rest_kept(server, db_path):
+    url = server.page("/broken", "malformed-blockquote.html")
+    server.syndication()
+    warnings = []
+    report, db = collect(server, db_path, url, warnings=warnings)
+    assert report.results[0].error is None
+    page = next(db["pages"].rows)
+    problems = json.loads(page["problems"])
+    assert any("blockquote without a link to its post" in p for p in problems)
+    assert any("blockquote without a link to its post" in w for w in warnings)
+    # The second, unclosed blockquote still names its post.
+    assert [e["post_id"] for e in db["embeds"].rows] == ["x:1700000000000000001"]

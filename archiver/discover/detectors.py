@@ -265,6 +265,9 @@ def _blockquote(el, scan) -> None:
     ref = _last_post_link(el, platform)
     if ref:
         scan.found(el, ref, fallback=fallback, **blocked)
+    else:
+        shown = (fallback.text or "")[:60] if fallback else ""
+        scan.problem(f"{platform} embed blockquote without a link to its post (\"{shown}\"): not collected")
 
 
 def _last_post_link(el, platform):
