@@ -44,7 +44,7 @@ PAYLOAD_ATTRS = {
     "data-borlabs-cookie-content": "borlabs",
 }
 _CLASS_TOOLS = [
-    (re.compile(r"\b(?:youtube_player|twitter_embed|vimeo_embed|instagram_post|facebook_post|dailymotion_player|"
+    (re.compile(r"\b(?:youtube_player|twitterembed-canvas|twitter_embed|vimeo_embed|instagram_post|facebook_post|dailymotion_player|"
                 r"tiktok_player|tac_\w+|tarteaucitron\w*)\b"), "tarteaucitron"),
     (re.compile(r"\bcmplazyload\b"), "consentmanager"),
     (re.compile(r"\boptanon-category-"), "onetrust"),
