@@ -10,7 +10,8 @@ from .collect import Collector
 from .store import Store
 
 
-def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=False, store=None) -> int:
+def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=False, store=None,
+                thread_depth=0) -> int:
     """Collect sources into db_path; exit status 1 only when nothing could be collected."""
     store = store or Store(db_path)
     show_bar = sys.stderr.isatty() and not quiet and len(sources) > 1
@@ -28,7 +29,8 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
         if not quiet and not show_bar and result.error is None:
             click.echo(f"{result.source}: {result.embeds} embed(s)", err=True)
 
-    collector = Collector(store, endpoints=endpoints, allow_private=allow_private, linked=linked, warn=warn)
+    collector = Collector(store, endpoints=endpoints, allow_private=allow_private, linked=linked,
+                          thread_depth=thread_depth, warn=warn)
     report = collector.collect(sources, progress=progress)
     bar.close()
     click.echo(report.summary() + f" -> {db_path}", err=True)

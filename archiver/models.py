@@ -123,6 +123,11 @@ class Post:
     text_source: str = "platform"  # or "embed" when only the page's fallback is known
     raw_capture_id: Optional[int] = None
     related: list["Post"] = field(default_factory=list)  # quoted / parent posts resolved alongside
+    # Facets as the platform marks them; empty lists mean "read them from the text".
+    hashtags: list[str] = field(default_factory=list)
+    mentions: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # expanded URLs
+    forwarded_from: Optional[str] = None  # where a forwarded post came from (URL, else name)
 
     @property
     def id(self) -> str:

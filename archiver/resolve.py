@@ -20,12 +20,16 @@ class ResolveContext:
     fetcher: Fetcher
     endpoints: Endpoints
     cache: dict = field(default_factory=dict)  # post id -> Post, so no post is fetched twice per run
+    thread_depth: int = 0  # parents fetched above each embedded post (context in the same answer is always kept)
 
 
 def resolve_embed(embed: Embed, ctx: ResolveContext) -> Post:
     """The post an embed names, resolved where its platform module can, else from the embed."""
     ref = PostRef(embed.platform, embed.native_id, embed.url)
     post = resolve_ref(ref, ctx)
+    from .threads import assemble
+
+    assemble(post, ctx, depth=ctx.thread_depth)
     return with_fallback(post, embed)
 
 
@@ -42,6 +46,12 @@ def resolve_ref(ref: PostRef, ctx: ResolveContext) -> Post:
             post = resolver(ref, ctx)
         except ValueError as exc:  # a platform's answer we could not read
             post = Post(ref.platform, ref.native_id, ref.url, status="unresolved", status_detail=str(exc))
+        except (TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+            # An answer shaped in a way no parser foresaw: keep the embed's fallback, say why.
+            post = Post(ref.platform, ref.native_id, ref.url, status="unresolved",
+                        status_detail=f"{ref.platform}: unreadable answer ({exc.__class__.__name__}: {exc})"[:500])
+    # The row must carry the id the embed names, whatever id the answer spelled.
+    post.platform, post.native_id = ref.platform, ref.native_id
     ctx.cache[ref.post_id] = post
     return post
 

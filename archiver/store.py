@@ -39,7 +39,7 @@ TABLES = {
         "reply_to_id": str, "quote_of_id": str, "thread_id": str, "thread_position": int,
         "like_count": int, "repost_count": int, "reply_count": int, "view_count": int,
         "status": str, "status_detail": str, "capture_id": int,
-        "first_captured_at": str, "last_captured_at": str, "last_attempt_at": str,
+        "first_captured_at": str, "last_captured_at": str, "last_attempt_at": str, "forwarded_from": str,
     }, pk="id", foreign_keys=[("account_id", "accounts", "id")]),
     "embeds": dict(columns={
         "id": int, "page_id": int, "position": int, "platform": str, "post_url": str, "post_id": str,
@@ -69,8 +69,15 @@ TABLES = {
     }, pk="id"),
     "post_versions": dict(columns={
         "id": int, "post_id": str, "captured_at": str, "changes": str, "status": str, "text": str,
-        "capture_id": int,
+        "capture_id": int, "previous_capture_id": int,
     }, pk="id", foreign_keys=[("post_id", "posts", "id")]),
+    # Facets of each post (see entities.py), rewritten whenever the post's text is.
+    "hashtags": dict(columns={"post_id": str, "tag": str, "as_written": str},
+                     pk=("post_id", "tag"), foreign_keys=[("post_id", "posts", "id")]),
+    "mentions": dict(columns={"post_id": str, "handle": str, "platform": str},
+                     pk=("post_id", "handle"), foreign_keys=[("post_id", "posts", "id")]),
+    "links": dict(columns={"post_id": str, "url": str, "domain": str},
+                  pk=("post_id", "url"), foreign_keys=[("post_id", "posts", "id")]),
 }
 
 INDEXES = [
@@ -85,6 +92,9 @@ INDEXES = [
     ("post_versions", ["post_id"], False),
     ("captures", ["url"], False),
     ("captures", ["sha256"], False),
+    ("hashtags", ["tag"], False),
+    ("mentions", ["handle"], False),
+    ("links", ["domain"], False),
 ]
 
 VIEWS = {
@@ -94,6 +104,13 @@ VIEWS = {
                posts.created_at, posts.status, posts.url as post_url, pages.site_name, pages.title as page_title,
                pages.url as page_url, embeds.blocked_by, embeds.relation, embeds.position
         from embeds join pages on pages.id = embeds.page_id join posts on posts.id = embeds.post_id
+    """,
+    # Every thread in reading order: root first, then replies and the author's continuation.
+    "threads": """
+        select thread_id, thread_position, id as post_id, platform, author_handle, author_name, created_at,
+               status, text, url, reply_to_id, quote_of_id
+        from posts where thread_id is not null
+        order by thread_id, thread_position is null, thread_position, created_at
     """,
 }
 
@@ -226,12 +243,13 @@ class Store:
             "thread_id": post.thread_id, "thread_position": post.thread_position, "like_count": post.like_count,
             "repost_count": post.repost_count, "reply_count": post.reply_count, "view_count": post.view_count,
             "status": post.status, "status_detail": post.status_detail, "capture_id": post.raw_capture_id,
-            "last_attempt_at": now,
+            "last_attempt_at": now, "forwarded_from": post.forwarded_from,
         }
         existing = next(table.rows_where("id = ?", [post.id], limit=1), None)
         if existing is None:
             table.insert({**row, "first_captured_at": now, "last_captured_at": now})
             self._replace_media(post)
+            self._replace_facets(post)
             return post.id
         if post.status == "unresolved" and existing["status"] != "unresolved":
             table.update(post.id, {"last_attempt_at": now})
@@ -252,11 +270,21 @@ class Store:
             self.db["post_versions"].insert({
                 "post_id": post.id, "captured_at": now, "changes": json.dumps(changes, ensure_ascii=False),
                 "status": post.status, "text": update.get("text", existing.get("text")),
-                "capture_id": post.raw_capture_id,
+                "capture_id": post.raw_capture_id, "previous_capture_id": existing.get("capture_id"),
             })
         if post.media:
             self._replace_media(post)
+        if post.status == "ok" and post.text is not None:
+            self._replace_facets(post)
         return post.id
+
+    def _replace_facets(self, post: Post) -> None:
+        from .entities import facet_rows
+
+        for table, rows in facet_rows(post).items():
+            self.db[table].delete_where("post_id = ?", [post.id])
+            if rows:
+                self.db[table].insert_all(rows, pk=TABLES[table]["pk"], replace=True)
 
     def _replace_media(self, post: Post) -> None:
         for position, item in enumerate(post.media):

@@ -48,3 +48,13 @@ def match(url: str):
         return None
     canonical = f"https://www.facebook.com{parts.path}" + (f"?{parts.query}" if parts.query and not _ID_IN_PATH.search(parts.path) else "")
     return PostRef(NAME, _native_id(canonical), canonical)
+
+
+# -- resolving: Meta's oEmbed when a token is configured, else the embed's own fallback --
+from . import oembed as _oembed  # noqa: E402
+
+
+def resolve(ref, ctx):
+    kind = "oembed_video" if re.search(r"/(?:videos|reel|watch)\b|fb\.watch/|video\.php", ref.url) else "oembed_post"
+    return _oembed.resolve(ref, ctx, endpoint=NAME, base=f"{DEFAULT_ENDPOINT}/v22.0/{kind}",
+                           label="Facebook oEmbed", needs_meta_token=True)

@@ -14,3 +14,12 @@ RULES = [
 
 def match(url: str):
     return match_rules(NAME, RULES, url)
+
+
+# -- resolving: Meta's oEmbed when a token is configured, else the embed's own fallback --
+from . import oembed as _oembed  # noqa: E402
+
+
+def resolve(ref, ctx):
+    return _oembed.resolve(ref, ctx, endpoint=NAME, base=f"{DEFAULT_ENDPOINT}/v22.0/instagram_oembed",
+                           label="Instagram oEmbed", needs_meta_token=True)

@@ -16,3 +16,87 @@ RULES = [
 
 def match(url: str):
     return match_rules(NAME, RULES, url)
+
+
+# -- resolving: the public .json view of a post ---------------------------------------
+from datetime import datetime, timezone  # noqa: E402
+
+from ..models import Account, MediaItem, Post  # noqa: E402
+from ..timeparse import iso_utc  # noqa: E402
+from .common import ask, post_from  # noqa: E402
+from .fields import dicts, dig, integer, text  # noqa: E402
+
+
+def post_url(native_id: str) -> str:
+    return f"https://www.reddit.com/comments/{native_id}/"
+
+
+def resolve(ref, ctx) -> Post:
+    # raw_json=1: URLs and text come unescaped (no &amp;).
+    reply = ask(ctx, NAME, f"{DEFAULT_ENDPOINT}/comments/{ref.native_id}/.json?raw_json=1", "Reddit")
+    if not reply.ok:
+        return reply.post(ref)
+    listing = reply.data[0] if isinstance(reply.data, list) and reply.data else reply.data
+    children = dicts(dig(listing, "data", "children"))
+    data = children[0].get("data") if children else None
+    if not isinstance(data, dict):
+        return Post(NAME, ref.native_id, ref.url, status="unresolved", raw_capture_id=reply.capture_id,
+                    status_detail="Reddit: answer is not a post listing")
+    return parse_post(data, post_from(ref, reply))
+
+
+def parse_post(data: dict, post: Post) -> Post:
+    title, body = text(data.get("title")), text(data.get("selftext"))
+    removed = text(data.get("removed_by_category"))
+    if body in ("[removed]", "[deleted]"):
+        body = None
+    post.text = "\n\n".join(p for p in (title, body) if p) or None
+    author = text(data.get("author"))
+    if author and author != "[deleted]":
+        post.account = Account(platform=NAME, handle=author, url=f"https://www.reddit.com/user/{author}",
+                               native_id=text(data.get("author_fullname")))
+    created = data.get("created_utc")
+    if isinstance(created, (int, float)) and not isinstance(created, bool) and 0 < created < 32503680000:
+        post.created_at = iso_utc(datetime.fromtimestamp(created, tz=timezone.utc))
+    permalink = text(data.get("permalink"))
+    if permalink and permalink.startswith("/"):
+        post.url = f"https://www.reddit.com{permalink}"
+    post.like_count = integer(data.get("score"))
+    post.reply_count = integer(data.get("num_comments"))
+    link = text(data.get("url_overridden_by_dest"))
+    if link and not data.get("is_self"):
+        post.links.append(link)
+    post.media = _media(data)
+    if removed:
+        post.status = "deleted" if removed == "deleted" else "unavailable"
+        post.status_detail = f"Reddit: removed ({removed})"
+    elif author == "[deleted]" and body is None and text(data.get("selftext")) == "[deleted]":
+        post.status, post.status_detail = "deleted", "Reddit: deleted by its author"
+    return post
+
+
+def _media(data: dict) -> list:
+    preview = _preview(data)
+    video = text(dig(data, "media", "reddit_video", "fallback_url")) or \
+        text(dig(data, "secure_media", "reddit_video", "fallback_url"))
+    if video:
+        return [MediaItem("video", video, poster_url=preview.get("url"))]
+    found = []
+    metadata = data.get("media_metadata") if isinstance(data.get("media_metadata"), dict) else {}
+    for item in dicts(dig(data, "gallery_data", "items")):
+        source = dig(metadata.get(item.get("media_id")), "s")
+        src = text(dig(source, "u")) or text(dig(source, "gif"))
+        if src:
+            found.append(MediaItem("photo", src, alt_text=text(item.get("caption")),
+                                   width=integer(dig(source, "x")), height=integer(dig(source, "y"))))
+    if not found and preview.get("url") and data.get("post_hint") == "image":
+        found.append(MediaItem("photo", preview["url"], width=integer(preview.get("width")),
+                               height=integer(preview.get("height"))))
+    return found
+
+
+def _preview(data: dict) -> dict:
+    images = dig(data, "preview", "images")
+    first = images[0] if isinstance(images, list) and images and isinstance(images[0], dict) else {}
+    source = first.get("source")
+    return source if isinstance(source, dict) and text(source.get("url")) else {}

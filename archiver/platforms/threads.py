@@ -14,3 +14,12 @@ RULES = [
 
 def match(url: str):
     return match_rules(NAME, RULES, url)
+
+
+# -- resolving: the Threads oEmbed endpoint (no token needed), else the embed's fallback --
+from . import oembed as _oembed  # noqa: E402
+
+
+def resolve(ref, ctx):
+    return _oembed.resolve(ref, ctx, endpoint=NAME, base=f"{DEFAULT_ENDPOINT}/v1.0/oembed",
+                           label="Threads oEmbed")

@@ -16,3 +16,14 @@ RULES = [
 
 def match(url: str):
     return match_rules(NAME, RULES, url)
+
+
+# -- resolving: oEmbed (caption, author, thumbnail) ------------------------------------
+from . import oembed as _oembed  # noqa: E402
+
+
+def resolve(ref, ctx):
+    # The player URL is not accepted by oEmbed; the video URL works with any user name.
+    url = ref.url if "/video/" in ref.url else f"https://www.tiktok.com/@_/video/{ref.native_id}"
+    return _oembed.resolve(ref.__class__(NAME, ref.native_id, url), ctx, endpoint=NAME,
+                           base=f"{DEFAULT_ENDPOINT}/oembed", label="TikTok oEmbed")

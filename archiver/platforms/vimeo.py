@@ -14,3 +14,12 @@ RULES = [
 
 def match(url: str):
     return match_rules(NAME, RULES, url)
+
+
+# -- resolving: oEmbed (title, author, thumbnail) --------------------------------------
+from . import oembed as _oembed  # noqa: E402
+
+
+def resolve(ref, ctx):
+    return _oembed.resolve(ref, ctx, endpoint=NAME, base=f"{DEFAULT_ENDPOINT}/api/oembed.json",
+                           label="Vimeo oEmbed")

@@ -31,9 +31,13 @@ import re as _re  # noqa: E402
 from ..jsnumber import to_radix_string  # noqa: E402
 from ..models import Account, MediaItem, Post  # noqa: E402
 from ..timeparse import parse_iso, parse_rfc2822  # noqa: E402
+from .common import ask, endpoint_url  # noqa: E402
 from .fields import dig as _dig, dicts as _list, integer as _int, text as _str  # noqa: E402
+from . import oembed  # noqa: E402
 
-ENDPOINTS = {"x": DEFAULT_ENDPOINT}
+# Syndication first; FxTwitter when syndication has nothing; publish.twitter.com's oEmbed last.
+ENDPOINTS = {"x": DEFAULT_ENDPOINT, "fxtwitter": "https://api.fxtwitter.com",
+             "x-oembed": "https://publish.twitter.com"}
 
 
 def syndication_token(post_id: str) -> str:
@@ -45,8 +49,34 @@ def syndication_url(post_id: str) -> str:
     return f"{DEFAULT_ENDPOINT}/tweet-result?id={post_id}&lang=en&token={syndication_token(post_id)}"
 
 
+def post_url(native_id: str) -> str:
+    return f"https://x.com/i/status/{native_id}"
+
+
 def resolve(ref, ctx) -> Post:
-    url = ctx.endpoints.url("x", syndication_url(ref.native_id))
+    """Syndication, then FxTwitter, then oEmbed, until one of them knows the post.
+
+    A tombstone that says the post was deleted is an answer: no fallback is asked.
+    """
+    post = resolve_syndication(ref, ctx)
+    if post.status in ("ok", "deleted"):
+        return post
+    tried = [post]
+    for fallback in (resolve_fxtwitter, resolve_oembed):
+        candidate = fallback(ref, ctx)
+        if candidate.status == "ok":
+            return candidate
+        tried.append(candidate)
+    # Nobody knew it: keep the first answer (the most specific), with everyone's reason.
+    post.status_detail = "; ".join(p.status_detail for p in tried if p.status_detail)
+    return post
+
+
+def resolve_syndication(ref, ctx) -> Post:
+    url = endpoint_url(ctx, "x", syndication_url(ref.native_id))
+    if url is None:
+        return Post(NAME, ref.native_id, ref.url, status="unresolved",
+                    status_detail="X syndication: not asked (offline, endpoint 'x' not configured)")
     capture = ctx.fetcher.fetch(url, kind="api", trusted=True, accept="application/json")
     post = Post(NAME, ref.native_id, ref.url, raw_capture_id=capture.id)
     if capture.status_code is None:  # nothing came back at all
@@ -82,7 +112,12 @@ def parse_tweet_result(data: dict, ref, post: Post) -> Post:
         return post
     note = data.get("note_tweet") or {}
     long_text = _dig(note, "note_tweet_results", "result", "text") or note.get("text") if isinstance(note, dict) else None
-    post.text = expand_text(long_text if isinstance(long_text, str) and long_text else text, data)
+    note_entities = _dig(note, "note_tweet_results", "result", "entity_set") if isinstance(note, dict) else None
+    if isinstance(long_text, str) and long_text:
+        post.text = expand_text(long_text, {**data, "entities": note_entities or data.get("entities")})
+    else:
+        post.text = expand_text(text, data)
+    _facets(post, data.get("entities"), note_entities)
     post.status, post.status_detail = "ok", None
     post.lang = _str(data.get("lang"))
     post.created_at = parse_iso(data.get("created_at")) or parse_rfc2822(data.get("created_at"))
@@ -178,3 +213,88 @@ def _tombstone_text(data: dict) -> str:
     if isinstance(text, str):
         return text.replace("Learn more", "").strip()
     return ""
+
+
+def _facets(post: Post, *entity_sets) -> None:
+    """Hashtags, mentions and expanded links as X marks them (lists may arrive as {} or null)."""
+    for entities in entity_sets:
+        if not isinstance(entities, dict):
+            continue
+        post.hashtags += [t for t in (_str(h.get("text") or h.get("tag")) for h in _list(entities.get("hashtags"))) if t]
+        post.mentions += [m for m in (_str(u.get("screen_name")) for u in _list(entities.get("user_mentions")))
+                          if m]
+        post.links += [u for u in (_str(i.get("expanded_url")) for i in _list(entities.get("urls"))) if u]
+
+
+# -- FxTwitter -------------------------------------------------------------------
+def resolve_fxtwitter(ref, ctx) -> Post:
+    reply = ask(ctx, "fxtwitter", f"{ENDPOINTS['fxtwitter']}/status/{ref.native_id}", "FxTwitter")
+    if not reply.ok:
+        return reply.post(ref)
+    post = Post(NAME, ref.native_id, ref.url, raw_capture_id=reply.capture_id)
+    data = reply.data if isinstance(reply.data, dict) else {}
+    # The API's first generation answers {"tweet": …}, the second {"status": …}.
+    tweet = data.get("tweet") if isinstance(data.get("tweet"), dict) else data.get("status")
+    if not isinstance(tweet, dict):
+        code = _int(data.get("code"))
+        post.status = "unavailable" if code in (401, 404) else "unresolved"
+        post.status_detail = f"FxTwitter: {_str(data.get('message')) or 'answer without a post'}"
+        return post
+    return parse_fxtwitter(tweet, post)
+
+
+def parse_fxtwitter(tweet: dict, post: Post, depth: int = 0) -> Post:
+    """Fill post from an FxTwitter status object (either field-name generation)."""
+    raw = tweet.get("raw_text")
+    body = _str(_dig(raw, "text")) if isinstance(raw, dict) else None
+    post.text = body or _str(tweet.get("text"))
+    if post.text is None:
+        post.status, post.status_detail = "unavailable", "FxTwitter: answer without post text"
+        return post
+    post.status, post.status_detail = "ok", None
+    post.lang = _str(tweet.get("lang"))
+    post.created_at = parse_rfc2822(tweet.get("created_at")) or parse_iso(tweet.get("created_at"))
+    author = tweet.get("author") if isinstance(tweet.get("author"), dict) else {}
+    handle = _str(author.get("screen_name"))
+    if handle:
+        post.account = Account(platform=NAME, handle=handle, display_name=_str(author.get("name")),
+                               url=f"https://x.com/{handle}", native_id=_str(author.get("id")),
+                               avatar_url=_str(author.get("avatar_url")))
+        post.url = f"https://x.com/{handle}/status/{post.native_id}"
+    post.like_count = _int(tweet.get("likes"))
+    post.repost_count = _int(tweet.get("reposts") if tweet.get("reposts") is not None else tweet.get("retweets"))
+    post.reply_count = _int(tweet.get("replies"))
+    post.view_count = _int(tweet.get("views"))
+    replying = tweet.get("replying_to")
+    parent = _str(_dig(replying, "status")) if isinstance(replying, dict) else _str(tweet.get("replying_to_status"))
+    if parent and parent.isdigit():
+        post.reply_to_id = f"x:{parent}"
+    post.media = _fx_media(tweet.get("media"))
+    quote = tweet.get("quote")
+    quote_id = _str(_dig(quote, "id"))
+    if quote_id and quote_id.isdigit() and depth < 3:
+        quoted = parse_fxtwitter(quote, Post(NAME, quote_id, post_url(quote_id)), depth + 1)
+        post.quote_of_id = quoted.id
+        post.related.append(quoted)
+    return post
+
+
+def _fx_media(media) -> list:
+    items = _list(_dig(media, "all")) or _list(_dig(media, "photos")) + _list(_dig(media, "videos"))
+    found = []
+    for item in items:
+        url = _str(item.get("url"))
+        kind = item.get("type")
+        if not url or kind not in ("photo", "video", "gif"):
+            continue
+        found.append(MediaItem(kind, _full_size(url) if kind == "photo" else url,
+                               alt_text=_str(item.get("altText") or item.get("alt_text")),
+                               poster_url=_str(item.get("thumbnail_url")),
+                               width=_int(item.get("width")), height=_int(item.get("height"))))
+    return found
+
+
+# -- oEmbed (last resort: text, author and date only) ------------------------------
+def resolve_oembed(ref, ctx) -> Post:
+    return oembed.resolve(ref, ctx, endpoint="x-oembed", base=f"{ENDPOINTS['x-oembed']}/oembed",
+                          label="X oEmbed")

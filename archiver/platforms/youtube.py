@@ -38,3 +38,20 @@ def match(url: str):
         # The embed form is what pages carry and what other tools key playlists by.
         return PostRef(NAME, f"playlist:{playlist}", f"https://www.youtube.com/embed/videoseries?list={playlist}")
     return None
+
+
+# -- resolving: oEmbed (title, channel, thumbnail) -------------------------------------
+from . import oembed as _oembed  # noqa: E402
+
+
+def resolve(ref, ctx):
+    url = ref.url
+    if ref.native_id.startswith("playlist:"):
+        url = f"https://www.youtube.com/playlist?list={ref.native_id.split(':', 1)[1]}"
+    elif ref.native_id.startswith("live_stream:"):
+        from ..models import Post
+
+        return Post(NAME, ref.native_id, ref.url, status="unresolved",
+                    status_detail="YouTube: a channel's live-stream embed names no single video")
+    return _oembed.resolve(ref.__class__(NAME, ref.native_id, url), ctx, endpoint=NAME,
+                           base=f"{DEFAULT_ENDPOINT}/oembed", label="YouTube oEmbed")
