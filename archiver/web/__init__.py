@@ -13,6 +13,7 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from ..annotations import STATUSES
+from . import media  # noqa: F401  (media files, thumbnails, phash_distance: registers its own hooks)
 from .annotate import annotate_view
 from .queries import load_annotations, load_post_page, load_thread
 from .search import SearchRequest, run_search
@@ -110,7 +111,7 @@ async def search_page(datasette, request):
     result = await run_search(sources, search)
     return Response.html(await datasette.render_template("archiver_search.html", {
         "database": sources.archive.name, "search": result, "has_annotations": sources.has_annotations,
-        "args": dict(request.args.items()), "statuses": STATUSES}, request=request))
+        "args": {k: request.args.get(k) for k in request.args.keys()}, "statuses": STATUSES}, request=request))
 
 
 @hookimpl

@@ -56,7 +56,7 @@ async def annotate_view(datasette, request):
     def answer(status, message, **extra):
         if as_json:
             return Response.json({"ok": status < 400, "message": message, **extra}, status=status)
-        if status >= 400 and not post_id:
+        if status in (403, 404):  # nothing to go back to: an error page
             return Response.text(message, status=status)
         datasette.add_message(request, message, datasette.INFO if status < 400 else datasette.ERROR)
         return Response.redirect(post_path(datasette, post_id) + "#annotations")
@@ -70,7 +70,6 @@ async def annotate_view(datasette, request):
     if sources is None or not sources.writable:
         return answer(403, "This archive is read-only.")
     if not post_id or not (await sources.archive.execute("select 1 from posts where id = ?", [post_id])).rows:
-        post_id = ""
         return answer(404, "No such post in the archive.")
     try:
         changes = _changes(data)
