@@ -102,7 +102,9 @@ VIEWS = {
     "embedded_posts": """
         select posts.rowid as post_rowid, posts.id as post_id, posts.platform, posts.author_handle, posts.author_name, posts.text,
                posts.created_at, posts.status, posts.url as post_url, pages.site_name, pages.title as page_title,
-               pages.url as page_url, embeds.blocked_by, embeds.relation, embeds.position
+               pages.url as page_url, embeds.blocked_by, embeds.relation, embeds.position,
+               (select group_concat(post_media.media_sha256, ',') from post_media
+                where post_media.post_id = posts.id and post_media.status in ('done', 'partial')) as media_thumbnails
         from embeds join pages on pages.id = embeds.page_id join posts on posts.id = embeds.post_id
     """,
     # Every thread in reading order: root first, then replies and the author's continuation.

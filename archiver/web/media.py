@@ -1,0 +1,140 @@
+"""The archive's media in Datasette: files, thumbnails, and near-duplicate search.
+
+Files are served from the archive's own origin, so only the types sniffed and
+verified at download (JPEG, PNG, GIF, WebP, MP4, MOV, WebM) are served inline,
+and only when the bytes on disk still sniff as that type; anything else, HTML
+and SVG included, is a download. Every answer carries nosniff and a sandboxing
+Content-Security-Policy, so no browser runs what a post's author uploaded.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Optional
+
+from datasette import hookimpl
+from datasette.utils import tilde_decode
+from datasette.utils.asgi import NotFound, Response
+from markupsafe import Markup
+
+from ..imageinfo import THUMBNAIL_MIME
+from ..mediafiles import files_dir
+from ..mediatype import INLINE_TYPES, sniff
+from ..phash import distance
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# Columns holding one media sha256, or (media_thumbnails) several separated by commas.
+MEDIA_COLUMNS = {("post_media", "media_sha256"), ("post_media", "poster_sha256"), ("media", "sha256"),
+                 ("accounts", "avatar_sha256")}
+THUMBNAILS_COLUMN = "media_thumbnails"
+SAFE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cache-Control": "public, max-age=31536000, immutable",  # content-addressed: the bytes never change
+}
+
+
+@hookimpl
+def prepare_connection(conn):
+    # phash_distance(a, b): differing bits between two perceptual hashes (null when either is missing).
+    conn.create_function("phash_distance", 2, distance, deterministic=True)
+
+
+def media_url(datasette, sha256: str, thumbnail: bool = False) -> str:
+    return datasette.urls.path(f"/-/media/{sha256}" + ("/thumbnail" if thumbnail else ""))
+
+
+def thumbnail_link(datasette, sha256: str) -> Markup:
+    return Markup('<a class="archiver-thumb" href="{}"><img src="{}" alt="media {}" loading="lazy"></a>').format(
+        media_url(datasette, sha256), media_url(datasette, sha256, thumbnail=True), sha256[:12])
+
+
+@hookimpl
+def render_cell(value, column, table, datasette):
+    if not isinstance(value, str):
+        return None
+    if (table, column) in MEDIA_COLUMNS and SHA256.match(value):
+        return thumbnail_link(datasette, value)
+    if column == THUMBNAILS_COLUMN:
+        shas = [v for v in value.split(",") if SHA256.match(v)]
+        return Markup(" ").join(thumbnail_link(datasette, sha) for sha in shas) if shas else None
+    return None
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/media/(?P<sha256>[0-9a-f]{64})(?P<thumbnail>/thumbnail)?$", media_file)]
+
+
+async def media_database(datasette):
+    """The served archive that holds a media table, with its files directory."""
+    for database in datasette.databases.values():
+        if not database.name.startswith("_") and database.path and await database.table_exists("media"):
+            return database
+    return None
+
+
+async def media_file(datasette, request):
+    sha256, thumbnail = request.url_vars["sha256"], bool(request.url_vars.get("thumbnail"))
+    database = await media_database(datasette)
+    if database is None:
+        raise NotFound("No archive with media is being served")
+    row = (await database.execute("select mime, path, thumbnail_path from media where sha256 = ?", [sha256])).first()
+    relpath = (row["thumbnail_path"] if thumbnail else row["path"]) if row else None
+    path = _inside(files_dir(database.path), relpath)
+    if path is None:
+        raise NotFound("No such media file in the archive")
+    data = path.read_bytes()
+    claimed = THUMBNAIL_MIME if thumbnail else row["mime"]
+    headers = dict(SAFE_HEADERS)
+    if claimed in INLINE_TYPES and sniff(data) == claimed:
+        return Response(data, content_type=claimed, headers=headers)
+    # Not a type we show (HTML, SVG, unknown), or the file no longer is what was verified.
+    headers["Content-Disposition"] = f'attachment; filename="{sha256}.bin"'
+    return Response(data, content_type="application/octet-stream", headers=headers)
+
+
+def _inside(root: Path, relpath: Optional[str]) -> Optional[Path]:
+    """root/relpath when it is a file under root; paths come from the database, still never trusted."""
+    if not relpath:
+        return None
+    root = root.resolve()
+    path = (root / relpath).resolve()
+    if root not in path.parents or not path.is_file():
+        return None
+    return path
+
+
+@hookimpl
+def extra_template_vars(template, database, request, datasette):
+    if template != "archiver_post.html" or not request or "post_id" not in (request.url_vars or {}):
+        return None
+
+    async def media_of_post():
+        db = datasette.get_database(database) if database else await media_database(datasette)
+        if not await db.table_exists("media"):
+            return {}
+        result = await db.execute("""
+            select post_media.*, media.mime, media.width, media.height, media.duration, media.size,
+                   media.latitude, media.longitude, media.taken_at, media.phash, media.thumbnail_path,
+                   media.status as file_status, media.error as file_error
+            from post_media left join media on media.sha256 = post_media.media_sha256
+            where post_media.post_id = ? order by post_media.position""", [tilde_decode(request.url_vars["post_id"])])
+        return {"archiver_media_files": [dict(row) for row in result.rows]}
+
+    return media_of_post
+
+
+def _register() -> None:
+    """Join Datasette's plugin manager beside archiver.web (which imports this module)."""
+    import sys
+
+    from datasette.plugins import pm
+
+    module = sys.modules[__name__]
+    if not pm.is_registered(module):
+        pm.register(module, name="archiver.web.media")
+
+
+_register()
