@@ -15,7 +15,6 @@ from markupsafe import Markup, escape
 from ..annotations import STATUSES
 from . import media  # noqa: F401  (media files, thumbnails, phash_distance: registers its own hooks)
 from .annotate import annotate_view
-from . import media  # noqa: F401  (media files, thumbnails, phash_distance: registers its own hooks)
 from .queries import load_annotations, load_post_page, load_thread
 from .search import SearchRequest, run_search
 from .sources import find_sources
