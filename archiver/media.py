@@ -141,7 +141,7 @@ class MediaCollector:
             return Outcome("failed", error="empty body (0 bytes)", capture_id=capture.id)
         media = self.keep(capture)
         outcome = Outcome("done" if media["status"] in ("ok", "unverified") else "invalid", sha256=media["sha256"],
-                          mime=media["mime"], thumbnail_path=media["thumbnail_path"], error=media["error"],
+                          mime=media["mime"], thumbnail_path=media.get("thumbnail_path"), error=media["error"],
                           capture_id=capture.id)
         if outcome.status == "done" and not _is_expected(media["mime"], expect):
             outcome.status, outcome.error = "invalid", f"expected {expect}, the bytes are {media['mime']}"
