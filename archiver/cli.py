@@ -153,7 +153,7 @@ def export(db_path, fmt, output, warc_path):
     if warc_path:
         from .warc import export_warc
 
-        count = export_warc(db_path, warc_path)
+        count = export_warc(db_path, warc_path, warn=lambda line: click.echo(f"archiver: {line}", err=True))
         click.echo(f"{count} capture(s) written to {warc_path}", err=True)
 
 
@@ -235,3 +235,21 @@ def publish(outdir, db_path, annotations_path, media, include_private, force):
         raise click.ClickException(str(exc)) from None
     click.echo(f"Published {result.counts.get('posts', 0)} post(s) to {result.outdir}", err=True)
     click.echo(f"Serve it read-only with:\n  cd {result.outdir} && {result.serve_command}", err=True)
+
+
+@cli.command()
+@click.option("--db", "db_path", default="archive.db", show_default=True,
+              type=click.Path(dir_okay=False, exists=True), help="The archive database.")
+def verify(db_path):
+    """Re-hash every stored body, media file and thumbnail against the database.
+
+    Reports each file that is missing or whose bytes changed; the exit status
+    is 1 when anything is.
+    """
+    from .verify import verify_archive
+
+    report = verify_archive(db_path)
+    for problem in report.problems:
+        click.echo(f"archiver: {problem}", err=True)
+    click.echo(f"{report.checked} file(s) checked, {len(report.problems)} missing or altered", err=True)
+    sys.exit(0 if report.ok else 1)

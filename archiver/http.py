@@ -10,6 +10,7 @@ import hashlib
 import ipaddress
 import json
 import os
+import re
 import socket
 import time
 from dataclasses import dataclass, field
@@ -210,6 +211,7 @@ class Fetcher:
             capture.error = str(exc)
         except requests.RequestException as exc:
             capture.error = describe_error(exc, capture.final_url or url)
+        _redact(capture)
         if self.record:
             self.record(capture)
         return capture
@@ -283,6 +285,8 @@ class Fetcher:
         capture.final_url = url
         capture.status_code = response.status_code
         capture.headers = dict(response.headers)
+        # The request as sent (session headers included), so the capture can be written as WARC.
+        capture.request_headers = dict(response.request.headers)
         capture.content_type = response.headers.get("Content-Type")
         chunks, size = [], 0
         for chunk in response.iter_content(64 * 1024):
@@ -301,6 +305,20 @@ class Fetcher:
             capture.sha256 = hashlib.sha256(body).hexdigest()
         if capture.error is None and not (200 <= response.status_code < 300):
             capture.error = f"HTTP {response.status_code} {response.reason or ''}".strip()
+
+
+_SECRET_PARAM = re.compile(r"([?&]access_token=)[^&#]*", re.I)
+
+
+def _redact(capture: Capture) -> None:
+    """Keep API tokens (given in the query) out of the evidence, which gets published."""
+    capture.url = _SECRET_PARAM.sub(r"\1REDACTED", capture.url)
+    if capture.final_url:
+        capture.final_url = _SECRET_PARAM.sub(r"\1REDACTED", capture.final_url)
+    for hop in capture.redirects:
+        for key in ("url", "location"):
+            if isinstance(hop.get(key), str):
+                hop[key] = _SECRET_PARAM.sub(r"\1REDACTED", hop[key])
 
 
 def _not_worth_retrying(exc: Exception) -> bool:

@@ -1,0 +1,80 @@
+"""Re-hash every stored body, media file and thumbnail against the database.
+
+The archive is evidence: a file that is missing, or whose bytes no longer hash
+to the SHA-256 the database recorded when it was fetched, is reported.
+"""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Optional
+
+from .http import BodyStore
+from .mediafiles import MediaFiles, files_dir
+
+
+@dataclass
+class Problem:
+    what: str  # body, media, thumbnail
+    sha256: str
+    path: Path
+    detail: str  # missing, or what it hashes to now
+
+    def __str__(self) -> str:
+        return f"{self.what} {self.sha256}: {self.detail} ({self.path})"
+
+
+@dataclass
+class VerifyReport:
+    checked: int = 0
+    problems: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_archive(db_path) -> VerifyReport:
+    report = VerifyReport()
+    root = files_dir(db_path)
+    bodies, media = BodyStore(root / "bodies"), MediaFiles(root)
+    for what, sha, path in _expected(Path(db_path), bodies, media):
+        report.checked += 1
+        problem = _check(path, sha)
+        if problem:
+            report.problems.append(Problem(what, sha, path, problem))
+    return report
+
+
+def _expected(db_path: Path, bodies: BodyStore, media: MediaFiles) -> Iterator[tuple[str, str, Path]]:
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        for (sha,) in conn.execute("select distinct sha256 from captures where sha256 is not null order by 1"):
+            yield "body", sha, bodies.path_for(sha)
+        tables = {name for (name,) in conn.execute("select name from sqlite_master where type = 'table'")}
+        if "media" not in tables:
+            return
+        for sha, path, thumbnail in conn.execute("select sha256, path, thumbnail_path from media order by 1"):
+            if path:
+                yield "media", sha, media.path(path)
+        # Thumbnails are content-addressed too: their name is their hash.
+        for (thumbnail,) in conn.execute("select distinct thumbnail_path from media where thumbnail_path is not null"):
+            yield "thumbnail", Path(thumbnail).stem, media.path(thumbnail)
+    finally:
+        conn.close()
+
+
+def _check(path: Path, sha: str) -> Optional[str]:
+    try:
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    actual = digest.hexdigest()
+    return None if actual == sha else f"altered: the file now hashes to {actual}"
