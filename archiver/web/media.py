@@ -23,7 +23,8 @@ from ..mediatype import INLINE_TYPES, sniff
 from ..phash import distance
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-# Columns holding one media sha256, or (media_thumbnails) several separated by commas.
+# Columns holding one media sha256, or (media_thumbnails) several separated by commas. (Foreign-key
+# columns such as post_media.media_sha256 are shown by Datasette as links to the media row instead.)
 MEDIA_COLUMNS = {("post_media", "media_sha256"), ("post_media", "poster_sha256"), ("media", "sha256"),
                  ("accounts", "avatar_sha256")}
 THUMBNAILS_COLUMN = "media_thumbnails"
@@ -51,11 +52,13 @@ def thumbnail_link(datasette, sha256: str) -> Markup:
 
 
 @hookimpl
-def render_cell(value, column, table, datasette):
+def render_cell(row, value, column, table, datasette):
     if not isinstance(value, str):
         return None
     if (table, column) in MEDIA_COLUMNS and SHA256.match(value):
         return thumbnail_link(datasette, value)
+    if (table, column) == ("media", "thumbnail_path") and SHA256.match(str(row["sha256"])):
+        return thumbnail_link(datasette, row["sha256"])
     if column == THUMBNAILS_COLUMN:
         shas = [v for v in value.split(",") if SHA256.match(v)]
         return Markup(" ").join(thumbnail_link(datasette, sha) for sha in shas) if shas else None
