@@ -107,3 +107,18 @@ class TestServer:
             return Answer(404, b"", "application/json")
 
         self.routes["/tweet-result"] = tweet_result
+
+    def fixture(self, platform: str, name: str, status: int = 200, content_type: str = "application/json",
+                **kwargs) -> Answer:
+        """An Answer whose body is fixtures/<platform>/<name>."""
+        return Answer(status, (FIXTURES / platform / name).read_bytes(), content_type, **kwargs)
+
+    def by_query(self, path: str, param: str, answers: dict) -> None:
+        """Answer `path` by the value of one query parameter (id, url, uri…); 404 JSON for any other."""
+
+        def route(query, server):
+            value = (query.get(param) or [""])[0]
+            return answers.get(value, Answer(404, b'{"error": "NotFound", "message": "not found"}',
+                                             "application/json"))
+
+        self.routes[path] = route

@@ -69,6 +69,8 @@ def blockquote(html: str) -> dict:
     if node is None:
         return {}
     paragraphs = [p.text(separator="", strip=False).strip() for p in node.css("p")]
+    # Instagram's markup ends with a credit line, not part of the caption.
+    paragraphs = [p for p in paragraphs if not p.startswith("A post shared by")]
     found = {"text": "\n\n".join(p for p in paragraphs if p) or None}
     links = node.css("a")
     if links:
