@@ -49,26 +49,25 @@ begin select raise(abort, 'annotation events are append-only: add an untag or a 
 def _views(prefix: str, source: str, actor: bool) -> dict[str, str]:
     """The current state derived from `source` (all events, or the public ones only).
 
+    "Latest wins" uses SQLite's documented bare-column rule: with max(id), the
+    other columns come from the row holding the maximum (faster than a window).
     The public views leave the actor out: who wrote what is for the team.
     """
     who = ", actor_id" if actor else ""
-    latest = "row_number() over (partition by {} order by id desc) as newest"
+
+    def latest(kinds: str, key: str, columns: str, where: str = "") -> str:
+        return (f"select {columns}{who} from (select *, max(id) as event_id from {source} "
+                f"where kind in ({kinds}) group by {key}){where}")
+
     return {
-        f"{prefix}_tags": f"""
-            select post_id, value as tag, created_at as tagged_at, visibility{who} from (
-                select *, {latest.format("post_id, value")} from {source} where kind in ('tag', 'untag'))
-            where newest = 1 and kind = 'tag'""",
+        f"{prefix}_tags": latest("'tag', 'untag'", "post_id, value",
+                                 "post_id, value as tag, created_at as tagged_at, visibility", " where kind = 'tag'"),
         f"{prefix}_notes": f"""
             select id as event_id, post_id, value as note, created_at, visibility{who}
             from {source} where kind = 'note'""",
-        f"{prefix}_status": f"""
-            select post_id, value as status, created_at as decided_at, visibility{who} from (
-                select *, {latest.format("post_id")} from {source} where kind = 'status')
-            where newest = 1""",
-        f"{prefix}_place": f"""
-            select post_id, latitude, longitude, value as label, created_at as placed_at, visibility{who} from (
-                select *, {latest.format("post_id")} from {source} where kind = 'geo')
-            where newest = 1""",
+        f"{prefix}_status": latest("'status'", "post_id", "post_id, value as status, created_at as decided_at, visibility"),
+        f"{prefix}_place": latest("'geo'", "post_id",
+                                  "post_id, latitude, longitude, value as label, created_at as placed_at, visibility"),
     }
 
 

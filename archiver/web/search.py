@@ -30,8 +30,9 @@ FILTERS = {
                      "where fe.post_id = p.id and fg.site_name = :site)"),
     "author": ("Author", "p.author_handle = :author"),
     "status": ("Availability", "p.status = :status"),
-    "verdict": ("Verification", "exists (select 1 from {verdicts} fs where fs.post_id = p.id and fs.status = :verdict)"),
-    "tag": ("Tag", "exists (select 1 from {tags} ft where ft.post_id = p.id and ft.tag = :tag)"),
+    # Annotation views are computed from the event log: `in (subquery)` evaluates them once, not per post.
+    "verdict": ("Verification", "p.id in (select post_id from {verdicts} where status = :verdict)"),
+    "tag": ("Tag", "p.id in (select post_id from {tags} where tag = :tag)"),
 }
 ANNOTATION_FILTERS = ("verdict", "tag")
 
@@ -41,9 +42,9 @@ FACETS = {
     "site": ("g.site_name", "join {a}.embeds e on e.post_id = p.id join {a}.pages g on g.id = e.page_id"),
     "author": ("p.author_handle", ""),
     "status": ("p.status", ""),
-    "verdict": ("s.status", "join {verdicts} s on s.post_id = p.id"),
-    "tag": ("t.tag", "join {tags} t on t.post_id = p.id"),
 }
+# Facets over annotations: the view is read once and probed against the matched posts.
+ANNOTATION_FACETS = {"verdict": ("status", "{verdicts}"), "tag": ("tag", "{tags}")}
 
 
 @dataclass
@@ -93,13 +94,18 @@ class Query:
                 f"limit {PAGE_SIZE + 1} offset {(self.request.page - 1) * PAGE_SIZE}")
 
     def facet_sql(self, name: str) -> str:
+        if name in ANNOTATION_FACETS:
+            column, relation = ANNOTATION_FACETS[name]
+            return (f"select {column} as value, count(*) as count from {relation.format(**self.names)} "
+                    f"where post_id in (select p.id from {self.base} {self.where}) "
+                    f"group by 1 having value is not null order by 2 desc, 1 limit {FACET_LIMIT}")
         expression, joins = FACETS[name]
         count = "count(distinct p.id)" if joins else "count(*)"
         return (f"select {expression} as value, {count} as count from {self.base} {joins.format(**self.names)} "
                 f"{self.where} group by 1 having value is not null order by 2 desc, 1 limit {FACET_LIMIT}")
 
     def facet_names(self) -> list[str]:
-        return [n for n in FACETS if self.sources.has_annotations or n not in ANNOTATION_FILTERS]
+        return [*FACETS, *(ANNOTATION_FACETS if self.sources.has_annotations else ())]
 
 
 async def _rows(db, sql, params, **kwargs) -> list[dict]:

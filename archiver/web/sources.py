@@ -69,14 +69,37 @@ async def find_annotations_database(datasette):
     return None
 
 
-async def find_sources(datasette, actor) -> Optional[Sources]:
+async def _layout(datasette) -> Optional[tuple]:
+    """(archive, annotations or None, bundle annotations: None, "public" or "full"), found once.
+
+    Looking it up costs a few queries; every search and post page needs it, and
+    the set of served databases only changes when a database is added or removed.
+    An archive not found yet (an empty database being collected) is looked for again.
+    """
+    key = tuple(datasette.databases)
+    cached = getattr(datasette, "_archiver_layout", None)
+    if cached and cached[0] == key:
+        return cached[1]
     archive = await find_archive_database(datasette)
     if archive is None:
         return None
-    annotations = await find_annotations_database(datasette)
-    if annotations is not None and datasette.crossdb:
+    annotations = await find_annotations_database(datasette) if datasette.crossdb else None
+    bundle = None
+    if annotations is None and await archive.table_exists("public_tags"):
+        bundle = "full" if await archive.table_exists("current_tags") else "public"
+    layout = (archive, annotations, bundle)
+    datasette._archiver_layout = (key, layout)
+    return layout
+
+
+async def find_sources(datasette, actor) -> Optional[Sources]:
+    layout = await _layout(datasette)
+    if layout is None:
+        return None
+    archive, annotations, bundle = layout
+    if annotations is not None:
         return Sources(archive, datasette.get_database("_memory"), quote(archive.name), quote(annotations.name),
                        annotations, full=bool(actor and actor.get("id")))
-    if await archive.table_exists("public_tags"):  # a published bundle
-        return Sources(archive, archive, "main", "main", None, full=await archive.table_exists("current_tags"))
+    if bundle:  # a published bundle: annotations are tables of the archive itself
+        return Sources(archive, archive, "main", "main", None, full=bundle == "full")
     return Sources(archive, archive, "main", None, None, full=False)
