@@ -260,7 +260,7 @@ class Store:
         update = {k: v for k, v in row.items() if v is not None}
         update["last_captured_at"] = now
         if post.status != "ok":
-            for keep in ("text", "text_source", "author_handle", "author_name", "account_id"):
+            for keep in ("text", "text_source", "author_handle", "author_name", "account_id", "created_at"):
                 if existing.get(keep) is not None:
                     update.pop(keep, None)
         changes = {f: [existing.get(f), update[f]] for f in VERSIONED_FIELDS
