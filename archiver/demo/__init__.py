@@ -85,7 +85,26 @@ def run_demo(workdir, *, port: int = 8001, serve: bool = True) -> int:
     if status != 0 or not serve:
         return status
 
+    password = demo_login()
+
     def ready(url):
-        click.echo(f"\nOpen {url} — try searching Kozinka: {url}archive/posts?_search=Kozinka\n", err=True)
+        click.echo(f"\nOpen {url} — try searching Kozinka: {url}-/search?q=Kozinka\n"
+                   f"To annotate, log in at {url}-/login as {DEMO_USER} with password {password}\n"
+                   "(a user made for this demo run only; see `archiver users` for real ones)\n", err=True)
 
     return serve_archive(db_path, port=port, on_ready=ready)
+
+
+DEMO_USER = "demo"
+
+
+def demo_login() -> str:
+    """A throwaway user for this demo run: a fresh password, its hash only in this process's environment."""
+    import os
+    import secrets
+
+    from ..users import env_name, hash_password
+
+    password = secrets.token_urlsafe(9)
+    os.environ[env_name(DEMO_USER)] = hash_password(password)
+    return password
