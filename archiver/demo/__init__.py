@@ -12,10 +12,14 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 SAMPLE = Path(__file__).parent / "sample"
+# The sample JSON names X's media CDNs; the demo server answers for them itself (see sample/README.md).
+CDN_HOSTS = ("https://pbs.twimg.com", "https://video.twimg.com")
+MEDIA_TYPES = {".jpg": "image/jpeg", ".mp4": "video/mp4"}
 
 
 class SampleHandler(BaseHTTPRequestHandler):
-    """Pages under /site/, and X's /tweet-result?id=… answered from x/<id>.json (404 when absent)."""
+    """Pages under /site/, X's /tweet-result?id=… answered from x/<id>.json (404 when absent),
+    and X's media CDNs under /cdn/<host>/… from media/<file name> (404 when absent)."""
 
     server_version = "archiver-demo"
 
@@ -23,7 +27,19 @@ class SampleHandler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         if parts.path == "/tweet-result":
             post_id = (parse_qs(parts.query).get("id") or [""])[0]
-            self._file(SAMPLE / "x" / f"{post_id}.json" if post_id.isdigit() else None, "application/json")
+            path = SAMPLE / "x" / f"{post_id}.json"
+            if not (post_id.isdigit() and path.is_file()):
+                return self._send(404, "text/plain", b"")
+            body = path.read_text(encoding="utf-8")
+            base = f"http://{self.headers.get('Host')}/cdn/"
+            for host in CDN_HOSTS:
+                body = body.replace(host + "/", base + host.split("//")[1] + "/")
+            self._send(200, "application/json", body.encode("utf-8"))
+        elif parts.path.startswith("/cdn/"):
+            name = Path(parts.path).name
+            if not Path(name).suffix:  # pbs.twimg.com/media/<id>?format=jpg&name=orig
+                name += "." + (parse_qs(parts.query).get("format") or ["bin"])[0]
+            self._file(SAMPLE / "media" / name, MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream"))
         elif parts.path.startswith("/site/") and parts.path.endswith(".html"):
             self._file(SAMPLE / "site" / Path(parts.path).name, "text/html; charset=utf-8")
         elif parts.path == "/":
