@@ -21,6 +21,7 @@ test: install
 
 bench: install
 	$(BIN)/python benchmarks/discover.py
+	$(BIN)/python benchmarks/media.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
