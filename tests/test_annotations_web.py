@@ -143,6 +143,11 @@ def test_search_facets_and_filters_by_tag_and_status(ds):
     assert call(ds, "get", "/-/search.json?verdict=false").json()["rows"] == []
     html = call(ds, "get", "/-/search?tag=checkpoint").text
     assert "tag: checkpoint" in html
+    # Without words the page comes first and fetches its facets (no script: a link shows them inline).
+    assert "data-archiver-facets=" in html and "_facets=only" in html and 'data-facet="tag"' not in html
+    assert 'data-facet="tag"' in call(ds, "get", "/-/search?tag=checkpoint&_facets=1").text
+    only = call(ds, "get", "/-/search.json?tag=checkpoint&_facets=only").json()
+    assert only["rows"] == [] and {f["name"] for f in only["facets"]} >= {"tag", "verdict", "site"}
 
 
 def test_hostile_text_is_escaped_in_search_and_annotations(ds):

@@ -16,7 +16,7 @@ from ..annotations import STATUSES
 from . import media  # noqa: F401  (media files, thumbnails, phash_distance: registers its own hooks)
 from .annotate import annotate_view
 from .queries import load_annotations, load_post_page, load_thread
-from .search import SearchRequest, run_search
+from .search import SearchRequest, facets_inline, run_search
 from .sources import find_sources
 
 POST_COLUMNS = {("posts", "id"), ("embeds", "post_id"), ("posts", "reply_to_id"), ("posts", "quote_of_id"),
@@ -104,14 +104,20 @@ async def thread_page(datasette, request):
 async def search_page(datasette, request):
     sources = await _sources(datasette, request)
     search = SearchRequest.from_args(request.args)
+    wanted = request.args.get("_facets")
     if request.url_vars.get("format") == "json":
-        # JSON stays lean unless facets are asked for: scripts page through results.
-        result = await run_search(sources, search, facets=request.args.get("_facets") in ("1", "on", "true"))
+        # JSON stays lean unless facets are asked for (`_facets=1`, or `only` without the results).
+        result = await run_search(sources, search, facets=wanted in ("1", "on", "only"), rows=wanted != "only")
         return Response.json(result, default=str)
-    result = await run_search(sources, search)
+    inline = wanted == "1" or await facets_inline(sources, search)
+    result = await run_search(sources, search, facets=inline)
+    args = {k: request.args.get(k) for k in request.args.keys()}
     return Response.html(await datasette.render_template("archiver_search.html", {
         "database": sources.archive.name, "search": result, "has_annotations": sources.has_annotations,
-        "args": {k: request.args.get(k) for k in request.args.keys()}, "statuses": STATUSES}, request=request))
+        "args": args, "statuses": STATUSES,
+        "facets_json": None if inline else datasette.urls.path("/-/search.json") + "?" + urlencode(
+            {**{k: v for k, v in args.items() if k != "page"}, "_facets": "only"}),
+    }, request=request))
 
 
 @hookimpl

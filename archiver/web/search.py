@@ -21,7 +21,8 @@ from .sources import Sources
 PAGE_SIZE = 50
 MAX_PAGE = 20
 FACET_LIMIT = 10
-FACET_TIME_LIMIT_MS = 400
+FACET_TIME_LIMIT_MS = 1000
+INLINE_FACETS_MAX = 1_000
 
 # facet name -> (label, how a post is filtered by it)
 FILTERS = {
@@ -36,15 +37,18 @@ FILTERS = {
 }
 ANNOTATION_FILTERS = ("verdict", "tag")
 
-# facet name -> (value expression, joins added to the matched posts)
+# facet name -> how its counts are read from `m`, the matched posts (materialized once per search):
+# a column of posts, or a relation joined to them.
 FACETS = {
-    "platform": ("p.platform", ""),
-    "site": ("g.site_name", "join {a}.embeds e on e.post_id = p.id join {a}.pages g on g.id = e.page_id"),
-    "author": ("p.author_handle", ""),
-    "status": ("p.status", ""),
+    "platform": "select p.platform as value, count(*) as count from m p",
+    "site": ("select g.site_name as value, count(distinct p.id) as count from m p "
+             "join {a}.embeds e on e.post_id = p.id join {a}.pages g on g.id = e.page_id"),
+    "author": "select p.author_handle as value, count(*) as count from m p",
+    "status": "select p.status as value, count(*) as count from m p",
+    # Annotation views are computed from the event log: read once, probed against the matched posts.
+    "verdict": "select status as value, count(*) as count from {verdicts} where post_id in (select id from m)",
+    "tag": "select tag as value, count(*) as count from {tags} where post_id in (select id from m)",
 }
-# Facets over annotations: the view is read once and probed against the matched posts.
-ANNOTATION_FACETS = {"verdict": ("status", "{verdicts}"), "tag": ("tag", "{tags}")}
 
 
 @dataclass
@@ -93,31 +97,34 @@ class Query:
                 f"p.thread_id, p.thread_position from {self.base} {self.where} order by {self.order} "
                 f"limit {PAGE_SIZE + 1} offset {(self.request.page - 1) * PAGE_SIZE}")
 
-    def facet_sql(self, name: str) -> str:
-        if name in ANNOTATION_FACETS:
-            column, relation = ANNOTATION_FACETS[name]
-            return (f"select {column} as value, count(*) as count from {relation.format(**self.names)} "
-                    f"where post_id in (select p.id from {self.base} {self.where}) "
-                    f"group by 1 having value is not null order by 2 desc, 1 limit {FACET_LIMIT}")
-        expression, joins = FACETS[name]
-        count = "count(distinct p.id)" if joins else "count(*)"
-        return (f"select {expression} as value, {count} as count from {self.base} {joins.format(**self.names)} "
-                f"{self.where} group by 1 having value is not null order by 2 desc, 1 limit {FACET_LIMIT}")
-
     def facet_names(self) -> list[str]:
-        return [*FACETS, *(ANNOTATION_FACETS if self.sources.has_annotations else ())]
+        return [n for n in FACETS if self.sources.has_annotations or n not in ANNOTATION_FILTERS]
+
+    def facets_sql(self) -> str:
+        """Every facet in one query: the full-text match, the costly part, runs once."""
+        parts = [f"select * from (select '{name}' as facet, * from ({FACETS[name].format(**self.names)} "
+                 f"group by 1) where value is not null order by count desc, value limit {FACET_LIMIT})"
+                 for name in self.facet_names()]
+        return (f"with m as materialized (select p.id, p.platform, p.author_handle, p.status "
+                f"from {self.base} {self.where}) " + " union all ".join(parts))
 
 
 async def _rows(db, sql, params, **kwargs) -> list[dict]:
     return [dict(r) for r in (await db.execute(sql, params, **kwargs)).rows]
 
 
-async def _facet(db, query: Query, name: str) -> dict:
+async def count_facets(db, query: Query) -> list[dict]:
+    names = query.facet_names()
     try:
-        values = await _rows(db, query.facet_sql(name), query.params, custom_time_limit=FACET_TIME_LIMIT_MS)
-        return {"name": name, "label": FILTERS[name][0], "values": values, "timed_out": False}
+        rows = await _rows(db, query.facets_sql(), query.params, custom_time_limit=FACET_TIME_LIMIT_MS)
+        timed_out = False
     except QueryInterrupted:
-        return {"name": name, "label": FILTERS[name][0], "values": [], "timed_out": True}
+        rows, timed_out = [], True
+    values: dict[str, list] = {name: [] for name in names}
+    for row in rows:
+        values[row["facet"]].append({"value": row["value"], "count": row["count"]})
+    return [{"name": name, "label": FILTERS[name][0], "values": values[name], "timed_out": timed_out}
+            for name in names]
 
 
 async def embeds_for(sources: Sources, post_ids: list[str]) -> dict[str, list]:
@@ -146,17 +153,40 @@ async def search_pages(sources: Sources, q: str) -> list[dict]:
         where f.pages_fts match :q order by f.rank limit 10""", {"q": escape_fts(q)})
 
 
-async def run_search(sources: Sources, request: SearchRequest, *, facets: bool = True) -> dict:
+async def match_count(sources: Sources, q: str) -> int:
+    """How many posts the words match (the full-text index alone: cheap even for many matches)."""
+    result = await sources.query_db.execute(
+        f"select count(*) from {sources.a}.posts_fts where posts_fts match :q", {"q": escape_fts(q)})
+    return result.rows[0][0]
+
+
+async def facets_inline(sources: Sources, request: SearchRequest) -> bool:
+    """Count facets with the page, or let the page fetch them afterwards (see archiver-facets.js)?
+
+    Counting reads every matched post; past INLINE_FACETS_MAX matches that
+    costs more than the results themselves, so the page comes first.
+    """
+    if not request.q:
+        return False
+    return await match_count(sources, request.q) <= INLINE_FACETS_MAX
+
+
+async def run_search(sources: Sources, request: SearchRequest, *, facets: bool = True, rows: bool = True) -> dict:
     query = Query(sources, request)
     db = sources.query_db
-    jobs = [_rows(db, query.results_sql(), query.params), search_pages(sources, request.q)]
-    if facets:  # facets run side by side with the results, each on a connection of its own
-        jobs += [_facet(db, query, name) for name in query.facet_names()]
-    rows, pages, *facet_results = await asyncio.gather(*jobs)
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    embeds = await embeds_for(sources, [r["id"] for r in rows])
-    for row in rows:
+    # Results, pages and facets run side by side, each on a connection of its own.
+    jobs = {}
+    if rows:
+        jobs["rows"] = _rows(db, query.results_sql(), query.params)
+        jobs["pages"] = search_pages(sources, request.q)
+    if facets:
+        jobs["facets"] = count_facets(db, query)
+    done = dict(zip(jobs, await asyncio.gather(*jobs.values())))
+    found = done.get("rows", [])
+    more = len(found) > PAGE_SIZE
+    found = found[:PAGE_SIZE]
+    embeds = await embeds_for(sources, [r["id"] for r in found])
+    for row in found:
         row["pages"] = embeds.get(row["id"], [])
     return {"q": request.q, "filters": query.active, "page": request.page, "more": more,
-            "rows": rows, "pages": pages, "facets": facet_results}
+            "rows": found, "pages": done.get("pages", []), "facets": done.get("facets")}
