@@ -51,22 +51,25 @@ def assemble(post: Post, ctx, depth: int = DEFAULT_DEPTH) -> Post:
             fetched += 1
             if parent is None:
                 break
-            post.related.append(parent)
-        elif parent.id not in _ids(post.related):
+        if parent.status == "unresolved" and parent.text is None:
+            break  # nothing is known of it: reply_to_id names it, and no empty row is stored
+        if parent.id not in _ids(post.related):
             post.related.append(parent)
         if parent.status != "ok" and not parent.reply_to_id:
             chain.insert(0, parent)
             break
         chain.insert(0, parent)
+    below = _continuation(post, known)
+    if len(chain) == 1 and not below and not post.reply_to_id:
+        return post  # a post on its own is no thread
     root = chain[0]
     reached_root = root.reply_to_id is None and root.status == "ok"
     thread_id = root.id if reached_root else (post.thread_id or root.id)
-    below = _continuation(post, known)
     offset = 1 if reached_root else None
     for index, item in enumerate(chain + below):
         item.thread_id = item.thread_id if (item.thread_id and not reached_root) else thread_id
         item.thread_position = index + offset if offset is not None else None
-    if note:
+    if note and note not in (post.status_detail or ""):
         post.status_detail = f"{post.status_detail}; {note}" if post.status_detail else note
     return post
 

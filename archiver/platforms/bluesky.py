@@ -69,10 +69,13 @@ def resolve(ref, ctx) -> Post:
 
 def resolve_handle(handle: str, ctx):
     """The DID a handle stands for now (handles change, DIDs do not); None if it cannot be told."""
-    reply = ask(ctx, NAME, _xrpc("com.atproto.identity.resolveHandle", f"handle={_quote(handle)}"),
-                "Bluesky handle")
-    did = text(reply.data.get("did")) if reply.ok and isinstance(reply.data, dict) else None
-    return did if did and did.startswith("did:") else None
+    key = f"bluesky-handle:{handle.lower()}"  # asked once per run, like posts
+    if key not in ctx.cache:
+        reply = ask(ctx, NAME, _xrpc("com.atproto.identity.resolveHandle", f"handle={_quote(handle)}"),
+                    "Bluesky handle")
+        did = text(reply.data.get("did")) if reply.ok and isinstance(reply.data, dict) else None
+        ctx.cache[key] = did if did and did.startswith("did:") else None
+    return ctx.cache[key]
 
 
 def parse_thread(node: dict, ref) -> Post:
