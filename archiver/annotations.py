@@ -46,29 +46,36 @@ begin select raise(abort, 'annotation events are append-only: add an untag or a 
 """
 
 
-def _views(prefix: str, source: str, actor: bool) -> dict[str, str]:
-    """The current state derived from `source` (all events, or the public ones only).
+# kind of state -> (event kinds, what identifies one current value, its columns)
+STATE = {
+    "tags": ("'tag', 'untag'", "post_id, value", "post_id, value as tag, created_at as tagged_at, visibility"),
+    "status": ("'status'", "post_id", "post_id, value as status, created_at as decided_at, visibility"),
+    "place": ("'geo'", "post_id", "post_id, latitude, longitude, value as label, created_at as placed_at, visibility"),
+}
+
+
+def state_sql(kind: str, source: str, *, actor: bool = False, where: str = "") -> str:
+    """The current tags, notes, status or place, derived from the events in `source`.
 
     "Latest wins" uses SQLite's documented bare-column rule: with max(id), the
     other columns come from the row holding the maximum (faster than a window).
-    The public views leave the actor out: who wrote what is for the team.
+    `where` narrows the events first (e.g. to some posts) so that the cost
+    follows those posts, not the whole log.
     """
     who = ", actor_id" if actor else ""
+    narrow = f" and ({where})" if where else ""
+    if kind == "notes":
+        return (f"select id as event_id, post_id, value as note, created_at, visibility{who} "
+                f"from {source} where kind = 'note'{narrow}")
+    kinds, key, columns = STATE[kind]
+    removed = " where kind = 'tag'" if kind == "tags" else ""  # an untag as the latest event: no tag
+    return (f"select {columns}{who} from (select *, max(id) as event_id from {source} "
+            f"where kind in ({kinds}){narrow} group by {key}){removed}")
 
-    def latest(kinds: str, key: str, columns: str, where: str = "") -> str:
-        return (f"select {columns}{who} from (select *, max(id) as event_id from {source} "
-                f"where kind in ({kinds}) group by {key}){where}")
 
-    return {
-        f"{prefix}_tags": latest("'tag', 'untag'", "post_id, value",
-                                 "post_id, value as tag, created_at as tagged_at, visibility", " where kind = 'tag'"),
-        f"{prefix}_notes": f"""
-            select id as event_id, post_id, value as note, created_at, visibility{who}
-            from {source} where kind = 'note'""",
-        f"{prefix}_status": latest("'status'", "post_id", "post_id, value as status, created_at as decided_at, visibility"),
-        f"{prefix}_place": latest("'geo'", "post_id",
-                                  "post_id, latitude, longitude, value as label, created_at as placed_at, visibility"),
-    }
+def _views(prefix: str, source: str, actor: bool) -> dict[str, str]:
+    # The public views leave the actor out: who wrote what is for the team.
+    return {f"{prefix}_{kind}": state_sql(kind, source, actor=actor) for kind in ("tags", "notes", "status", "place")}
 
 
 VIEWS = {

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datasette.database import QueryInterrupted
 from datasette.utils import escape_fts
 
+from ..annotations import state_sql
 from .sources import Sources
 
 PAGE_SIZE = 50
@@ -31,9 +32,9 @@ FILTERS = {
                      "where fe.post_id = p.id and fg.site_name = :site)"),
     "author": ("Author", "p.author_handle = :author"),
     "status": ("Availability", "p.status = :status"),
-    # Annotation views are computed from the event log: `in (subquery)` evaluates them once, not per post.
-    "verdict": ("Verification", "p.id in (select post_id from {verdicts} where status = :verdict)"),
-    "tag": ("Tag", "p.id in (select post_id from {tags} where tag = :tag)"),
+    # Annotation state is computed from the event log: `in (subquery)` evaluates it once, not per post.
+    "verdict": ("Verification", "p.id in (select post_id from ({verdicts}) where status = :verdict)"),
+    "tag": ("Tag", "p.id in (select post_id from ({tags}) where tag = :tag)"),
 }
 ANNOTATION_FILTERS = ("verdict", "tag")
 
@@ -45,9 +46,9 @@ FACETS = {
              "join {a}.embeds e on e.post_id = p.id join {a}.pages g on g.id = e.page_id"),
     "author": "select p.author_handle as value, count(*) as count from m p",
     "status": "select p.status as value, count(*) as count from m p",
-    # Annotation views are computed from the event log: read once, probed against the matched posts.
-    "verdict": "select status as value, count(*) as count from {verdicts} where post_id in (select id from m)",
-    "tag": "select tag as value, count(*) as count from {tags} where post_id in (select id from m)",
+    # Annotation state of the matched posts only: the cost follows the matches, not the whole log.
+    "verdict": "select status as value, count(*) as count from ({matched_verdicts})",
+    "tag": "select tag as value, count(*) as count from ({matched_tags})",
 }
 
 
@@ -75,7 +76,10 @@ class Query:
         self.request = request
         self.names = {"a": sources.a}
         if sources.has_annotations:
-            self.names.update(tags=sources.rel("tags"), verdicts=sources.rel("status"))
+            events, matched = sources.rel("events"), "post_id in (select id from m)"
+            self.names.update(tags=state_sql("tags", events), verdicts=state_sql("status", events),
+                              matched_tags=state_sql("tags", events, where=matched),
+                              matched_verdicts=state_sql("status", events, where=matched))
         active = {k: v for k, v in request.filters.items()
                   if sources.has_annotations or k not in ANNOTATION_FILTERS}
         self.params = dict(active)
