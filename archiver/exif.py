@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Optional
@@ -36,12 +37,23 @@ class ExifFacts:
 
 
 def read_exif(image: Image.Image) -> ExifFacts:
+    # Pillow reports a damaged EXIF block with a warning and reads what it can; keep the warning.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        facts = _read(image)
+    for warning in caught:
+        facts.problems.append(f"EXIF: {str(warning.message).strip()}"[:MAX_TEXT])
+    if facts.problems:
+        facts.exif["problems"] = facts.problems
+    return facts
+
+
+def _read(image: Image.Image) -> ExifFacts:
     facts = ExifFacts()
     try:
         exif = image.getexif()
     except Exception as exc:  # Pillow raises many types on broken EXIF blocks
         facts.problems.append(f"unreadable EXIF ({exc.__class__.__name__})")
-        facts.exif["problems"] = facts.problems
         return facts
     if not exif:
         return facts
@@ -65,8 +77,6 @@ def read_exif(image: Image.Image) -> ExifFacts:
     gps = _ifd(exif, GPS_IFD, facts)
     if gps:
         _read_gps(gps, facts)
-    if facts.problems:
-        facts.exif["problems"] = facts.problems
     return facts
 
 

@@ -49,10 +49,14 @@ def describe_image(data: bytes) -> ImageInfo:
         return ImageInfo("invalid", mime, f"not an image: the bytes are {mime}")
     info = ImageInfo("ok", mime)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=list(PILLOW_FORMATS)) as image:
                 _describe(image, info)
+        # Damaged but readable metadata: Pillow warns and goes on; the row keeps the warning.
+        for warning in caught:
+            info.exif.setdefault("problems", []).append(f"Pillow: {str(warning.message).strip()}"[:300])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return _invalid(info, f"decompression bomb refused ({exc})")
     except UnidentifiedImageError:

@@ -260,3 +260,14 @@ def test_a_killed_write_leaves_no_file_under_its_final_name(tmp_path, monkeypatc
     monkeypatch.undo()
     assert files.put(data, "jpg") == (sha, files.relpath(sha, "jpg"))
     assert files.path(files.relpath(sha, "jpg")).read_bytes() == data
+
+
+def test_a_damaged_exif_block_is_noted_and_the_image_still_described():
+    import struct
+
+    photo = samples.jpeg((300, 200))
+    payload = b"Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08\xff\xff" + b"\x00" * 50  # 65535 entries that are not there
+    damaged = photo[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + photo[2:]
+    info = describe_image(damaged)
+    assert (info.status, info.width, info.height) == ("ok", 300, 200) and info.thumbnail
+    assert any("Corrupt EXIF" in problem for problem in info.exif["problems"])
