@@ -55,3 +55,18 @@ def test_redirect_to_a_login_page(server):
     server.routes["/login"] = Answer(body=b"<html><form>log in</form></html>")
     post = resolve_url(server, "https://t.me/WarFakes/777")
     assert post.status == "unresolved" and "redirected to a login page" in post.status_detail
+
+
+def test_channel_preview_when_the_widget_answers_nothing(server):
+    server.routes["/WarFakes/1234"] = Answer(502, b"Bad gateway", "text/plain")
+    server.routes["/s/WarFakes/1234"] = server.fixture("telegram", "widget-warfakes-1234.html",
+                                                       content_type="text/html")
+    post = resolve_url(server, "https://t.me/WarFakes/1234")
+    assert post.status == "ok" and post.view_count == 2_380_000
+    assert [r.split("?")[0] for r in server.requests] == ["/WarFakes/1234", "/WarFakes/1234", "/s/WarFakes/1234"]
+
+
+def test_post_not_found_asks_no_preview(server):
+    widget(server, "WarFakes/999", "widget-not-found.html")
+    resolve_url(server, "https://t.me/WarFakes/999")
+    assert not any(r.startswith("/s/") for r in server.requests)

@@ -34,21 +34,34 @@ def post_url(native_id: str) -> str:
     return f"https://t.me/{native_id}"
 
 
-def widget_url(ref) -> str:
+def _path(ref) -> str:
     # The canonical URL keeps the channel's own spelling; the native id is lower-cased.
     m = match(ref.url)
-    path = ref.url.rstrip("/").split("t.me/", 1)[-1] if m and m.native_id == ref.native_id else ref.native_id
-    return f"{DEFAULT_ENDPOINT}/{path}?embed=1&mode=tme"
+    return ref.url.rstrip("/").split("t.me/", 1)[-1] if m and m.native_id == ref.native_id else ref.native_id
+
+
+def widget_url(ref) -> str:
+    return f"{DEFAULT_ENDPOINT}/{_path(ref)}?embed=1&mode=tme"
+
+
+def preview_url(ref) -> str:
+    """The channel preview around the post: same markup, asked when the widget gives nothing usable."""
+    return f"{DEFAULT_ENDPOINT}/s/{_path(ref)}"
 
 
 def resolve(ref, ctx) -> Post:
-    reply = ask(ctx, NAME, widget_url(ref), "Telegram", want="html")
-    if not reply.ok:
-        return reply.post(ref)
-    return parse_widget(reply.data, post_from(ref, reply))
+    tried = []
+    for url, label in ((widget_url(ref), "Telegram"), (preview_url(ref), "Telegram preview")):
+        reply = ask(ctx, NAME, url, label, want="html")
+        post = parse_widget(reply.data, post_from(ref, reply), label) if reply.ok else reply.post(ref)
+        if post.status == "ok" or (reply.ok and post.status == "unavailable"):
+            return post  # found, or the page says it is gone: the preview would not know better
+        tried.append(post)
+    tried[0].status_detail = "; ".join(p.status_detail for p in tried if p.status_detail)
+    return tried[0]
 
 
-def parse_widget(html: str, post: Post) -> Post:
+def parse_widget(html: str, post: Post, label: str = "Telegram") -> Post:
     """Fill post from widget (or channel preview) HTML: the message whose data-post is this post."""
     tree = HTMLParser(html)
     message = _find_message(tree, post.native_id)
@@ -57,10 +70,10 @@ def parse_widget(html: str, post: Post) -> Post:
         if error is not None:
             reason = error.text(strip=True) or "error"
             post.status = "unavailable"
-            post.status_detail = f"Telegram: {reason} (deleted, or the channel is no longer public)"
+            post.status_detail = f"{label}: {reason} (deleted, or the channel is no longer public)"
         else:
             post.status = "unresolved"
-            post.status_detail = "Telegram: the page does not show this post (not a widget page?)"
+            post.status_detail = f"{label}: the page does not show this post"
         return post
     channel = (message.attributes.get("data-post") or post.native_id).split("/")[0]
     text_node = next((n for n in message.css(".tgme_widget_message_text")
