@@ -142,6 +142,8 @@ def main() -> int:
         worst["html"] = max(worst["html"], html_ms / base)
         cells = " ".join(f"{ms:>7.1f} ({ms / base:>4.1f}x)" for ms in (json_ms, html_ms, inline_ms))
         print(f"{term:10} {matches:>8,} {base:>7.1f}ms {cells} {facets_ms:>7.1f}ms {stored_ms:>7.1f} ({stored_ms / base:>4.1f}x)")
+    floor = median_ms(get("/-/versions.json"), args.repeat)
+    print(f"Datasette's cheapest request (/-/versions.json, no SQL): {floor:.1f}ms — every page pays it")
     browse = median_ms(get("/-/search"), max(args.repeat // 3, 3))
     browse_facets = median_ms(get("/-/search.json?_facets=only"), max(args.repeat // 3, 3))
     print(f"browse (no words, newest first): page {browse:.1f}ms, its facets {browse_facets:.1f}ms")
