@@ -34,3 +34,15 @@ def test_wrong_types_everywhere_keep_what_can_be_read(server):
              b'"entities": [], "note_tweet": [], "quoted_tweet": "no", "parent": 5}', content_type="application/json")})
     post = resolve_url(server, "https://x.com/a/status/1700000000000000071")
     assert post.status == "ok" and post.text == "t"
+
+
+def test_absurd_numbers_are_dropped_not_stored(server, tmp_path):
+    from archiver.store import Store
+
+    server.routes["/api/v1/statuses/111000000000012"] = Answer(
+        body=b'{"id": "111000000000012", "content": "<p>big</p>", "favourites_count": 100000000000000000000000000, '
+             b'"reblogs_count": "\xc2\xb2", "replies_count": -1, "account": {"acct": "a"}}',
+        content_type="application/json")
+    post = resolve_url(server, "https://mastodon.example/@a/111000000000012")
+    assert post.status == "ok" and post.like_count is None and post.repost_count is None
+    Store(tmp_path / "a.db").upsert_post(post, "2026-01-01T00:00:00Z")  # nothing SQLite cannot hold

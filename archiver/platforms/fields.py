@@ -21,12 +21,15 @@ def text(value):
     return value if isinstance(value, str) and value else None
 
 
+MAX_INTEGER = 2**63 - 1  # what SQLite stores; anything bigger is not a count or a size
+
+
 def integer(value):
-    """An int (or a string of digits), never a bool; else None."""
+    """An int (or a string of digits) that SQLite can store, never a bool; else None."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20:
+        value = int(value)
+    if isinstance(value, int) and -MAX_INTEGER <= value <= MAX_INTEGER:
         return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
     return None
