@@ -47,7 +47,9 @@ def media_url(datasette, sha256: str, thumbnail: bool = False) -> str:
 
 
 def thumbnail_link(datasette, sha256: str) -> Markup:
-    return Markup('<a class="archiver-thumb" href="{}"><img src="{}" alt="media {}" loading="lazy"></a>').format(
+    # Sized inline: table cells would otherwise show the 400 px thumbnail at full size.
+    return Markup('<a class="archiver-thumb" href="{}"><img src="{}" alt="media {}" loading="lazy" '
+                  'style="max-width:160px;max-height:120px"></a>').format(
         media_url(datasette, sha256), media_url(datasette, sha256, thumbnail=True), sha256[:12])
 
 
