@@ -69,6 +69,16 @@ def build_datasette(db_path, *, extra_files=(), settings: Optional[dict] = None,
     return Datasette(files=files, **kwargs)
 
 
+def login_hint(url: str) -> str:
+    from .users import password_hashes
+
+    names = sorted(password_hashes())
+    if not names:
+        return ("Nobody can log in to annotate: add users with `archiver users add NAME` "
+                "(ARCHIVER_PASSWORD_HASH_<NAME> in the environment).")
+    return f"Annotations go to annotations.db; {', '.join(names)} may log in at {url}-/login"
+
+
 def serve_archive(db_path, *, host: str = "127.0.0.1", port: int = 8001, on_ready=None) -> int:
     import socket
 
@@ -83,6 +93,7 @@ def serve_archive(db_path, *, host: str = "127.0.0.1", port: int = 8001, on_read
                                            lifespan="on"))
     url = f"http://{host}:{port}/"
     print(f"Serving {db_path} at {url}  (Ctrl+C to stop)", flush=True)
+    print(login_hint(url), flush=True)
     if on_ready:
         on_ready(url)
     server.run()

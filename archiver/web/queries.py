@@ -74,7 +74,12 @@ async def load_thread(database, post_id: str) -> Optional[dict]:
     media: dict[str, list] = {}
     if ids:
         marks = ",".join("?" for _ in ids)
-        for item in await _rows(database, f"select * from post_media where post_id in ({marks}) order by post_id, position", ids):
+        # The same fields the post page's media section shows (see web/media.py).
+        for item in await _rows(database, f"""
+                select post_media.*, media.mime, media.width, media.height, media.duration, media.size,
+                       media.latitude, media.longitude, media.taken_at, media.phash, media.thumbnail_path
+                from post_media left join media on media.sha256 = post_media.media_sha256
+                where post_media.post_id in ({marks}) order by post_media.post_id, post_media.position""", ids):
             media.setdefault(item["post_id"], []).append(item)
     for post in posts:
         post["media"] = media.get(post["id"], [])
