@@ -88,7 +88,7 @@ class MediaCollector:
 
     # -- one row -------------------------------------------------------------
     def post_media(self, row: dict):
-        expect = "image" if row["kind"] == "photo" else "video"
+        expect = "image" if row["kind"] in ("photo", "thumbnail") else "video"  # thumbnail: oEmbed preview image
         if row["status"] == "partial" and row["media_sha256"]:  # the video is kept; only its poster is missing
             main = Outcome("done", sha256=row["media_sha256"], capture_id=row["capture_id"])
         else:
