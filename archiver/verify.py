@@ -56,7 +56,7 @@ def _expected(db_path: Path, bodies: BodyStore, media: MediaFiles) -> Iterator[t
         tables = {name for (name,) in conn.execute("select name from sqlite_master where type = 'table'")}
         if "media" not in tables:
             return
-        for sha, path, thumbnail in conn.execute("select sha256, path, thumbnail_path from media order by 1"):
+        for sha, path in conn.execute("select sha256, path from media order by 1"):
             if path:
                 yield "media", sha, media.path(path)
         # Thumbnails are content-addressed too: their name is their hash.
