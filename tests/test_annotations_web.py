@@ -116,6 +116,18 @@ def test_api_token_for_scripts(ds, archive):  # noqa: F811
     assert refused.status_code in (401, 403)
     invalid = call(ds, "post", "/-/annotate", headers=auth, json={"post_id": KOZINKA, "geo": "here"})
     assert invalid.status_code == 400 and "nothing to record" in invalid.json()["message"]
+    # A token restricted to reading cannot annotate; one allowed to insert into events can.
+    for restriction, allowed in (("all:view-table", False), ("resource:annotations:events:insert-row", True)):
+        page = call(ds, "post", "/-/create-token", data={restriction: "on"}, cookies=cookies)
+        restricted = {"Authorization": "Bearer " + re.search(r"dstok_[A-Za-z0-9_.\-]+", page.text).group(0)}
+        answer = call(ds, "post", "/-/annotate", headers=restricted, json={"post_id": KOZINKA, "tag": "restricted"})
+        assert answer.status_code == (200 if allowed else 403), answer.text
+    # Logged in or not, the event log is written through /-/annotate only: never directly.
+    for path, body in (("/annotations/events/-/insert", {"row": {"post_id": KOZINKA, "kind": "tag", "value": "x",
+                                                                   "actor_id": "mallory", "created_at": "now"}}),
+                       ("/annotations/-/execute-write", {"sql": "insert into events (post_id) values ('x')"})):
+        assert call(ds, "post", path, json=body, headers=auth).status_code == 403
+        assert call(ds, "post", path, json=body, cookies=cookies).status_code == 403
 
 
 def test_search_ranks_and_links_to_post_thread_and_pages(ds):

@@ -15,6 +15,22 @@ from ..annotations import AnnotationError, Changes, annotate
 from .sources import find_sources
 
 
+def token_may_annotate(datasette, actor: dict, database: str) -> bool:
+    """A restricted API token annotates only if its restrictions allow inserting into `events`.
+
+    Unrestricted actors (a login, a token without restrictions) may annotate.
+    """
+    restrictions = actor.get("_r")
+    if restrictions is None:
+        return True
+    action = datasette.actions.get("insert-row")
+    names = {"insert-row", getattr(action, "abbr", None)} - {None}
+    granted = set(restrictions.get("a") or ())
+    granted |= set((restrictions.get("d") or {}).get(database) or ())
+    granted |= set(((restrictions.get("r") or {}).get(database) or {}).get("events") or ())
+    return bool(names & granted)
+
+
 def _changes(data) -> Changes:
     """Changes from form fields or a JSON object (the same names either way)."""
     def many(name):
@@ -69,6 +85,8 @@ async def annotate_view(datasette, request):
     sources = await find_sources(datasette, actor)
     if sources is None or not sources.writable:
         return answer(403, "This archive is read-only.")
+    if not token_may_annotate(datasette, actor, sources.annotations.name):
+        return answer(403, "This token's restrictions do not allow inserting rows into events.")
     if not post_id or not (await sources.archive.execute("select 1 from posts where id = ?", [post_id])).rows:
         return answer(404, "No such post in the archive.")
     try:
