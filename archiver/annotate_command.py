@@ -4,6 +4,7 @@ from __future__ import annotations
 import getpass
 import os
 import sqlite3
+from pathlib import Path
 
 import click
 
@@ -23,7 +24,7 @@ def default_actor() -> str:
 def run_annotate(db_path, post_id, *, tags=(), untags=(), note=None, status=None, geo=None, place=None,
                  private=False, actor=None) -> int:
     # The archive is only read, to refuse annotating a post that is not in it.
-    archive = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    archive = sqlite3.connect(Path(db_path).resolve().as_uri() + "?mode=ro", uri=True)
     try:
         found = archive.execute("select 1 from posts where id = ?", [post_id]).fetchone()
     finally:

@@ -103,9 +103,12 @@ def path_beside(archive_path) -> Path:
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
     conn.executescript(EVENTS_SQL)
+    existing = dict(conn.execute("select name, sql from sqlite_master where type = 'view'").fetchall())
     for name, sql in VIEWS.items():
-        conn.execute(f"drop view if exists {name}")
-        conn.execute(f"create view {name} as {sql}")
+        wanted = f"CREATE VIEW {name} as {sql}"  # as sqlite_master keeps it
+        if existing.get(name) != wanted:  # rewritten only when this version defines it differently
+            conn.execute(f"drop view if exists {name}")
+            conn.execute(wanted)
     conn.commit()
 
 

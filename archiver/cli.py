@@ -197,7 +197,8 @@ def users_add(name, password_stdin):
         click.echo(env_line(name, hash_password(password)))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo("Put this line in the environment of `archiver serve` (only the hash is kept).", err=True)
+    click.echo(f"Put this line in the environment of `archiver serve`; {name.strip().lower()} then logs in "
+               "with that password (only the hash is kept).", err=True)
 
 
 @users.command("list")

@@ -26,7 +26,7 @@ def hash_password(password: str) -> str:
 
 def check_name(name: str) -> str:
     name = (name or "").strip().lower()
-    if not NAME_RE.match(name):
+    if not NAME_RE.match(name) or "__" in name:  # "__" stands for "-" in variable names
         raise ValueError("a user name is 1-40 letters, digits, '-' or '_', starting with a letter or digit")
     return name
 
@@ -47,7 +47,7 @@ def password_hashes(environ: Optional[Mapping[str, str]] = None) -> dict[str, st
     for key, value in environ.items():
         if key.startswith(ENV_PREFIX) and value.strip():
             name = key[len(ENV_PREFIX):].lower().replace("__", "-")
-            if NAME_RE.match(name):
+            if NAME_RE.match(name) and "__" not in name:
                 users[name] = value.strip()
     return users
 
