@@ -113,3 +113,19 @@ def test_post_page_shows_the_media(archive):
     assert f"near_duplicate_media?sha256={sha(ORIGINAL)}" in text
     bad = get(build_datasette(archive), "/-/post/x~3A4").text
     assert "not an image: the bytes are text/html" in bad and f"/-/media/{sha(HTML)}/thumbnail" not in bad
+
+
+def test_byte_ranges_for_video_players(archive):
+    ds = build_datasette(archive)
+
+    async def fetch(range_header):
+        return await ds.client.get(f"/-/media/{sha(ORIGINAL)}", headers={"Range": range_header})
+
+    part = asyncio.run(fetch("bytes=0-99"))
+    assert part.status_code == 206 and part.content == ORIGINAL[:100]
+    assert part.headers["content-range"] == f"bytes 0-99/{len(ORIGINAL)}"
+    assert part.headers["content-type"] == "image/jpeg" and part.headers["x-content-type-options"] == "nosniff"
+    tail = asyncio.run(fetch("bytes=-10"))
+    assert tail.status_code == 206 and tail.content == ORIGINAL[-10:]
+    assert asyncio.run(fetch(f"bytes={len(ORIGINAL)}-")).status_code == 416
+    assert asyncio.run(fetch("pages=1-2")).status_code == 200

@@ -92,12 +92,31 @@ async def media_file(datasette, request):
         raise NotFound("No such media file in the archive")
     data = path.read_bytes()
     claimed = THUMBNAIL_MIME if thumbnail else row["mime"]
-    headers = dict(SAFE_HEADERS)
-    if claimed in INLINE_TYPES and sniff(data) == claimed:
+    headers = {**SAFE_HEADERS, "Accept-Ranges": "bytes"}
+    if not (claimed in INLINE_TYPES and sniff(data) == claimed):
+        # Not a type we show (HTML, SVG, unknown), or the file no longer is what was verified.
+        claimed = "application/octet-stream"
+        headers["Content-Disposition"] = f'attachment; filename="{sha256}.bin"'
+    wanted = _byte_range(request.headers.get("range"), len(data))
+    if wanted is None:
         return Response(data, content_type=claimed, headers=headers)
-    # Not a type we show (HTML, SVG, unknown), or the file no longer is what was verified.
-    headers["Content-Disposition"] = f'attachment; filename="{sha256}.bin"'
-    return Response(data, content_type="application/octet-stream", headers=headers)
+    start, end = wanted  # browsers (Safari always) ask for videos in ranges
+    if start >= len(data):
+        return Response(b"", status=416, headers={**headers, "Content-Range": f"bytes */{len(data)}"})
+    headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+    return Response(data[start:end + 1], status=206, content_type=claimed, headers=headers)
+
+
+def _byte_range(header: Optional[str], size: int) -> Optional[tuple[int, int]]:
+    """(first, last) byte of a single `bytes=` range; None to send the whole file."""
+    m = re.fullmatch(r"\s*bytes=(\d*)-(\d*)\s*", header or "")
+    if not m or m.groups() == ("", ""):
+        return None
+    first, last = m.groups()
+    if first == "":  # the last N bytes
+        return max(size - int(last), 0), size - 1
+    last = min(int(last), size - 1) if last else size - 1
+    return (int(first), last) if int(first) <= last or int(first) >= size else None
 
 
 def _inside(root: Path, relpath: Optional[str]) -> Optional[Path]:
