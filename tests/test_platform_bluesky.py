@@ -83,3 +83,18 @@ def test_absurd_size_is_cut_and_reported(server):
     post = resolve_ref(PostRef("bluesky", "3khuge00000k",
                                "https://bsky.app/profile/did:plc:alice123/post/3khuge00000k"), ctx)
     assert post.status == "unresolved" and "size cap" in post.status_detail
+
+
+def test_odd_types_in_the_thread_keep_the_post(server):
+    odd = {"thread": {"$type": 5, "post": {"uri": "at://did:plc:alice123/app.bsky.feed.post/3kodd00000l",
+                                           "author": {"did": 7, "handle": ["x"]},
+                                           "record": {"text": "still here", "facets": [{"features": [{"$type": 1}]}],
+                                                      "reply": {"parent": {"uri": 3}}, "langs": "en"},
+                                           "embed": {"$type": None, "images": "many"}, "likeCount": "lots"},
+                      "parent": [], "replies": {"a": 1}}}
+    import json
+
+    appview(server, {at("3kodd00000l"): Answer(body=json.dumps(odd).encode(), content_type="application/json")})
+    post = resolve_url(server, "https://bsky.app/profile/did:plc:alice123/post/3kodd00000l")
+    assert post.status == "ok" and post.text == "still here"
+    assert post.account is None and post.media == [] and post.like_count is None and post.reply_to_id is None

@@ -60,3 +60,13 @@ def test_wrong_types_and_nulls_keep_what_can_be_read(server):
     post = resolve_url(server, URL.format("111000000000011"), fallback_text="page text")
     assert post.status == "ok" and post.account is None and post.media == []
     assert post.text == "page text" and post.text_source == "embed"
+
+
+def test_context_with_odd_items_keeps_the_post(server):
+    instance(server, "111000000000002", "status-111000000000002.json")
+    server.routes["/api/v1/statuses/111000000000002/context"] = Answer(
+        body=b'{"ancestors": [{"id": "111000000000001", "url": "javascript:alert(1)", "content": 5}, 7, null], '
+             b'"descendants": "none"}', content_type="application/json")
+    post = resolve_url(server, URL.format("111000000000002"))
+    assert post.status == "ok"
+    assert post.related[0].url == "https://mastodon.example/web/statuses/111000000000001"

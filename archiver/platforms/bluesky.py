@@ -80,7 +80,7 @@ def resolve_handle(handle: str, ctx):
 
 def parse_thread(node: dict, ref) -> Post:
     """The post at the top of a getPostThread answer, its parents and the author's own continuation."""
-    kind = node.get("$type", "")
+    kind = _type(node)
     if kind.endswith("#notFoundPost") or node.get("notFound"):
         return Post(NAME, ref.native_id, ref.url, status="unavailable",
                     status_detail="Bluesky: post not found (deleted, or its account is gone)")
@@ -144,7 +144,7 @@ def parse_post_view(view: dict, depth: int = 0) -> Post:
             quoted_post = parse_post_view(quoted, depth + 1)
         else:  # the quoted post is gone or hidden: keep what the quote says about it
             quoted_post = Post(NAME, _rkey(quoted.get("uri")) or "", "", status="unavailable",
-                               status_detail=f"Bluesky: quoted post {quoted.get('$type', 'not shown')}")
+                               status_detail=f"Bluesky: quoted post {_type(quoted) or 'not shown'}")
         if quoted_post.native_id:
             post.quote_of_id = quoted_post.id
             post.related.append(quoted_post)
@@ -157,7 +157,7 @@ def parse_post_view(view: dict, depth: int = 0) -> Post:
 def _quoted_record(embed):
     if not isinstance(embed, dict):
         return None
-    kind = embed.get("$type", "")
+    kind = _type(embed)
     if kind.startswith("app.bsky.embed.recordWithMedia"):
         return dig(embed, "record", "record")
     if kind.startswith("app.bsky.embed.record"):
@@ -166,14 +166,14 @@ def _quoted_record(embed):
 
 
 def _is_view_record(record: dict) -> bool:
-    kind = record.get("$type", "")
+    kind = _type(record)
     return kind.endswith("#viewRecord") or (not kind and isinstance(record.get("value"), dict))
 
 
 def _media(embed, did) -> list:
     if not isinstance(embed, dict):
         return []
-    kind = embed.get("$type", "")
+    kind = _type(embed)
     if kind.startswith("app.bsky.embed.recordWithMedia"):
         return _media(embed.get("media"), did)
     found = []
@@ -204,7 +204,7 @@ def _facets(post: Post, record: dict) -> None:
         start, end = integer(dig(facet, "index", "byteStart")), integer(dig(facet, "index", "byteEnd"))
         span = data[start:end].decode("utf-8", "replace") if start is not None and end is not None else ""
         for feature in dicts(facet.get("features")):
-            kind = feature.get("$type", "")
+            kind = _type(feature)
             if kind.endswith("#mention"):
                 handle = span.lstrip("@") or text(feature.get("did"))
                 if handle:
@@ -213,6 +213,11 @@ def _facets(post: Post, record: dict) -> None:
                 post.hashtags.append(feature["tag"])
             elif kind.endswith("#link") and text(feature.get("uri")):
                 post.links.append(feature["uri"])
+
+
+def _type(value: dict) -> str:
+    """A lexicon object's $type ("" when missing or not a string)."""
+    return text(value.get("$type")) or ""
 
 
 def _rkey(uri):

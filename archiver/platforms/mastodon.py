@@ -43,7 +43,7 @@ MAX_CONTINUATION = 50
 
 def post_url(native_id: str) -> str:
     host, _, number = native_id.partition("/")
-    return f"https://{host}/statuses/{number}"  # only the host and id are used to resolve
+    return f"https://{host}/web/statuses/{number}"  # the web UI's route, which needs no user name
 
 
 def resolve(ref, ctx) -> Post:
@@ -73,8 +73,10 @@ def resolve(ref, ctx) -> Post:
 def parse_status(data: dict, host: str, ref=None, depth: int = 0) -> Post:
     """A Mastodon Status as a post; quoted statuses become related posts."""
     number = text(data.get("id")) or ""
-    url = text(data.get("url")) or (ref.url if ref else post_url(f"{host}/{number}"))
-    post = Post(NAME, f"{host}/{number}", url if url.startswith(("http://", "https://")) else ref.url, status="ok")
+    url = text(data.get("url"))
+    if not (url and url.startswith(("http://", "https://"))):
+        url = ref.url if ref else post_url(f"{host}/{number}")
+    post = Post(NAME, f"{host}/{number}", url, status="ok")
     content = _QUOTE_INLINE.sub("", text(data.get("content")) or "")
     body = html_text(content)
     warning = text(data.get("spoiler_text"))

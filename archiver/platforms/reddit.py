@@ -84,7 +84,7 @@ def _media(data: dict) -> list:
     found = []
     metadata = data.get("media_metadata") if isinstance(data.get("media_metadata"), dict) else {}
     for item in dicts(dig(data, "gallery_data", "items")):
-        source = dig(metadata.get(item.get("media_id")), "s")
+        source = dig(metadata.get(text(item.get("media_id"))), "s")
         src = text(dig(source, "u")) or text(dig(source, "gif"))
         if src:
             found.append(MediaItem("photo", src, alt_text=text(item.get("caption")),
