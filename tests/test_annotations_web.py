@@ -140,7 +140,9 @@ def test_search_ranks_and_links_to_post_thread_and_pages(ds):
     pages = call(ds, "get", "/archive/search_pages.json?q=Daily&_shape=objects").json()["rows"]
     assert pages and all(p["site_name"] == "Test Daily" for p in pages)
     # Bad FTS syntax is a search for the words, not an error.
-    assert call(ds, "get", '/-/search?q="Kozinka AND (').status_code == 200
+    for q in ('"Kozinka AND (', '"', '""', "NEAR(", "*"):
+        assert call(ds, "get", "/-/search", params={"q": q}).status_code == 200, q
+        assert call(ds, "get", "/-/search.json", params={"q": q, "_facets": "1"}).status_code == 200, q
 
 
 def test_search_facets_and_filters_by_tag_and_status(ds):

@@ -58,6 +58,14 @@ class SearchRequest:
     filters: dict = field(default_factory=dict)
     page: int = 1
 
+    @property
+    def fts(self) -> str:
+        """The words as an FTS5 expression of quoted terms ('' when nothing searchable is left).
+
+        Quoting makes operators and stray quotes plain words: a query is never an SQL error.
+        """
+        return escape_fts(self.q) if self.q else ""
+
     @classmethod
     def from_args(cls, args) -> "SearchRequest":
         filters = {name: args.get(name) for name in FILTERS if args.get(name)}
@@ -85,8 +93,8 @@ class Query:
         self.params = dict(active)
         a = sources.a
         where = [FILTERS[name][1].format(**self.names) for name in active]
-        if request.q:
-            self.params["q"] = escape_fts(request.q)
+        if request.fts:
+            self.params["q"] = request.fts
             self.base = f"{a}.posts_fts f join {a}.posts p on p.rowid = f.rowid"
             where.insert(0, "f.posts_fts match :q")
             self.order = "f.rank"  # bm25
@@ -146,21 +154,21 @@ async def embeds_for(sources: Sources, post_ids: list[str]) -> dict[str, list]:
     return found
 
 
-async def search_pages(sources: Sources, q: str) -> list[dict]:
-    if not q:
+async def search_pages(sources: Sources, fts: str) -> list[dict]:
+    if not fts:
         return []
     a = sources.a
     return await _rows(sources.query_db, f"""
         select g.id, g.url, g.final_url, g.title, g.site_name, g.published_at,
                (select count(*) from {a}.embeds e where e.page_id = g.id) as embeds
         from {a}.pages_fts f join {a}.pages g on g.id = f.rowid
-        where f.pages_fts match :q order by f.rank limit 10""", {"q": escape_fts(q)})
+        where f.pages_fts match :q order by f.rank limit 10""", {"q": fts})
 
 
-async def match_count(sources: Sources, q: str) -> int:
+async def match_count(sources: Sources, fts: str) -> int:
     """How many posts the words match (the full-text index alone: cheap even for many matches)."""
     result = await sources.query_db.execute(
-        f"select count(*) from {sources.a}.posts_fts where posts_fts match :q", {"q": escape_fts(q)})
+        f"select count(*) from {sources.a}.posts_fts where posts_fts match :q", {"q": fts})
     return result.rows[0][0]
 
 
@@ -170,9 +178,9 @@ async def facets_inline(sources: Sources, request: SearchRequest) -> bool:
     Counting reads every matched post; past INLINE_FACETS_MAX matches that
     costs more than the results themselves, so the page comes first.
     """
-    if not request.q:
+    if not request.fts:
         return False
-    return await match_count(sources, request.q) <= INLINE_FACETS_MAX
+    return await match_count(sources, request.fts) <= INLINE_FACETS_MAX
 
 
 async def run_search(sources: Sources, request: SearchRequest, *, facets: bool = True, rows: bool = True) -> dict:
@@ -182,7 +190,7 @@ async def run_search(sources: Sources, request: SearchRequest, *, facets: bool =
     jobs = {}
     if rows:
         jobs["rows"] = _rows(db, query.results_sql(), query.params)
-        jobs["pages"] = search_pages(sources, request.q)
+        jobs["pages"] = search_pages(sources, request.fts)
     if facets:
         jobs["facets"] = count_facets(db, query)
     done = dict(zip(jobs, await asyncio.gather(*jobs.values())))
