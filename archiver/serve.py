@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import os
+import sqlite3
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -61,8 +63,11 @@ def build_datasette(db_path, *, extra_files=(), settings: Optional[dict] = None,
     files = [str(db_path), *map(str, extra_files)]
     if annotations and not immutable:
         annotations_path = annotations_db.path_beside(db_path)
-        annotations_db.connect(annotations_path).close()
-        files.append(str(annotations_path))
+        try:
+            annotations_db.connect(annotations_path).close()
+            files.append(str(annotations_path))
+        except (sqlite3.Error, OSError) as exc:  # e.g. a read-only directory: browsing still works
+            print(f"warning: annotations disabled, cannot open {annotations_path}: {exc}", file=sys.stderr)
     kwargs = dict(config=config, metadata=metadata, crossdb=True, secret=environ.get("DATASETTE_SECRET") or None)
     if immutable:
         return Datasette(immutables=files, **kwargs)
