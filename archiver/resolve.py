@@ -13,6 +13,7 @@ from .endpoints import Endpoints
 from .http import Fetcher
 from .models import Account, Embed, Post, PostRef
 from .platforms import BY_NAME
+from .threads import assemble
 
 
 @dataclass
@@ -27,8 +28,6 @@ def resolve_embed(embed: Embed, ctx: ResolveContext) -> Post:
     """The post an embed names, resolved where its platform module can, else from the embed."""
     ref = PostRef(embed.platform, embed.native_id, embed.url)
     post = resolve_ref(ref, ctx)
-    from .threads import assemble
-
     assemble(post, ctx, depth=ctx.thread_depth)
     return with_fallback(post, embed)
 
