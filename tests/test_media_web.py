@@ -129,3 +129,9 @@ def test_byte_ranges_for_video_players(archive):
     assert tail.status_code == 206 and tail.content == ORIGINAL[-10:]
     assert asyncio.run(fetch(f"bytes={len(ORIGINAL)}-")).status_code == 416
     assert asyncio.run(fetch("pages=1-2")).status_code == 200
+
+
+def test_thread_page_shows_the_media_through_the_same_partial(archive):
+    page = get(build_datasette(archive), "/-/thread/x~3A1")
+    assert page.status_code == 200
+    assert f'src="/-/media/{sha(ORIGINAL)}/thumbnail"' in page.text
