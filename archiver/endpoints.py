@@ -37,6 +37,9 @@ class Endpoints:
         for key, value in environ.items():
             if key.startswith("ARCHIVER_ENDPOINT_") and value:
                 name, url = parse_override(f"{key[len('ARCHIVER_ENDPOINT_'):]}={value}")
+                # Shells allow no '-' in variable names: ARCHIVER_ENDPOINT_X_OEMBED names x-oembed.
+                if name not in self.defaults() and name.replace("_", "-") in self.defaults():
+                    name = name.replace("_", "-")
                 self.overrides[name] = url
         for text in overrides:  # options win over the environment
             name, url = parse_override(text)

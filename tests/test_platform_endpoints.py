@@ -46,3 +46,9 @@ def test_absurd_numbers_are_dropped_not_stored(server, tmp_path):
     post = resolve_url(server, "https://mastodon.example/@a/111000000000012")
     assert post.status == "ok" and post.like_count is None and post.repost_count is None
     Store(tmp_path / "a.db").upsert_post(post, "2026-01-01T00:00:00Z")  # nothing SQLite cannot hold
+
+
+def test_hyphenated_endpoint_names_from_the_environment():
+    endpoints = Endpoints([], environ={"ARCHIVER_ENDPOINT_X_OEMBED": "http://127.0.0.1:9"})
+    assert endpoints.is_overridden("x-oembed")
+    assert endpoints.url("x-oembed", "https://publish.twitter.com/oembed?url=a") == "http://127.0.0.1:9/oembed?url=a"
