@@ -54,7 +54,7 @@ def test_redirect_to_a_login_page(server):
     server.routes["/WarFakes/777"] = Answer(302, headers={"Location": "/login?next=/WarFakes/777"})
     server.routes["/login"] = Answer(body=b"<html><form>log in</form></html>")
     post = resolve_url(server, "https://t.me/WarFakes/777")
-    assert post.status == "unresolved" and "redirected to a login page" in post.status_detail
+    assert post.status == "unresolved" and "redirected to a login or consent page" in post.status_detail
 
 
 def test_channel_preview_when_the_widget_answers_nothing(server):

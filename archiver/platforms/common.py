@@ -20,6 +20,7 @@ from .fields import dig, text
 OFFLINE_ENV = "ARCHIVER_OFFLINE"
 
 _LOGIN_PATH = re.compile(r"/(?:accounts/)?(?:login|signin|sign_in|auth)(?:[/.?]|$)|/checkpoint/|/consent", re.I)
+_LOGIN_HOST = re.compile(r"^(?:login|accounts|consent|auth)\.", re.I)
 # Short plain-text bodies that some oEmbed servers send instead of JSON.
 _REFUSALS = ("forbidden", "unauthorized", "not found", "bad request", "private video", "access denied")
 
@@ -80,8 +81,9 @@ def classify(capture: Capture) -> Optional[tuple[str, str]]:
     """(status, detail) when a capture is not a usable answer, else None."""
     if capture.status_code is None:
         return "unresolved", capture.error or "no answer"
-    if capture.redirects and _LOGIN_PATH.search(urlsplit(capture.final_url or "").path):
-        return "unresolved", f"redirected to a login page ({capture.final_url})"
+    final = urlsplit(capture.final_url or "")
+    if capture.redirects and (_LOGIN_PATH.search(final.path) or _LOGIN_HOST.match(final.hostname or "")):
+        return "unresolved", f"redirected to a login or consent page ({capture.final_url})"
     code = capture.status_code
     said = _error_message(capture)
     suffix = f": {said}" if said else ""
