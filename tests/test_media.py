@@ -271,3 +271,26 @@ def test_a_damaged_exif_block_is_noted_and_the_image_still_described():
     info = describe_image(damaged)
     assert (info.status, info.width, info.height) == ("ok", 300, 200) and info.thumbnail
     assert any("Corrupt EXIF" in problem for problem in info.exif["problems"])
+
+
+def test_without_ffmpeg_a_video_is_kept_unverified(server, store, monkeypatch):
+    import archiver.videoinfo
+
+    monkeypatch.setattr(archiver.videoinfo.shutil, "which", lambda name: None)
+    add_post(store, MediaItem("video", serve(server, "/v.mp4", samples.TINY_MP4.read_bytes(), "video/mp4")))
+    assert run(store).done == 1
+    row = rows(store)[0]
+    media = store.db["media"].get(row["media_sha256"])
+    assert (media["status"], media["duration"], media["thumbnail_path"]) == ("unverified", None, None)
+    assert "ffprobe is not installed" in media["error"]
+    assert row["status"] == "done" and "no poster" in row["error"] and "no thumbnail" in row["error"]
+
+
+@needs_ffprobe
+def test_a_broken_video_is_invalid_and_kept(server, store):
+    broken = samples.TINY_MP4.read_bytes()[:40] + bytes(2000)  # the container's start, then nothing playable
+    add_post(store, MediaItem("video", serve(server, "/broken.mp4", broken, "video/mp4")))
+    run(store)
+    row = rows(store)[0]
+    assert row["status"] == "invalid" and "not a playable video" in row["error"]
+    assert (files_dir(store.path) / store.db["media"].get(row["media_sha256"])["path"]).read_bytes() == broken
