@@ -66,12 +66,36 @@ def build_datasette(db_path, *, extra_files=(), settings: Optional[dict] = None,
         try:
             annotations_db.connect(annotations_path).close()
             files.append(str(annotations_path))
+            add_map_query(config, name, annotations_path.stem)
         except (sqlite3.Error, OSError) as exc:  # e.g. a read-only directory: browsing still works
             print(f"warning: annotations disabled, cannot open {annotations_path}: {exc}", file=sys.stderr)
     kwargs = dict(config=config, metadata=metadata, crossdb=True, secret=environ.get("DATASETTE_SECRET") or None)
     if immutable:
         return Datasette(immutables=files, **kwargs)
     return Datasette(files=files, **kwargs)
+
+
+def add_map_query(config: dict, archive: str, annotations: str) -> None:
+    """The map of geolocated posts, with their text.
+
+    Places and posts live in two files, so the join is a stored query of the
+    `_memory` database, where both are attached (crossdb); datasette-cluster-map
+    draws any result with latitude and longitude. Public places only: it is the
+    map everyone sees.
+    """
+    from .web.sources import quote
+
+    a, n = quote(archive), quote(annotations)
+    memory = config.setdefault("databases", {}).setdefault("_memory", {})
+    memory.setdefault("queries", {})["geolocated_posts"] = {
+        "title": "Map of geolocated posts",
+        "description": "Posts that volunteers placed on the map (public places), newest first.",
+        "sql": f"""select place.post_id, posts.author_handle, posts.created_at, posts.text, place.label as place,
+       place.latitude, place.longitude, verdict.status as verification
+from {n}.public_place place join {a}.posts posts on posts.id = place.post_id
+left join {n}.public_status verdict on verdict.post_id = place.post_id
+order by place.placed_at desc""",
+    }
 
 
 def login_hint(url: str) -> str:

@@ -201,3 +201,10 @@ def test_map_of_geolocated_posts(ds):
          cookies=cookies)
     page = call(ds, "get", "/annotations/public_place").text
     assert "datasette-cluster-map.js" in page and "DATASETTE_CLUSTER_MAP_LATITUDE_COLUMN" in page
+    call(ds, "post", "/-/annotate", data={"post_id": HOSTILE, "latitude": "1", "longitude": "2", "private": "on"},
+         cookies=cookies)
+    rows = call(ds, "get", "/_memory/geolocated_posts.json?_shape=objects").json()["rows"]
+    assert [(r["post_id"], r["latitude"], r["longitude"]) for r in rows] == [(KOZINKA, 50.43, 36.93)]
+    assert "#Kozinka checkpoint" in rows[0]["text"]
+    page = call(ds, "get", "/_memory/geolocated_posts").text
+    assert "datasette-cluster-map.js" in page and 'href="/-/post/x~3A1660927314342432768"' in page

@@ -60,8 +60,10 @@ def prepare_jinja2_environment(env, datasette):
 
 
 @hookimpl
-def render_cell(value, column, table, datasette):
-    if (table, column) in POST_COLUMNS and isinstance(value, str) and ":" in value:
+def render_cell(value, column, table, database, datasette):
+    # Stored queries of `_memory` (the map) join posts across files: their post_id links too.
+    linked = (table, column) in POST_COLUMNS or (database == "_memory" and column == "post_id")
+    if linked and isinstance(value, str) and ":" in value:
         return Markup('<a href="{}">{}</a>').format(post_path(datasette, value), value)
     if column == "status" and table in ("posts", "embedded_posts") and isinstance(value, str):
         return Markup('<span class="archiver-status archiver-status-{}">{}</span>').format(
