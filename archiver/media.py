@@ -29,6 +29,7 @@ from .videoinfo import first_frame, probe_video
 
 ACCEPT = "*/*"  # the original file as the CDN has it, not a format it would transcode to for us
 RETRIED = ("pending", "failed", "invalid", "partial")
+IMAGE_KINDS = ("photo", "thumbnail")  # thumbnail: a preview image (oEmbed, a video's web preview)
 
 
 @dataclass
@@ -88,7 +89,7 @@ class MediaCollector:
 
     # -- one row -------------------------------------------------------------
     def post_media(self, row: dict):
-        expect = "image" if row["kind"] in ("photo", "thumbnail") else "video"  # thumbnail: oEmbed preview image
+        expect = "image" if row["kind"] in IMAGE_KINDS else "video"
         if row["status"] == "partial" and row["media_sha256"]:  # the video is kept; only its poster is missing
             main = Outcome("done", sha256=row["media_sha256"], capture_id=row["capture_id"])
         else:
