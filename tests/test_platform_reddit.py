@@ -36,3 +36,21 @@ def test_not_a_listing(server):
                                                       content_type="application/json")
     post = resolve_url(server, URL.format("13pwrng"))
     assert post.status == "unresolved" and "not a post listing" in post.status_detail
+
+
+def test_gallery_and_deleted_author(server):
+    import json
+
+    post = {"id": "13pgall", "title": "Before and after", "selftext": "", "author": "[deleted]", "is_self": False,
+            "created_utc": "yesterday", "score": -3, "num_comments": 0,
+            "gallery_data": {"items": [{"media_id": "a1", "caption": "before"}, {"media_id": ["odd"]},
+                                       {"media_id": "b2"}]},
+            "media_metadata": {"a1": {"s": {"u": "https://preview.redd.it/a1.jpg?width=1080", "x": 1080, "y": 720}},
+                               "b2": {"s": {"gif": "https://preview.redd.it/b2.gif", "x": 400, "y": 300}}}}
+    body = json.dumps([{"kind": "Listing", "data": {"children": [{"kind": "t3", "data": post}]}}]).encode()
+    server.routes["/comments/13pgall/.json"] = Answer(body=body, content_type="application/json")
+    resolved = resolve_url(server, URL.format("13pgall"))
+    assert resolved.status == "ok" and resolved.account is None and resolved.created_at is None
+    assert resolved.like_count == -3
+    assert [(m.source_url.rsplit("/", 1)[-1], m.alt_text) for m in resolved.media] == [
+        ("a1.jpg?width=1080", "before"), ("b2.gif", None)]
