@@ -137,6 +137,7 @@ def test_search_ranks_and_links_to_post_thread_and_pages(ds):
     html = call(ds, "get", "/-/search?q=Kozinka").text
     assert KOZINKA_PATH in html and "/archive/pages/" in html and "Test Daily" in html
     assert 'data-facet="platform"' in html and 'data-facet="tag"' in html
+    assert 'href="/_memory/geolocated_posts"' in html
     pages = call(ds, "get", "/archive/search_pages.json?q=Daily&_shape=objects").json()["rows"]
     assert pages and all(p["site_name"] == "Test Daily" for p in pages)
     # Bad FTS syntax is a search for the words, not an error.

@@ -140,6 +140,7 @@ def test_served_bundle_shows_public_annotations_and_refuses_every_write(annotate
         ranked = (await ds.client.get("/archive/search.json?q=Kozinka&_shape=objects")).json()
         assert [r["id"] for r in ranked["rows"]] == [KOZINKA]
         assert "datasette-cluster-map.js" in (await ds.client.get("/archive/geolocated_posts")).text
+        assert 'href="/archive/geolocated_posts"' in (await ds.client.get("/-/search?q=Kozinka")).text
         # Every write path, even for the root actor: the database is immutable.
         root = {"ds_actor": ds.client.actor_cookie({"id": "root"})}
         token = await ds.create_token("root")

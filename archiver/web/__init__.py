@@ -71,6 +71,15 @@ def render_cell(value, column, table, database, datasette):
     return None
 
 
+def map_url(datasette, sources):
+    """Where geolocated posts are drawn: a stored query live, a view in a published bundle."""
+    if sources.writable:
+        return datasette.urls.path("/_memory/geolocated_posts")
+    if sources.has_annotations:
+        return datasette.urls.table(sources.archive.name, "geolocated_posts")
+    return None
+
+
 async def _sources(datasette, request):
     sources = await find_sources(datasette, request.actor)
     if sources is None:
@@ -116,7 +125,7 @@ async def search_page(datasette, request):
     args = {k: request.args.get(k) for k in request.args.keys()}
     return Response.html(await datasette.render_template("archiver_search.html", {
         "database": sources.archive.name, "search": result, "has_annotations": sources.has_annotations,
-        "args": args, "statuses": STATUSES,
+        "args": args, "statuses": STATUSES, "map_url": map_url(datasette, sources),
         "facets_json": None if inline else datasette.urls.path("/-/search.json") + "?" + urlencode(
             {**{k: v for k, v in args.items() if k != "page"}, "_facets": "only"}),
     }, request=request))
