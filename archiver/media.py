@@ -23,13 +23,15 @@ from tqdm import tqdm
 from .http import Capture, Fetcher, utc_now
 from .imageinfo import describe_image, thumbnail_of
 from .mediafiles import MediaFiles, files_dir
-from .mediatype import extension, is_image, is_video, sniff
+from .mediatype import extension, is_audio, is_image, is_video, sniff
 from .store import Store
 from .videoinfo import first_frame, probe_video
 
 ACCEPT = "*/*"  # the original file as the CDN has it, not a format it would transcode to for us
 RETRIED = ("pending", "failed", "invalid", "partial")
-IMAGE_KINDS = ("photo", "thumbnail")  # thumbnail: a preview image (oEmbed, a video's web preview)
+# What each post_media kind must turn out to be; thumbnail: a preview image (oEmbed, a video's web preview).
+EXPECTED = {"photo": "image", "thumbnail": "image", "audio": "audio"}  # video and gif: video
+IS_EXPECTED = {"image": is_image, "video": is_video, "audio": is_audio}
 
 
 @dataclass
@@ -89,7 +91,7 @@ class MediaCollector:
 
     # -- one row -------------------------------------------------------------
     def post_media(self, row: dict):
-        expect = "image" if row["kind"] in IMAGE_KINDS else "video"
+        expect = EXPECTED.get(row["kind"], "video")
         if row["status"] == "partial" and row["media_sha256"]:  # the video is kept; only its poster is missing
             main = Outcome("done", sha256=row["media_sha256"], capture_id=row["capture_id"])
         else:
@@ -144,7 +146,7 @@ class MediaCollector:
         outcome = Outcome("done" if media["status"] in ("ok", "unverified") else "invalid", sha256=media["sha256"],
                           mime=media["mime"], thumbnail_path=media.get("thumbnail_path"), error=media["error"],
                           capture_id=capture.id)
-        if outcome.status == "done" and not _is_expected(media["mime"], expect):
+        if outcome.status == "done" and not IS_EXPECTED[expect](media["mime"]):
             outcome.status, outcome.error = "invalid", f"expected {expect}, the bytes are {media['mime']}"
         return outcome
 
@@ -156,9 +158,9 @@ class MediaCollector:
             return existing
         mime = sniff(body)
         row = {"sha256": sha, "size": len(body), "first_captured_at": capture.fetched_at, "capture_id": capture.id}
-        if is_video(mime):
+        if is_video(mime) or is_audio(mime):
             _, row["path"] = self.files.put(body, extension(mime), sha256=sha, same_bytes=self._body_path(sha))
-            video = probe_video(self.files.path(row["path"]))
+            video = probe_video(self.files.path(row["path"]), "video" if is_video(mime) else "audio")
             row.update(mime=mime, status=video.status, error=video.error, format=video.format, width=video.width,
                        height=video.height, duration=video.duration)
         else:
@@ -192,10 +194,6 @@ class MediaCollector:
     def _body_path(self, sha: str):
         bodies = self.fetcher.bodies
         return bodies.path_for(sha) if bodies is not None else None
-
-
-def _is_expected(mime: str, expect: str) -> bool:
-    return is_image(mime) if expect == "image" else is_video(mime)
 
 
 def collect_media(store: Store, fetcher: Fetcher, *, warn: Callable[[str], None] = lambda line: None) -> MediaReport:

@@ -9,7 +9,8 @@ from __future__ import annotations
 # everything else is evidence kept on disk, offered only as a download.
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 VIDEO_TYPES = {"video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm"}
-INLINE_TYPES = {**IMAGE_TYPES, **VIDEO_TYPES}
+AUDIO_TYPES = {"audio/mpeg": "mp3", "audio/ogg": "ogg", "audio/mp4": "m4a", "audio/wav": "wav", "audio/flac": "flac"}
+INLINE_TYPES = {**IMAGE_TYPES, **VIDEO_TYPES, **AUDIO_TYPES}
 
 # Pillow format name -> MIME type, for the formats we let Pillow open.
 PILLOW_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -26,8 +27,16 @@ def sniff(data: bytes) -> str:
         return "image/gif"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image/webp"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "audio/wav"
     if head[4:8] == b"ftyp":
-        return "video/quicktime" if head[8:12] == b"qt  " else "video/mp4"
+        return {b"qt  ": "video/quicktime", b"M4A ": "audio/mp4"}.get(head[8:12], "video/mp4")
+    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return "audio/mpeg"  # an ID3 tag, or an MPEG audio frame header
+    if head.startswith(b"OggS"):
+        return "audio/ogg"
+    if head.startswith(b"fLaC"):
+        return "audio/flac"
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         return "video/webm"
     if head.lstrip().startswith(b"#EXTM3U"):
@@ -57,3 +66,7 @@ def is_image(mime: str) -> bool:
 
 def is_video(mime: str) -> bool:
     return mime in VIDEO_TYPES
+
+
+def is_audio(mime: str) -> bool:
+    return mime in AUDIO_TYPES

@@ -1,6 +1,6 @@
-"""Describe a video file with ffprobe (Debian's ffmpeg package), when it is installed.
+"""Describe a video (or audio) file with ffprobe (Debian's ffmpeg package), when it is installed.
 
-Without ffprobe the video is still kept and its type known from its bytes;
+Without ffprobe the file is still kept and its type known from its bytes;
 only the duration and the check that it decodes are missing, and the row says so.
 """
 from __future__ import annotations
@@ -29,7 +29,8 @@ def ffprobe_path() -> Optional[str]:
     return shutil.which("ffprobe")
 
 
-def probe_video(path: Path) -> VideoInfo:
+def probe_video(path: Path, stream: str = "video") -> VideoInfo:
+    """stream: the kind of stream the file must have, video or audio."""
     tool = ffprobe_path()
     if not tool:
         return VideoInfo("unverified", "ffprobe is not installed: duration unknown, decoding not checked")
@@ -44,10 +45,10 @@ def probe_video(path: Path) -> VideoInfo:
         data = json.loads(done.stdout or b"{}")
     except ValueError:
         data = {}
-    streams = [s for s in data.get("streams") or [] if s.get("codec_type") == "video"]
+    streams = [s for s in data.get("streams") or [] if s.get("codec_type") == stream]
     if done.returncode != 0 or not streams:
         reason = (done.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-        return VideoInfo("invalid", "not a playable video: " + (reason[-1] if reason else "no video stream")[:300])
+        return VideoInfo("invalid", f"not a playable {stream}: " + (reason[-1] if reason else f"no {stream} stream")[:300])
     stream, fmt = streams[0], data.get("format") or {}
     return VideoInfo("ok", format=fmt.get("format_name"), width=_int(stream.get("width")),
                      height=_int(stream.get("height")),

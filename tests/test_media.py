@@ -294,3 +294,15 @@ def test_a_broken_video_is_invalid_and_kept(server, store):
     row = rows(store)[0]
     assert row["status"] == "invalid" and "not a playable video" in row["error"]
     assert (files_dir(store.path) / store.db["media"].get(row["media_sha256"])["path"]).read_bytes() == broken
+
+
+def test_audio_is_kept_and_probed(server, store):
+    audio = (samples.HERE / "tiny.mp3").read_bytes()
+    add_post(store, MediaItem("audio", serve(server, "/a.mp3", audio, "audio/mpeg")))
+    assert run(store).done == 1
+    row = rows(store)[0]
+    assert (row["status"], row["error"]) == ("done", None)
+    media = store.db["media"].get(row["media_sha256"])
+    assert media["mime"] == "audio/mpeg" and media["path"].endswith(".mp3")
+    if shutil.which("ffprobe"):
+        assert media["status"] == "ok" and media["duration"] == pytest.approx(1.0, abs=0.15)
