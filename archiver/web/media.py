@@ -1,7 +1,8 @@
 """The archive's media in Datasette: files, thumbnails, and near-duplicate search.
 
 Files are served from the archive's own origin, so only the types sniffed and
-verified at download (JPEG, PNG, GIF, WebP, MP4, MOV, WebM) are served inline,
+verified at download (JPEG, PNG, GIF, WebP; MP4, MOV, WebM; MP3, Ogg, M4A, WAV,
+FLAC) are served inline,
 and only when the bytes on disk still sniff as that type; anything else, HTML
 and SVG included, is a download. Every answer carries nosniff and a sandboxing
 Content-Security-Policy, so no browser runs what a post's author uploaded.
