@@ -32,10 +32,12 @@ import yaml
 from . import annotations
 from .mediafiles import files_dir
 from .serve import CONFIG_DATABASE, load_yaml
-from .store import Store
+from .store import TABLES, Store
 
 DB_NAME = f"{CONFIG_DATABASE}.db"  # the name datasette.yml and metadata.yml are written for
-ARCHIVE_TABLES = ("pages", "accounts", "posts", "embeds", "placeholders", "media", "post_media", "post_versions")
+# Captures stay with the collector: request and response headers, bodies kept on its disk only.
+WITHHELD = {"captures"}
+ARCHIVE_TABLES = [name for name in TABLES if name not in WITHHELD]
 SERVE_ARGS = ["-i", DB_NAME, "--inspect-file", "inspect.json", "-c", "datasette.yml", "-m", "metadata.yml"]
 DATASETTE_PINS = ("datasette==1.0a41", "datasette-cluster-map==0.18.2")
 # Annotation tables only for volunteers (dropped from the bundle's config unless published).
@@ -99,7 +101,8 @@ def _write_database(db_path: Path, annotations_path: Path, bundle_db: Path, incl
         conn.execute("attach database ? as src", [str(db_path)])
         counts = {}
         with conn:
-            conn.execute("drop table if exists captures")  # request headers and bodies stay with the collector
+            for table in WITHHELD:
+                conn.execute(f"drop table if exists {table}")
             for table in ARCHIVE_TABLES:
                 counts[table] = _copy_table(conn, table)
             with _annotations_source(annotations_path) as source:
