@@ -35,7 +35,7 @@ create table if not exists events (
     longitude real check (longitude is null or longitude between -180 and 180),
     actor_id text not null,
     created_at text not null,
-    visibility text not null default 'public' check (visibility in ('public', 'private'))
+    visibility text not null default 'public' check (visibility in ({", ".join(repr(v) for v in VISIBILITIES)}))
 );
 create index if not exists events_post_id on events (post_id, id);
 create index if not exists events_kind on events (kind, post_id);
