@@ -118,10 +118,12 @@ async def search_page(datasette, request):
     wanted = request.args.get("_facets")
     if request.url_vars.get("format") == "json":
         # JSON stays lean unless facets are asked for (`_facets=1`, or `only` without the results).
-        result = await run_search(sources, search, facets=wanted in ("1", "on", "only"), rows=wanted != "only")
+        result = await run_search(sources, search, facets=wanted in ("1", "on", "only"), rows=wanted != "only",
+                                  facet_time_limit_ms=datasette.setting("facet_time_limit_ms"))
         return Response.json(result, default=str)
     inline = wanted == "1" or await facets_inline(sources, search)
-    result = await run_search(sources, search, facets=inline)
+    result = await run_search(sources, search, facets=inline,
+                              facet_time_limit_ms=datasette.setting("facet_time_limit_ms"))
     args = {k: request.args.get(k) for k in request.args.keys()}
     return Response.html(await datasette.render_template("archiver_search.html", {
         "database": sources.archive.name, "search": result, "has_annotations": sources.has_annotations,

@@ -22,7 +22,7 @@ from .sources import Sources
 PAGE_SIZE = 50
 MAX_PAGE = 20
 FACET_LIMIT = 10
-FACET_TIME_LIMIT_MS = 1000
+FACET_TIME_LIMIT_MS = 500  # unless the facet_time_limit_ms setting says otherwise
 INLINE_FACETS_MAX = 1_000
 
 # facet name -> (label, how a post is filtered by it)
@@ -125,10 +125,10 @@ async def _rows(db, sql, params, **kwargs) -> list[dict]:
     return [dict(r) for r in (await db.execute(sql, params, **kwargs)).rows]
 
 
-async def count_facets(db, query: Query) -> list[dict]:
+async def count_facets(db, query: Query, time_limit_ms: int = FACET_TIME_LIMIT_MS) -> list[dict]:
     names = query.facet_names()
     try:
-        rows = await _rows(db, query.facets_sql(), query.params, custom_time_limit=FACET_TIME_LIMIT_MS)
+        rows = await _rows(db, query.facets_sql(), query.params, custom_time_limit=time_limit_ms)
         timed_out = False
     except QueryInterrupted:
         rows, timed_out = [], True
@@ -183,7 +183,8 @@ async def facets_inline(sources: Sources, request: SearchRequest) -> bool:
     return await match_count(sources, request.fts) <= INLINE_FACETS_MAX
 
 
-async def run_search(sources: Sources, request: SearchRequest, *, facets: bool = True, rows: bool = True) -> dict:
+async def run_search(sources: Sources, request: SearchRequest, *, facets: bool = True, rows: bool = True,
+                     facet_time_limit_ms: int = FACET_TIME_LIMIT_MS) -> dict:
     query = Query(sources, request)
     db = sources.query_db
     # Results, pages and facets run side by side, each on a connection of its own.
@@ -192,7 +193,7 @@ async def run_search(sources: Sources, request: SearchRequest, *, facets: bool =
         jobs["rows"] = _rows(db, query.results_sql(), query.params)
         jobs["pages"] = search_pages(sources, request.fts)
     if facets:
-        jobs["facets"] = count_facets(db, query)
+        jobs["facets"] = count_facets(db, query, facet_time_limit_ms)
     done = dict(zip(jobs, await asyncio.gather(*jobs.values())))
     found = done.get("rows", [])
     more = len(found) > PAGE_SIZE
