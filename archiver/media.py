@@ -157,7 +157,9 @@ class MediaCollector:
         if existing and self.files.path(existing["path"]).exists():
             return existing
         mime = sniff(body)
-        row = {"sha256": sha, "size": len(body), "first_captured_at": capture.fetched_at, "capture_id": capture.id}
+        first = existing or {"first_captured_at": capture.fetched_at, "capture_id": capture.id}
+        row = {"sha256": sha, "size": len(body), "first_captured_at": first["first_captured_at"],
+               "capture_id": first["capture_id"]}
         if is_video(mime) or is_audio(mime):
             _, row["path"] = self.files.put(body, extension(mime), sha256=sha, same_bytes=self._body_path(sha))
             video = probe_video(self.files.path(row["path"]), "video" if is_video(mime) else "audio")
