@@ -5,8 +5,10 @@ its facets cannot reach annotations in another database file; this page
 runs its own SQL: FTS5 `order by rank` (bm25), filters and facets over the
 matched posts, and for each post the pages that embed it and its thread.
 
-Every facet query has its own time limit: on a big archive a slow facet is
-left out (and says so) rather than slowing the page.
+Facets are counted in one query with a time limit: on a big archive they are
+left out (and say so) rather than slowing the page. Past INLINE_FACETS_MAX
+matches the HTML page does not wait for them: it fetches them afterwards
+(static/archiver-facets.js), or inline on request (`_facets=1`).
 """
 from __future__ import annotations
 
