@@ -7,6 +7,7 @@ import sys
 import click
 
 from . import __version__
+from .resolve import DEFAULT_THREAD_DEPTH
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,7 +66,7 @@ def load_endpoints(overrides):
 @click.option("--db", "db_path", default="archive.db", show_default=True, type=click.Path(dir_okay=False),
               help="The archive database.")
 @click.option("--linked", is_flag=True, help="Also collect posts that articles link to in their text.")
-@click.option("--thread-depth", default=40, show_default=True, type=click.IntRange(0, 500),
+@click.option("--thread-depth", default=DEFAULT_THREAD_DEPTH, show_default=True, type=click.IntRange(0, 500),
               help="Parent posts fetched above each embedded post to reach its thread's root (0: none).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
 @fetch_options

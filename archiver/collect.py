@@ -16,7 +16,7 @@ from .discover import discover_document
 from .http import BodyStore, Fetcher, utc_now
 from .media import MediaReport, collect_media
 from .models import Discovery, Post
-from .resolve import ResolveContext, resolve_embed
+from .resolve import DEFAULT_THREAD_DEPTH, ResolveContext, resolve_embed
 from .store import Store
 from .textdecode import decode_document
 
@@ -71,7 +71,7 @@ class Collector:
     """Holds the run's store, session and endpoints; collect() takes the sources."""
 
     def __init__(self, store: Store, *, endpoints, allow_private: Optional[bool] = None,
-                 fetcher: Optional[Fetcher] = None, linked: bool = False, thread_depth: int = 0,
+                 fetcher: Optional[Fetcher] = None, linked: bool = False, thread_depth: int = DEFAULT_THREAD_DEPTH,
                  warn: Callable[[str], None] = lambda line: None):
         self.store = store
         self.bodies = BodyStore(store.bodies_dir)

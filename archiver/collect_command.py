@@ -7,11 +7,12 @@ import click
 from tqdm import tqdm
 
 from .collect import Collector
+from .resolve import DEFAULT_THREAD_DEPTH
 from .store import Store
 
 
 def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=False, store=None,
-                thread_depth=0) -> int:
+                thread_depth=DEFAULT_THREAD_DEPTH) -> int:
     """Collect sources into db_path; exit status 1 only when nothing could be collected."""
     store = store or Store(db_path)
     show_bar = sys.stderr.isatty() and not quiet and len(sources) > 1

@@ -143,6 +143,17 @@ def check_public(url: str) -> None:
                 "(use --allow-private or ARCHIVER_ALLOW_PRIVATE=1 to allow)")
 
 
+def check_on_this_machine(url: str) -> None:
+    """Raise RefusedAddress unless the URL names this machine literally (no DNS lookup)."""
+    host = (urlsplit(url).hostname or "").lower()
+    try:
+        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = False
+    if not local:
+        raise RefusedAddress(f"not fetched: offline (ARCHIVER_OFFLINE=1) and {host or url!r} is not this machine")
+
+
 def describe_error(exc: Exception, url: str) -> str:
     """One clear line for an expected network failure."""
     host = urlsplit(url).hostname or url
@@ -181,6 +192,8 @@ class Fetcher:
         self.bodies = bodies
         self.record = record
         self.allow_private = env_flag("ARCHIVER_ALLOW_PRIVATE") if allow_private is None else allow_private
+        # Offline (tests, the demo): nothing leaves this machine, whoever asks.
+        self.offline = env_flag("ARCHIVER_OFFLINE")
         self.max_bytes = max_bytes
         self.timeout = timeout
         self.retries = int(os.environ.get("ARCHIVER_RETRIES", 3)) if retries is None else retries
@@ -228,6 +241,8 @@ class Fetcher:
         guarded = not (trusted or self.allow_private)
         seen = set()
         for _hop in range(MAX_REDIRECTS + 1):
+            if self.offline:
+                check_on_this_machine(url)
             if guarded:
                 check_public(url)
             if url in seen:

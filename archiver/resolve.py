@@ -15,13 +15,16 @@ from .models import Account, Embed, Post, PostRef
 from .platforms import BY_NAME
 from .threads import assemble
 
+# Parent posts fetched above each embedded post to reach its thread's root.
+DEFAULT_THREAD_DEPTH = 40
+
 
 @dataclass
 class ResolveContext:
     fetcher: Fetcher
     endpoints: Endpoints
     cache: dict = field(default_factory=dict)  # post id -> Post, so no post is fetched twice per run
-    thread_depth: int = 0  # parents fetched above each embedded post (context in the same answer is always kept)
+    thread_depth: int = DEFAULT_THREAD_DEPTH  # parents fetched above each embedded post (context in the same answer is always kept)
 
 
 def resolve_embed(embed: Embed, ctx: ResolveContext) -> Post:

@@ -10,8 +10,9 @@ from server import FIXTURES, Answer, TestServer  # noqa: F401  (re-exported for 
 
 OFFLINE = Path(__file__).parent / "offline"
 
-# Tests never wait for real backoff.
+# Tests never wait for real backoff, and never reach past this machine.
 os.environ.setdefault("ARCHIVER_BACKOFF", "0.01")
+os.environ["ARCHIVER_OFFLINE"] = "1"
 
 
 @pytest.fixture

@@ -34,7 +34,9 @@ def test_partial_failure_exits_zero_total_failure_exits_one(server, tmp_path):
     partial = run_archiver("collect", server.url("/500"), good, "--db", db, "--endpoint", f"x={server.base}")
     assert partial.returncode == 0
     assert "HTTP 500" in partial.stderr and "Traceback" not in partial.stderr
-    failed = run_archiver("collect", server.url("/500"), "http://no-such-host.invalid/", "--db", db)
+    # A name under .invalid never resolves (RFC 6761): a real DNS failure without reaching anything.
+    failed = run_archiver("collect", server.url("/500"), "http://no-such-host.invalid/", "--db", db,
+                          env={"ARCHIVER_OFFLINE": ""})
     assert failed.returncode == 1
     assert "could not resolve host no-such-host.invalid (DNS failure)" in failed.stderr
     assert "Traceback" not in failed.stderr

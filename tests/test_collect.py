@@ -52,9 +52,10 @@ def test_scenario_post_behind_didomi_is_archived_and_searchable(server, db_path)
     found = list(db.query("select posts.id from posts join posts_fts on posts.rowid = posts_fts.rowid "
                           "where posts_fts match 'Kozinka'"))
     assert found == [{"id": f"x:{KOZINKA_ID}"}]
-    # The page and the API answer were both kept as evidence.
+    # The page and the API answers (the post, then its parent, which X no longer has) are evidence.
     kinds = sorted(c["kind"] for c in db["captures"].rows if c["kind"] != "media")  # media: test_media.py
-    assert kinds == ["api", "page"]
+    assert kinds == ["api", "api", "page"]
+    assert db["posts"].get("x:1660702207417188352")["status"] == "unavailable"
     api = next(db["captures"].rows_where("kind = 'api'"))
     assert "token=" in api["url"] and api["status_code"] == 200 and len(api["sha256"]) == 64
 
@@ -67,13 +68,14 @@ def test_recollecting_adds_no_duplicates(server, db_path):
     first = db["posts"].get(f"x:{KOZINKA_ID}")
     first_page = next(db["pages"].rows)
     collect(server, db_path, url)
-    assert (db["pages"].count, db["embeds"].count, db["posts"].count, db["accounts"].count) == (1, 1, 1, 1)
+    # Two posts: the embedded one and the parent it replies to (gone from X, and known to be gone).
+    assert (db["pages"].count, db["embeds"].count, db["posts"].count, db["accounts"].count) == (1, 1, 2, 1)
     assert db["post_versions"].count == 0  # nothing changed
     again = db["posts"].get(f"x:{KOZINKA_ID}")
     assert again["first_captured_at"] == first["first_captured_at"]
     assert next(db["pages"].rows)["first_captured_at"] == first_page["first_captured_at"]
     # every fetch is evidence, also the second time (media retries: test_media.py)
-    assert db["captures"].count_where("kind != 'media'") == 4
+    assert db["captures"].count_where("kind != 'media'") == 6  # page, post, parent; twice
 
 
 def test_deletion_after_first_capture_writes_a_version(server, db_path):
@@ -105,7 +107,9 @@ def test_x_answers_nothing_fallback_is_kept_and_searchable(server, db_path):
     assert list(db.query("select rowid from posts_fts where posts_fts match 'Kozinka'"))
 
 
-def test_network_failure_leaves_post_unresolved_with_fallback(server, db_path):
+def test_network_failure_leaves_post_unresolved_with_fallback(server, db_path, monkeypatch):
+    # A name under .invalid never resolves (RFC 6761): a real DNS failure without reaching anything.
+    monkeypatch.delenv("ARCHIVER_OFFLINE")
     url = server.page("/a", "belgorod-didomi.html")
     store = Store(db_path)
     collector = Collector(store, endpoints=Endpoints(["x=http://no-such-host.invalid"]), allow_private=True)

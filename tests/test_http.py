@@ -98,6 +98,7 @@ def test_unreachable_host(fetcher):
 
 
 def test_dns_failure(fetcher):
+    fetcher.offline = False  # a name under .invalid never resolves (RFC 6761)
     capture = fetcher.fetch("http://no-such-host.invalid/page", trusted=True)
     assert capture.error == "could not resolve host no-such-host.invalid (DNS failure)"
 
@@ -168,3 +169,13 @@ def test_missing_charset_is_detected(server, fetcher):
     server.routes["/latin"] = Answer(body=body.encode("cp1252"), content_type="text/html")
     page = fetcher.fetch_page(server.url("/latin"))
     assert "café à la frontière, été" in page.text
+
+
+def test_offline_refuses_anything_but_this_machine(server, monkeypatch):
+    monkeypatch.setenv("ARCHIVER_OFFLINE", "1")
+    server.routes["/p"] = Answer(body=b"<html>ok</html>")
+    fetcher = Fetcher(retries=0)
+    assert fetcher.fetch(server.url("/p"), trusted=True).ok
+    assert fetcher.fetch(server.url("/p").replace("127.0.0.1", "localhost"), trusted=True).ok
+    refused = fetcher.fetch("https://pbs.twimg.com/media/a.jpg", kind="media")
+    assert refused.error == "not fetched: offline (ARCHIVER_OFFLINE=1) and 'pbs.twimg.com' is not this machine"
