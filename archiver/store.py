@@ -86,6 +86,10 @@ INDEXES = [
     ("embeds", ["post_id"], False),
     ("placeholders", ["page_id", "blocked_by", "detail"], True),
     ("posts", ["created_at"], False),
+    # Facet columns: counting them on a big archive should not scan the table.
+    ("posts", ["platform"], False),
+    ("posts", ["status"], False),
+    ("posts", ["author_handle"], False),
     ("posts", ["thread_id"], False),
     ("posts", ["account_id"], False),
     ("post_media", ["post_id", "position"], True),
