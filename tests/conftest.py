@@ -5,10 +5,7 @@ from pathlib import Path
 
 import pytest
 
-import offline.sitecustomize  # noqa: F401  (name lookups answer only for loopback)
 from server import FIXTURES, Answer, TestServer  # noqa: F401  (re-exported for tests)
-
-OFFLINE = Path(__file__).parent / "offline"
 
 # Tests never wait for real backoff, and never reach past this machine.
 os.environ.setdefault("ARCHIVER_BACKOFF", "0.01")
@@ -30,7 +27,6 @@ def db_path(tmp_path):
 def run_archiver(*args, env=None, timeout=120):
     """Run the real command line in a child process; returns CompletedProcess (text)."""
     full_env = {**os.environ, "ARCHIVER_BACKOFF": "0.01", "ARCHIVER_RETRIES": "1", **(env or {})}
-    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(OFFLINE), full_env.get("PYTHONPATH")]))
     return subprocess.run([sys.executable, "-m", "archiver", *map(str, args)], capture_output=True, text=True,
                           env=full_env, timeout=timeout, cwd=Path(__file__).parent.parent)
 
