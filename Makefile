@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test browser bench clean
+.PHONY: demo test install system-deps bench clean
 
 $(BIN)/archiver: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,21 @@ install: $(BIN)/archiver
 demo: install
 	$(BIN)/archiver demo
 
-test: install
+# Debian's chromium (browser tests, driven by Playwright) and ffmpeg (video checks).
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v ffprobe >/dev/null 2>&1 || missing="$$missing ffmpeg"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing$$missing with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "note: without$$missing (apt-get install$$missing) the browser and video tests are skipped"; \
+	  fi; \
+	fi
+
+test: install system-deps
 	$(BIN)/python -m pytest -q
 
 bench: install
