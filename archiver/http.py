@@ -26,6 +26,8 @@ from . import USER_AGENT
 from .textdecode import decode_document
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
+# Videos are the evidence too, and far larger than pages (ARCHIVER_MEDIA_MAX_BYTES overrides).
+DEFAULT_MEDIA_MAX_BYTES = 300 * 1024 * 1024
 DEFAULT_TIMEOUT = (10.0, 30.0)  # connect, read
 MAX_REDIRECTS = 10
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -195,6 +197,7 @@ class Fetcher:
         # Offline (tests, the demo): nothing leaves this machine, whoever asks.
         self.offline = env_flag("ARCHIVER_OFFLINE")
         self.max_bytes = max_bytes
+        self.media_max_bytes = int(os.environ.get("ARCHIVER_MEDIA_MAX_BYTES", DEFAULT_MEDIA_MAX_BYTES))
         self.timeout = timeout
         self.retries = int(os.environ.get("ARCHIVER_RETRIES", 3)) if retries is None else retries
         self.backoff = float(os.environ.get("ARCHIVER_BACKOFF", 1.0)) if backoff is None else backoff
@@ -303,12 +306,13 @@ class Fetcher:
         # The request as sent (session headers included), so the capture can be written as WARC.
         capture.request_headers = dict(response.request.headers)
         capture.content_type = response.headers.get("Content-Type")
+        cap = self.media_max_bytes if capture.kind == "media" else self.max_bytes
         chunks, size = [], 0
         for chunk in response.iter_content(64 * 1024):
             size += len(chunk)
-            if size > self.max_bytes:
-                capture.error = f"body is over the size cap of {self.max_bytes} bytes (kept the first part)"
-                chunks.append(chunk[: len(chunk) - (size - self.max_bytes)])
+            if size > cap:
+                capture.error = f"body is over the size cap of {cap} bytes (kept the first part)"
+                chunks.append(chunk[: len(chunk) - (size - cap)])
                 break
             chunks.append(chunk)
         body = b"".join(chunks)

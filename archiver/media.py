@@ -29,6 +29,9 @@ from .videoinfo import first_frame, probe_video
 
 ACCEPT = "*/*"  # the original file as the CDN has it, not a format it would transcode to for us
 RETRIED = ("pending", "failed", "invalid", "partial")
+# A download that failed this many times is left alone (a permanent 404 is not asked forever);
+# a changed source URL starts the count again.
+MAX_ATTEMPTS = 5
 # What each post_media kind must turn out to be; thumbnail: a preview image (oEmbed, a video's web preview).
 EXPECTED = {"photo": "image", "thumbnail": "image", "audio": "audio"}  # video and gif: video
 IS_EXPECTED = {"image": is_image, "video": is_video, "audio": is_audio}
@@ -68,7 +71,7 @@ class MediaCollector:
         report = MediaReport()
         placeholders = ",".join("?" for _ in RETRIED)
         rows = list(self.db.query(f"select * from post_media where coalesce(status, 'pending') in ({placeholders}) "
-                                  "order by id", RETRIED))
+                                  "and coalesce(attempts, 0) < ? order by id", [*RETRIED, MAX_ATTEMPTS]))
         accounts = list(self.db.query(
             "select id, avatar_url from accounts where avatar_url is not null "
             "and (coalesce(avatar_status, '') != 'done' or avatar_source_url is not avatar_url) order by id"))

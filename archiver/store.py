@@ -300,6 +300,8 @@ class Store:
             row = {**key, "kind": item.kind, "source_url": item.source_url, "poster_url": item.poster_url,
                    "alt_text": item.alt_text}
             if existing:
+                if existing["source_url"] != item.source_url:  # a new file (or a new CDN link): fetch again
+                    row.update({"status": "pending", "attempts": 0})
                 self.db["post_media"].update(existing["id"], row)
             else:
                 self.db["post_media"].insert({**row, "status": "pending", "attempts": 0})

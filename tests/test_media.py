@@ -32,7 +32,7 @@ def run(store, *, allow_private=True, max_bytes=None):
     fetcher = Fetcher(bodies=BodyStore(store.bodies_dir), record=store.record_capture, allow_private=allow_private,
                       retries=0, backoff=0.01)
     if max_bytes:
-        fetcher.max_bytes = max_bytes
+        fetcher.media_max_bytes = max_bytes
     return collect_media(store, fetcher)
 
 
@@ -306,3 +306,25 @@ def test_audio_is_kept_and_probed(server, store):
     assert media["mime"] == "audio/mpeg" and media["path"].endswith(".mp3")
     if shutil.which("ffprobe"):
         assert media["status"] == "ok" and media["duration"] == pytest.approx(1.0, abs=0.15)
+
+
+def test_failed_downloads_stop_after_max_attempts_and_restart_on_a_new_url(server, tmp_path):
+    from archiver.media import MAX_ATTEMPTS, MediaCollector
+    from archiver.http import Fetcher
+    from archiver.models import MediaItem, Post
+    from archiver.store import Store
+
+    store = Store(tmp_path / "archive.db")
+    post = Post("x", "1", "https://x.com/i/status/1", status="ok", text="t",
+                media=[MediaItem("photo", server.url("/gone.jpg"))])
+    store.upsert_post(post, "2024-01-01T00:00:00Z")
+    fetcher = Fetcher(allow_private=True, retries=0, record=store.record_capture)
+    for _ in range(MAX_ATTEMPTS + 2):
+        MediaCollector(store, fetcher).run()
+    assert server.requests.count("/gone.jpg") == MAX_ATTEMPTS
+    row = next(store.db["post_media"].rows)
+    assert row["status"] == "failed" and row["attempts"] == MAX_ATTEMPTS
+    post.media = [MediaItem("photo", server.url("/moved.jpg"))]
+    store.upsert_post(post, "2024-01-02T00:00:00Z")
+    MediaCollector(store, fetcher).run()
+    assert server.requests.count("/moved.jpg") == 1
