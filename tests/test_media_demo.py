@@ -9,10 +9,11 @@ from archiver.phash import NEAR_DUPLICATE_BITS, distance
 def test_demo_saves_media_without_network(tmp_path, archiver_cli):
     result = archiver_cli("demo", "--dir", tmp_path, "--no-serve")
     assert result.returncode == 0, result.stderr
-    assert "media: 3 saved, 1 not saved" in result.stderr
+    assert "media: 4 saved, 1 not saved" in result.stderr
     db = sqlite_utils.Database(tmp_path / "archive.db")
     statuses = {row["post_id"]: (row["kind"], row["status"]) for row in db["post_media"].rows}
-    assert statuses == {"x:1660927314342432768": ("video", "done"), "x:1660700000000000001": ("photo", "done")}
+    assert statuses == {"x:1660927314342432768": ("video", "done"), "x:1660700000000000001": ("photo", "done"),
+                        "youtube:aqz-KE-bpKQ": ("thumbnail", "done")}
     poster = next(db["media"].rows_where("latitude is not null"))
     assert (poster["latitude"], poster["longitude"], poster["taken_at"]) == (50.5, 35.6666667, "2023-05-22T07:41:00Z")
     video = next(db["media"].rows_where("mime = 'video/mp4'"))

@@ -12,9 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from ..platforms import match_post_url
+
 SAMPLE = Path(__file__).parent / "sample"
 # The sample JSON names X's media CDNs; the demo server answers for them itself (see sample/README.md).
-CDN_HOSTS = ("https://pbs.twimg.com", "https://video.twimg.com")
+CDN_HOSTS = ("https://pbs.twimg.com", "https://video.twimg.com", "https://i.ytimg.com")
 MEDIA_TYPES = {".jpg": "image/jpeg", ".mp4": "video/mp4"}
 
 
@@ -26,16 +28,13 @@ class SampleHandler(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 - the http.server API
         parts = urlsplit(self.path)
+        query = parse_qs(parts.query)
         if parts.path == "/tweet-result":
-            post_id = (parse_qs(parts.query).get("id") or [""])[0]
-            path = SAMPLE / "x" / f"{post_id}.json"
-            if not (post_id.isdigit() and path.is_file()):
-                return self._send(404, "text/plain", b"")
-            body = path.read_text(encoding="utf-8")
-            base = f"http://{self.headers.get('Host')}/cdn/"
-            for host in CDN_HOSTS:
-                body = body.replace(host + "/", base + host.split("//")[1] + "/")
-            self._send(200, "application/json", body.encode("utf-8"))
+            post_id = (query.get("id") or [""])[0]
+            self._json(SAMPLE / "x" / f"{post_id}.json" if post_id.isdigit() else None)
+        elif parts.path == "/oembed":  # YouTube's oEmbed, for the videos in youtube/<id>.json
+            ref = match_post_url((query.get("url") or [""])[0])
+            self._json(SAMPLE / "youtube" / f"{ref.native_id}.json" if ref and ref.platform == "youtube" else None)
         elif parts.path.startswith("/cdn/"):
             name = Path(parts.path).name
             if not Path(name).suffix:  # pbs.twimg.com/media/<id>?format=jpg&name=orig
@@ -48,6 +47,16 @@ class SampleHandler(BaseHTTPRequestHandler):
             self._send(200, "text/html; charset=utf-8", f"<ul>{links}</ul>".encode())
         else:
             self._send(404, "text/plain", b"not found")
+
+    def _json(self, path):
+        """A sample JSON answer, its CDN links pointed at this server (404 when there is none)."""
+        if path is None or not path.is_file():
+            return self._send(404, "text/plain", b"")
+        body = path.read_text(encoding="utf-8")
+        base = f"http://{self.headers.get('Host')}/cdn/"
+        for host in CDN_HOSTS:
+            body = body.replace(host + "/", base + host.split("//")[1] + "/")
+        self._send(200, "application/json", body.encode("utf-8"))
 
     def _file(self, path, content_type):
         if path is None or not path.is_file():
@@ -93,14 +102,14 @@ def run_demo(workdir, *, port: int = 8001, serve: bool = True) -> int:
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     db_path = workdir / "archive.db"
-    click.echo("Demo: a local server plays three news sites and X's syndication endpoint "
+    click.echo("Demo: a local server plays three news sites, X's syndication endpoint and YouTube's oEmbed "
                "(reconstructed samples, no network).", err=True)
-    # Platforms the sample server does not play (the liveblog's YouTube embed) are not asked either.
+    # Platforms the sample server does not play are not asked either.
     os.environ.setdefault("ARCHIVER_OFFLINE", "1")
     with sample_server() as base:
         sources = [f"{base}/site/{page.name}" for page in sample_pages()]
-        status = run_collect(sources, db_path=str(db_path), endpoints=Endpoints([f"x={base}"]),
-                             allow_private=True, linked=False)
+        endpoints = Endpoints([f"x={base}", f"youtube={base}"])
+        status = run_collect(sources, db_path=str(db_path), endpoints=endpoints, allow_private=True, linked=False)
     if status != 0 or not serve:
         return status
 
