@@ -1,3 +1,4 @@
+import asyncio
 import os
 import subprocess
 import sys
@@ -34,3 +35,14 @@ def run_archiver(*args, env=None, timeout=120):
 @pytest.fixture
 def archiver_cli():
     return run_archiver
+
+
+def datasette_request(datasette, method, path, **kwargs):
+    """One request through Datasette's in-process test client."""
+    async def go():
+        return await getattr(datasette.client, method)(path, **kwargs)
+    return asyncio.run(go())
+
+
+def datasette_get(datasette, path, **kwargs):
+    return datasette_request(datasette, "get", path, **kwargs)

@@ -1,5 +1,4 @@
 """Annotating in Datasette: login, server-stamped actors, CSRF, tokens, privacy, search, threads."""
-import asyncio
 import functools
 import re
 import sqlite3
@@ -8,6 +7,7 @@ import pytest
 
 from archiver.serve import build_datasette
 from archiver.users import hash_password
+from conftest import datasette_request as call
 
 from test_web import KOZINKA, archive  # noqa: F401  (the archive fixture)
 
@@ -26,10 +26,6 @@ def ds(archive):  # noqa: F811
     return build_datasette(archive, environ=environ)
 
 
-def call(ds, method, path, **kwargs):
-    async def go():
-        return await getattr(ds.client, method)(path, **kwargs)
-    return asyncio.run(go())
 
 
 def login(ds, user="alice", password="alice-test-pw"):

@@ -7,6 +7,7 @@ import pytest
 from archiver.models import MediaItem
 from archiver.serve import build_datasette
 from archiver.store import Store
+from conftest import datasette_get as get
 from fixtures.media import samples
 from test_media import add_post, run, serve
 
@@ -35,10 +36,6 @@ def archive(server, db_path):
     return db_path
 
 
-def get(ds, path):
-    async def fetch():
-        return await ds.client.get(path)
-    return asyncio.run(fetch())
 
 
 def test_media_is_served_with_its_verified_type_and_nosniff(archive):

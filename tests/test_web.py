@@ -1,5 +1,4 @@
 """The archive in Datasette: search, facets, the post page, and escaping of hostile text."""
-import asyncio
 import re
 import sqlite3
 import subprocess
@@ -13,6 +12,7 @@ from archiver.collect import Collector
 from archiver.endpoints import Endpoints
 from archiver.serve import build_datasette
 from archiver.store import Store
+from conftest import datasette_get as get
 
 KOZINKA = "x:1660927314342432768"
 
@@ -28,10 +28,6 @@ def archive(server, tmp_path):
     return db_path
 
 
-def get(datasette, path):
-    async def fetch():
-        return await datasette.client.get(path)
-    return asyncio.run(fetch())
 
 
 def test_search_finds_kozinka(archive):
