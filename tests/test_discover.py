@@ -186,3 +186,14 @@ def test_share_attributes_and_post_images_are_not_embeds():
             '<div class="lazy-bg" data-src="https://www.instagram.com/p/ImagePost01/media/?size=l"></div>'
             '<div class="card" data-thumbnail="https://www.instagram.com/p/ImagePost02/"></div>')
     assert discover_document(html, None).embeds == []
+
+
+def test_embed_privacy_string_with_javascript_escapes():
+    # Embed Privacy keeps the oEmbed answer as a JS string: quotes and slashes backslash-escaped.
+    page = ("<div class=\"embed-privacy-container\"><script>var _oembed_0a1b = '{\"embed\":\"<blockquote "
+            "class=\\\"instagram-media\\\" data-instgrm-permalink=\\\"https:\\/\\/www.instagram.com\\/p\\/CqZ1abcDEF"
+            "\\/\\\"><\\/blockquote>\"}';</script></div>")
+    result = discover_document(page, None)
+    assert [(e.platform, e.native_id, e.blocked_by) for e in result.embeds] == [
+        ("instagram", "CqZ1abcDEF", "embed-privacy")]
+    assert result.problems == []

@@ -31,7 +31,7 @@ PLAYER_URL = re.compile(
 # Wayback Machine prefix: web.archive.org/web/20200101000000id_/https://...
 _ARCHIVE = re.compile(r"^(?:https?:)?//(?:web\.)?archive\.org/web/\d{1,14}(?:[a-z]{2}_)?/", re.I)
 _UNSAFE = re.compile(r"^\s*(?:javascript|vbscript|data):", re.I)
-_ESCAPES = re.compile(r"\\(?:u00([0-9a-fA-F]{2})|x([0-9a-fA-F]{2})|(/))")
+_ESCAPES = re.compile(r"""\\(?:u00([0-9a-fA-F]{2})|x([0-9a-fA-F]{2})|([/"'\\]))""")
 _MEDIA_FILE = re.compile(r"instagram\.com/(?:[\w.]+/)?(?:p|reel|tv)/[\w-]+/media", re.I)
 _INNER_URL = re.compile(r"https?://[^\s\"'<>]+")
 _PROXY_PARAMS = ("url", "u", "href", "src", "link", "target", "embed", "uri", "q")
@@ -57,7 +57,7 @@ class UnsafeUrl(ValueError):
 
 
 def unescape_js(text: str) -> str:
-    r"""Undo the escapes JSON and JS put in URLs: \/ \u002F \x3d."""
+    r"""Undo the escapes JSON and JS put in URLs and markup: \/ \" \u002F \x3d."""
     if "\\" not in text:
         return text
     return _ESCAPES.sub(lambda m: m.group(3) or chr(int(m.group(1) or m.group(2), 16)), text)
