@@ -87,12 +87,18 @@ async def _sources(datasette, request):
     return sources
 
 
-async def post_page(datasette, request):
+async def _load_post(datasette, request, loader):
+    """(post id, sources, what loader read for it) for a /-/…/<post id> route; 404 when unknown."""
     post_id = tilde_decode(request.url_vars["post_id"])
     sources = await _sources(datasette, request)
-    page = await load_post_page(sources.archive, post_id)
-    if page is None:
+    found = await loader(sources.archive, post_id)
+    if found is None:
         raise NotFound(f"No post {post_id!r} in the archive")
+    return post_id, sources, found
+
+
+async def post_page(datasette, request):
+    post_id, sources, page = await _load_post(datasette, request, load_post_page)
     context = {"database": sources.archive.name, **page, "annotations": await load_annotations(sources, post_id),
                "has_annotations": sources.has_annotations, "writable": sources.writable,
                "logged_in": bool((request.actor or {}).get("id")), "full_annotations": sources.full,
@@ -101,11 +107,7 @@ async def post_page(datasette, request):
 
 
 async def thread_page(datasette, request):
-    post_id = tilde_decode(request.url_vars["post_id"])
-    sources = await _sources(datasette, request)
-    thread = await load_thread(sources.archive, post_id)
-    if thread is None:
-        raise NotFound(f"No post {post_id!r} in the archive")
+    _post_id, sources, thread = await _load_post(datasette, request, load_thread)
     if request.url_vars.get("format") == "json":
         return Response.json(thread, default=str)
     return Response.html(await datasette.render_template(
