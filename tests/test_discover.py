@@ -197,3 +197,13 @@ def test_embed_privacy_string_with_javascript_escapes():
     assert [(e.platform, e.native_id, e.blocked_by) for e in result.embeds] == [
         ("instagram", "CqZ1abcDEF", "embed-privacy")]
     assert result.problems == []
+
+
+def test_an_embed_only_in_noscript_says_so_and_a_live_copy_wins():
+    only = discover_document('<body><noscript><iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ"></iframe>'
+                             '</noscript></body>', None)
+    assert [(e.native_id, e.blocked_by, e.recovered_from) for e in only.embeds] == [("dQw4w9WgXcQ", None, "noscript")]
+    both = discover_document('<body><noscript><iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ"></iframe>'
+                             '</noscript><iframe src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"></iframe>'
+                             '</body>', None)
+    assert [(e.native_id, e.recovered_from) for e in both.embeds] == [("dQw4w9WgXcQ", None)]

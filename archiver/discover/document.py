@@ -50,7 +50,7 @@ class Find:
 
     def rank(self):
         """Richer records win the dedupe: embedded, plainly visible, with fallback text, first."""
-        return (self.relation == "embedded", self.blocked_by is None,
+        return (self.relation == "embedded", self.blocked_by is None, self.recovered_from is None,
                 bool(self.fallback and self.fallback.text), -self.depth)
 
 
@@ -78,6 +78,8 @@ class Scanner:
             blocked_by, recovered_from = origin.blocked_by, origin.recovered_from
         elif origin is not None and origin.recovered_from and not recovered_from:
             recovered_from = origin.recovered_from
+        if origin is None and recovered_from is None and el.node is not None and _inside_noscript(el.node):
+            recovered_from = "noscript"  # a copy for readers without JavaScript; the live embed may be gone
         if html is None and el.node is not None and relation == "embedded":
             try:
                 html = el.node.html
@@ -172,6 +174,17 @@ class Scanner:
                              fallback_author=fb.author, fallback_handle=fb.handle, fallback_date=fb.date,
                              html=f.html, relation=f.relation))
         return out
+
+
+def _inside_noscript(node, levels: int = 12) -> bool:
+    """Whether a found element sits in <noscript> (lexbor parses its content as markup)."""
+    parent = node.parent
+    while parent is not None and levels > 0:
+        if parent.tag == "noscript":
+            return True
+        parent = parent.parent
+        levels -= 1
+    return False
 
 
 def _b64decode(text: str) -> Optional[str]:
