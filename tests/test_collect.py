@@ -190,3 +190,17 @@ def test_malformed_blockquote_is_reported_and_the_rest_kept(server, db_path):
     assert any("blockquote without a link to its post" in w for w in warnings)
     # The second, unclosed blockquote still names its post.
     assert [e["post_id"] for e in db["embeds"].rows] == ["x:1700000000000000001"]
+
+
+@pytest.mark.parametrize("linked, expected", [
+    (False, [("x:1660927314342432768", "embedded")]),
+    (True, [("x:1700000000000000001", "linked"), ("x:1660927314342432768", "embedded")]),
+])
+def test_linked_posts_are_collected_only_when_asked(server, db_path, linked, expected):
+    url = server.page("/linked", "linked-article.html")
+    server.syndication()
+    collect(server, db_path, url, linked=linked)
+    db = sqlite_utils.Database(db_path)
+    assert [(e["post_id"], e["relation"]) for e in db["embeds"].rows_where(order_by="position")] == expected
+    if linked:
+        assert db["posts"].get("x:1700000000000000001")["status"] == "ok"
