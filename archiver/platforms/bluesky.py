@@ -1,7 +1,13 @@
 """Bluesky: bsky.app post URLs and at:// post URIs."""
 from __future__ import annotations
 
+from urllib.parse import quote as _quote
+
+from ..models import Account, MediaItem, Post
+from ..timeparse import parse_iso
 from .base import match_rules, rule
+from .common import ask
+from .fields import dicts, dig, integer, text
 
 NAME = "bluesky"
 DEFAULT_ENDPOINT = "https://public.api.bsky.app"
@@ -30,12 +36,7 @@ def _match_at_uri(uri: str):
 
 
 # -- resolving: the public AppView's getPostThread --------------------------------------
-from urllib.parse import quote as _quote  # noqa: E402
 
-from ..models import Account, MediaItem, Post  # noqa: E402
-from ..timeparse import parse_iso  # noqa: E402
-from .common import ask  # noqa: E402
-from .fields import dicts, dig, integer, text  # noqa: E402
 
 PARENT_HEIGHT = 80  # how far up the thread the AppView is asked to go
 REPLY_DEPTH = 20  # and how far down, for the author's own continuation

@@ -5,6 +5,7 @@ import re
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..models import PostRef
+from . import oembed as _oembed
 from .base import strip_scheme
 
 NAME = "facebook"
@@ -51,7 +52,6 @@ def match(url: str):
 
 
 # -- resolving: Meta's oEmbed when a token is configured, else the embed's own fallback --
-from . import oembed as _oembed  # noqa: E402
 
 
 def resolve(ref, ctx):

@@ -1,6 +1,7 @@
 """Instagram: post, reel and IGTV permalinks."""
 from __future__ import annotations
 
+from . import oembed as _oembed
 from .base import match_rules, rule
 
 NAME = "instagram"
@@ -17,7 +18,6 @@ def match(url: str):
 
 
 # -- resolving: Meta's oEmbed when a token is configured, else the embed's own fallback --
-from . import oembed as _oembed  # noqa: E402
 
 
 def resolve(ref, ctx):

@@ -3,7 +3,14 @@ from __future__ import annotations
 
 import re
 
+from selectolax.lexbor import LexborHTMLParser
+
+from ..models import Account, MediaItem, Post
+from ..timeparse import parse_iso
 from .base import match_rules, rule
+from .common import ask
+from .fields import dicts, dig, integer, text
+from .markup import html_text, link_targets
 
 NAME = "mastodon"
 DEFAULT_ENDPOINT = None  # each post is resolved on its own instance
@@ -29,12 +36,6 @@ def match(url: str):
 
 
 # -- resolving: the post's own instance, /api/v1/statuses/:id and its /context --------
-from ..models import Account, MediaItem, Post  # noqa: E402
-from ..timeparse import parse_iso  # noqa: E402
-from .common import ask  # noqa: E402
-from .fields import dicts, dig, integer, text  # noqa: E402
-from .markup import html_text, link_targets  # noqa: E402
-from selectolax.lexbor import LexborHTMLParser  # noqa: E402
 
 _QUOTE_INLINE = re.compile(r"<p[^>]*class=\"[^\"]*quote-inline[^\"]*\"[^>]*>.*?</p>", re.I | re.S)
 _MEDIA_KINDS = {"image": "photo", "video": "video", "gifv": "gif", "audio": "audio"}

@@ -1,7 +1,13 @@
 """Reddit: post (and comment) permalinks, redd.it short links, the embed host."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+from ..models import Account, MediaItem, Post
+from ..timeparse import iso_utc
 from .base import match_rules, rule
+from .common import ask, post_from
+from .fields import dicts, dig, integer, text
 
 NAME = "reddit"
 DEFAULT_ENDPOINT = "https://www.reddit.com"
@@ -19,12 +25,7 @@ def match(url: str):
 
 
 # -- resolving: the public .json view of a post ---------------------------------------
-from datetime import datetime, timezone  # noqa: E402
 
-from ..models import Account, MediaItem, Post  # noqa: E402
-from ..timeparse import iso_utc  # noqa: E402
-from .common import ask, post_from  # noqa: E402
-from .fields import dicts, dig, integer, text  # noqa: E402
 
 
 def post_url(native_id: str) -> str:

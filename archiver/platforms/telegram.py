@@ -1,7 +1,15 @@
 """Telegram: public channel posts (t.me/<channel>/<id>, also the ?embed=1 widget)."""
 from __future__ import annotations
 
+import re as _re
+
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from ..models import Account, MediaItem, Post
+from ..timeparse import parse_iso
 from .base import match_rules, rule
+from .common import ask, post_from
+from .markup import link_targets, node_text, parse_count
 
 NAME = "telegram"
 DEFAULT_ENDPOINT = "https://t.me"
@@ -18,14 +26,8 @@ def match(url: str):
 
 
 # -- resolving: the public ?embed=1 widget (the t.me/s/ channel preview has the same markup) --
-import re as _re  # noqa: E402
 
-from selectolax.lexbor import LexborHTMLParser as HTMLParser  # noqa: E402
 
-from ..models import Account, MediaItem, Post  # noqa: E402
-from ..timeparse import parse_iso  # noqa: E402
-from .common import ask, post_from  # noqa: E402
-from .markup import link_targets, node_text, parse_count  # noqa: E402
 
 _BACKGROUND = _re.compile(r"background-image\s*:\s*url\(\s*['\"]?([^'\")]+)['\"]?\s*\)", _re.I)
 

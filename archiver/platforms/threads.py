@@ -1,6 +1,7 @@
 """Threads (Meta): post permalinks."""
 from __future__ import annotations
 
+from . import oembed as _oembed
 from .base import match_rules, rule
 
 NAME = "threads"
@@ -17,7 +18,6 @@ def match(url: str):
 
 
 # -- resolving: the Threads oEmbed endpoint (no token needed), else the embed's fallback --
-from . import oembed as _oembed  # noqa: E402
 
 
 def resolve(ref, ctx):

@@ -1,6 +1,7 @@
 """TikTok: video URLs and the embed player."""
 from __future__ import annotations
 
+from . import oembed as _oembed
 from .base import match_rules, rule
 
 NAME = "tiktok"
@@ -19,7 +20,6 @@ def match(url: str):
 
 
 # -- resolving: oEmbed (caption, author, thumbnail) ------------------------------------
-from . import oembed as _oembed  # noqa: E402
 
 
 def resolve(ref, ctx):

@@ -1,6 +1,7 @@
 """Vimeo: video pages and the player iframe."""
 from __future__ import annotations
 
+from . import oembed as _oembed
 from .base import match_rules, rule
 
 NAME = "vimeo"
@@ -17,7 +18,6 @@ def match(url: str):
 
 
 # -- resolving: oEmbed (title, author, thumbnail) --------------------------------------
-from . import oembed as _oembed  # noqa: E402
 
 
 def resolve(ref, ctx):

@@ -1,7 +1,16 @@
 """X (Twitter): status URLs, embed iframes, and resolving through the syndication endpoint."""
 from __future__ import annotations
 
+import math
+import re as _re
+
+from ..jsnumber import to_radix_string
+from ..models import Account, MediaItem, Post
+from ..timeparse import parse_iso, parse_rfc2822
+from . import oembed
 from .base import match_rules, rule
+from .common import ask, endpoint_url
+from .fields import dig as _dig, dicts as _list, integer as _int, text as _str
 
 NAME = "x"
 DEFAULT_ENDPOINT = "https://cdn.syndication.twimg.com"
@@ -25,15 +34,7 @@ def match(url: str):
 
 
 # -- resolving ---------------------------------------------------------------
-import math  # noqa: E402
-import re as _re  # noqa: E402
 
-from ..jsnumber import to_radix_string  # noqa: E402
-from ..models import Account, MediaItem, Post  # noqa: E402
-from ..timeparse import parse_iso, parse_rfc2822  # noqa: E402
-from .common import ask, endpoint_url  # noqa: E402
-from .fields import dig as _dig, dicts as _list, integer as _int, text as _str  # noqa: E402
-from . import oembed  # noqa: E402
 
 # Syndication first; FxTwitter when syndication has nothing; publish.twitter.com's oEmbed last.
 ENDPOINTS = {"x": DEFAULT_ENDPOINT, "fxtwitter": "https://api.fxtwitter.com",

@@ -5,6 +5,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 from ..models import PostRef
+from . import oembed as _oembed
 from .base import match_rules, rule, strip_scheme
 
 NAME = "youtube"
@@ -41,7 +42,6 @@ def match(url: str):
 
 
 # -- resolving: oEmbed (title, channel, thumbnail) -------------------------------------
-from . import oembed as _oembed  # noqa: E402
 
 
 def resolve(ref, ctx):
