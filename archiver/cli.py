@@ -1,7 +1,6 @@
 """The `archiver` command line: thin commands that parse, call the pipeline, and report."""
 from __future__ import annotations
 
-import json
 import sys
 
 import click

@@ -7,7 +7,6 @@ coming from the embed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 from .endpoints import Endpoints
 from .http import Fetcher
@@ -72,7 +71,3 @@ def with_fallback(post: Post, embed: Embed) -> Post:
         post.created_at = parse_display_date(embed.fallback_date)
     return post
 
-
-def unresolved(ref: PostRef, detail: str, status: str = "unresolved", capture_id: Optional[int] = None) -> Post:
-    return Post(ref.platform, ref.native_id, ref.url, status=status, status_detail=detail,
-                raw_capture_id=capture_id)

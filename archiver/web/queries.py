@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .sources import Sources, find_archive_database  # noqa: F401  (find_archive_database re-exported)
+from .sources import Sources
 
 
 async def _rows(database, sql: str, params) -> list[dict]:
