@@ -15,15 +15,17 @@ from .text import parse_fallback
 from .urls import UnsafeUrl, is_player_url, post_ref, proxied_ref, ref_from_id
 
 # Attributes that never hold an embed reference (cheap to skip before any regex).
-_SKIP = frozenset({"class", "id", "style", "alt", "title", "width", "height", "rel", "target", "type", "lang",
+SKIP_ATTRS = frozenset({"class", "id", "style", "alt", "title", "width", "height", "rel", "target", "type", "lang",
                    "dir", "role", "name", "frameborder", "scrolling", "allow", "allowfullscreen", "loading",
                    "sizes", "srcset", "data-srcset", "charset", "async", "defer", "tabindex", "align", "border",
                    "sandbox", "referrerpolicy", "itemprop", "itemscope", "itemtype", "onclick", "onload",
                    "onerror", "for", "method", "action", "placeholder", "aria-label", "aria-hidden", "content",
                    "property", "media", "crossorigin", "integrity", "nonce", "datetime", "colspan", "rowspan"})
 # A value is worth a closer look only if it names a platform or carries markup.
-_HINT = re.compile(r"twitter|x\.com|instagr|facebook|fb\.watch|youtu|vimeo|tiktok|t\.me/|telegram|bsky|threads\.|"
-                   r"reddit|redd\.it|/@|%2F|<|Twitter|Instagram|YouTube|Facebook|Vimeo|TikTok")
+HINT_LITERALS = ("twitter", "x.com", "instagr", "facebook", "fb.watch", "youtu", "vimeo", "tiktok", "t.me/",
+                 "telegram", "bsky", "threads.", "reddit", "redd.it", "/@", "%2F", "<", "Twitter", "Instagram",
+                 "YouTube", "Facebook", "Vimeo", "TikTok")
+_HINT = re.compile("|".join(map(re.escape, HINT_LITERALS)))
 _EMBED_MARKUP = re.compile(r"<\s*(?:iframe|blockquote|amp-|object|embed|lite-|video|script[^>]*(?:telegram|tiktok))"
                            r"|class=[\"'][^\"']*(?:fb-post|fb-video|twitter-tweet|instagram-media)", re.I)
 
@@ -59,7 +61,9 @@ _NOT_EMBED = re.compile(r"share|follow|like-?b|fb-like|fb-comments|comment|inten
 # A card's class must name the platform of the one post it links (a class saying only
 # "embed" also fits a whole article box that happens to link a tweet).
 _NOT_EMBED_ATTR = re.compile(r"share|like|follow|intent|comment|author|profile|avatar|image|img|thumb|poster")
-_CARD_CLASS = re.compile(r"tweet|twitter|instagram|instgrm|tiktok|bluesky|threads|reddit|mastodon|facebook|fb-post")
+CARD_WORDS = ("tweet", "twitter", "instagram", "instgrm", "tiktok", "bluesky", "threads", "reddit", "mastodon",
+              "facebook", "fb-post")
+_CARD_CLASS = re.compile("|".join(map(re.escape, CARD_WORDS)))
 _CARD_PLATFORMS = (("tweet", "x"), ("twitter", "x"), ("instagram", "instagram"), ("instgrm", "instagram"),
                    ("tiktok", "tiktok"), ("bluesky", "bluesky"), ("threads", "threads"), ("reddit", "reddit"),
                    ("mastodon", "mastodon"), ("facebook", "facebook"), ("fb-post", "facebook"))
@@ -73,20 +77,21 @@ _BLOCKQUOTE_EMBEDS = {
 }
 
 
-_CONTAINERS = frozenset({"template", "textarea", "style", "noembed", "xmp"})
-_FRAMES = frozenset({"iframe", "embed", "object", "param", "video", "source", "frame"})
-_META_TAGS = frozenset({"meta", "link", "title", "html", "time"})
-_CARD_TAGS = frozenset({"div", "figure", "section", "article"})
+SCRIPT_PLAIN_ATTRS = frozenset({"src", "type", "id", "async", "defer"})
+CONTAINERS = frozenset({"template", "textarea", "style", "noembed", "xmp"})
+FRAMES = frozenset({"iframe", "embed", "object", "param", "video", "source", "frame"})
+META_TAGS = frozenset({"meta", "link", "title", "html", "time"})
+CARD_TAGS = frozenset({"div", "figure", "section", "article"})
 _PLAIN = frozenset({"div", "span", "p", "li", "ul", "ol", "a", "b", "i", "em", "strong", "br", "img", "td", "tr",
                     "path", "svg", "g", "h1", "h2", "h3", "h4", "section", "article", "figure", "nav", "button"})
-_ID_NAMES = frozenset(NAMED_ID_ATTRS) | GENERIC_ID_ATTRS | frozenset(consent.PAYLOAD_ATTRS)
+ID_NAMES = frozenset(NAMED_ID_ATTRS) | GENERIC_ID_ATTRS | frozenset(consent.PAYLOAD_ATTRS)
 
 
 def _worth(attrs: dict) -> bool:
     """Cheap test run on every element: could any attribute hold a post URL, an id or markup?"""
     for name, value in attrs.items():
-        if value and name not in _SKIP and (
-                name in _ID_NAMES or (len(value) > 8 and ("/" in value or "<" in value or "{" in value
+        if value and name not in SKIP_ATTRS and (
+                name in ID_NAMES or (len(value) > 8 and ("/" in value or "<" in value or "{" in value
                                                            or "%" in value))):
             return True
     return False
@@ -97,7 +102,7 @@ def inspect(node, tag: str, attrs: dict, prefix: tuple, index: int, origin, scan
     if tag in _PLAIN and not attrs:
         return
     order = prefix + (index,)
-    if tag in _FRAMES or tag == "blockquote" or "-" in tag:  # embeds, amp-*, lite-*, custom elements
+    if tag in FRAMES or tag == "blockquote" or "-" in tag:  # embeds, amp-*, lite-*, custom elements
         el = Element(node, tag, attrs, order, origin)
         if tag == "blockquote":
             _blockquote(el, scan)
@@ -107,10 +112,10 @@ def inspect(node, tag: str, attrs: dict, prefix: tuple, index: int, origin, scan
     if tag == "script":
         el = Element(node, tag, attrs, order, origin)
         scripts.inspect_script(el, scan)
-        if any(k not in ("src", "type", "id", "async", "defer") for k in attrs):
+        if any(k not in SCRIPT_PLAIN_ATTRS for k in attrs):
             _attributes(el, scan)  # escaped markup in a gate's data-content, consent src attributes
         return
-    if tag in _CONTAINERS:
+    if tag in CONTAINERS:
         el = Element(node, tag, attrs, order, origin)
         consent.inspect_container(el, scan)
         if tag == "template" and attrs:
@@ -120,7 +125,7 @@ def inspect(node, tag: str, attrs: dict, prefix: tuple, index: int, origin, scan
         if scan.linked:
             _link(Element(node, tag, attrs, order, origin), scan)
         return
-    if tag in _META_TAGS:
+    if tag in META_TAGS:
         if origin is None:
             scan.meta.feed(tag, attrs, node)
         if tag == "meta" and attrs.get("itemprop"):
@@ -133,7 +138,7 @@ def inspect(node, tag: str, attrs: dict, prefix: tuple, index: int, origin, scan
         el = Element(node, tag, attrs, order, origin)
         _attributes(el, scan)
     cls = attrs.get("class")
-    if cls and tag in _CARD_TAGS and _CARD_CLASS.search(cls.lower()):
+    if cls and tag in CARD_TAGS and _CARD_CLASS.search(cls.lower()):
         _card(el or Element(node, tag, attrs, order, origin), scan, None)
 
 
@@ -155,7 +160,7 @@ def _attributes(el, scan) -> None:
     tag, attrs = el.tag, el.attrs
     hidden_tool = None
     for name, value in attrs.items():
-        if not value or name in _SKIP or len(value) < 4:
+        if not value or name in SKIP_ATTRS or len(value) < 4:
             continue
         lname = name.lower()
         if lname in consent.PAYLOAD_ATTRS:

@@ -12,7 +12,7 @@ from typing import Optional
 from selectolax.lexbor import LexborHTMLParser
 
 from ..models import Discovery, Embed, Placeholder, PostRef
-from . import detectors, state
+from . import detectors, prefilter, state
 from .element import Element
 from .meta import MetaCollector
 from .text import Fallback
@@ -143,17 +143,14 @@ class Scanner:
         self.scan_tree(tree, origin, prefix)
 
     def scan_tree(self, tree, origin: Optional[Origin], prefix: tuple) -> None:
-        if tree.root is None:
-            return
         inspect = detectors.inspect
-        # css("*") walks elements only (comments are inert), in document order, in C.
-        nodes = tree.css("*")
-        self.elements += len(nodes)
-        if self.elements > MAX_ELEMENTS:
+        remaining = max(0, MAX_ELEMENTS - self.elements)
+        count, elements = prefilter.walk(tree, linked=self.linked, top=origin is None, limit=remaining)
+        self.elements += count
+        if count > remaining:
             self.problem(f"more than {MAX_ELEMENTS} elements; the rest of the page was not inspected")
-            nodes = nodes[: max(0, MAX_ELEMENTS - (self.elements - len(nodes)))]
-        for index, node in enumerate(nodes):
-            inspect(node, node.tag, node.attributes, prefix, index, origin, self)
+        for index, tag, attrs, node in elements:
+            inspect(node, tag, attrs, prefix, index, origin, self)
 
     # -- the result ------------------------------------------------------------
     def embeds(self) -> list[Embed]:

@@ -15,6 +15,9 @@ from .text import collapse
 _DATE_KEYS = ("article:published_time", "og:article:published_time", "datepublished", "publishdate",
               "pubdate", "date", "dc.date.issued", "dc.date", "dcterms.created", "sailthru.date",
               "parsely-pub-date", "article.published", "publish-date", "date.release")
+# The only <meta> names result() reads; the rest are not kept.
+META_NAMES = frozenset(("og:title", "twitter:title", "og:url", "og:site_name", "application-name", "og:locale",
+                        "content-language") + _DATE_KEYS)
 _LD_TYPES_WITH_DATE = re.compile(r"Article|Posting|Report|WebPage|VideoObject|Blog", re.I)
 MAX_LD = 2_000_000
 
@@ -48,7 +51,7 @@ class MetaCollector:
         if tag == "meta":
             name = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").strip().lower()
             content = attrs.get("content")
-            if name and content and name not in self.meta:
+            if name in META_NAMES and content and name not in self.meta:
                 self.meta[name] = content.strip()
         elif tag == "link":
             if self.canonical is None and "canonical" in (attrs.get("rel") or "").lower().split() and attrs.get("href"):

@@ -10,9 +10,11 @@ from . import consent, state
 from .urls import UnsafeUrl, is_player_url, post_ref, unescape_js
 
 MAX_SCRIPT = 5_000_000
-_JSON_TYPES = ("application/json", "application/ld+json", "application/vnd.nuxt+json", "text/json")
-_JS_TYPES = ("", "text/javascript", "application/javascript", "module", "text/ecmascript", "application/ecmascript",
+JSON_TYPES = ("application/json", "application/ld+json", "application/vnd.nuxt+json", "text/json")
+JS_TYPES = ("", "text/javascript", "application/javascript", "module", "text/ecmascript", "application/ecmascript",
              "text/babel", "text/jsx")
+STATE_IDS = ("__NEXT_DATA__", "__NUXT_DATA__")
+JS_EXTRA_LITERALS = ("_oembed_",)  # Embed Privacy's stored oEmbed HTML
 # Where a JSON object or a JSON.parse("...") string starts inside JavaScript.
 _ASSIGN = re.compile(r"=\s*(?=[\[{])|JSON\.parse\(\s*(?=[\"'])")
 _JS_URL = re.compile(r"""(?:https?:)?//[^\s"'<>\\)]{6,400}""")
@@ -32,20 +34,21 @@ def inspect_script(el, scan) -> None:
     text = el.node.text(deep=True) or ""
     if len(text) < 12 or not text.strip():
         return
+    literals = getattr(el.node, "script_literals", None)  # already searched by the C pass
     if len(text) > MAX_SCRIPT:
         scan.problem(f"inline script of {len(text)} characters not read")
         return
     ident = attrs.get("id") or ""
     source = f"script#{ident}" if ident else (f"script[type={stype}]" if stype else "inline script")
-    if stype in _JSON_TYPES or ident in ("__NEXT_DATA__", "__NUXT_DATA__"):
+    if stype in JSON_TYPES or ident in STATE_IDS:
         if stype == "application/ld+json" and el.origin is None:
             scan.meta.feed_json_ld(text)
-        if state.mentions_post(text):
+        if state.mentions_post(text, literals):
             state.scan_json_text(scan, el, text, source=ident or source)
         return
-    if stype not in _JS_TYPES and consent.script_payload(el, scan, stype):
+    if stype not in JS_TYPES and consent.script_payload(el, scan, stype):
         return
-    if state.mentions_post(text) or "_oembed_" in text:
+    if state.mentions_post(text, literals) or any(literal in text for literal in JS_EXTRA_LITERALS):
         _javascript(el, scan, text, source)
 
 

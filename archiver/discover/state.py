@@ -44,34 +44,40 @@ _MARKUP_HINT = re.compile(r"<\s*(?:iframe|blockquote|amp-|object|embed\b|lite-|d
 
 # Something shaped like a post or player URL (escaped or not), or a platform's id key:
 # share links and profile links do not pass, so most pages' state is never parsed.
-# Each pattern starts with a literal and is case-sensitive, which lets the regex engine
-# skip ahead quickly; they run only where the literal occurs.
+# Each pattern is tried only where one of its literals occurs (a literal every match
+# contains); the literals are also what the C prefilter looks for in scripts.
 _S = r"(?:\\?/|\\u002F|%2F)"
-_POSTISH = [(literal, re.compile(pattern)) for literal, pattern in (
-    ("status", r"status(?:es)?" + _S + r"\d{6}"),
-    ("instagram", r"instagram\.com" + _S + r"(?:[\w.]+" + _S + r")?(?:p|reel|tv)" + _S),
-    ("youtube", r"youtube(?:-nocookie)?\.com" + _S + r"(?:embed|watch|v|shorts)"),
-    ("youtu.be", r"youtu\.be" + _S),
-    ("vimeo.com", r"vimeo\.com" + _S + r"(?:video" + _S + r")?\d"),
-    ("facebook.com", r"facebook\.com[^\s\"]{0,80}?(?:posts|videos|plugins|permalink|story)"),
-    ("tiktok.com", r"tiktok\.com" + _S),
-    ("t.me", r"t\.me" + _S + r"\w+" + _S + r"\d"),
-    ("bsky", r"bsky\.app|app\.bsky"),
-    ("threads.", r"threads\.(?:net|com)" + _S + "@"),
-    ("reddit.com", r"reddit\.com" + _S + "r" + _S),
-    ("redd.it", r"redd\.it" + _S),
-    ("/@", r"/@\w+/\d{6}"),
-    ("Id", r"(?:tweet|youtube|video)_?Id[\"']"),
-    ("_id", r"(?:tweet|youtube)_id[\"']"),
-    ("shortcode", r"shortcode[\"']"),
+_POSTISH = [(literals, re.compile(pattern)) for literals, pattern in (
+    (("status",), r"status(?:es)?" + _S + r"\d{6}"),
+    (("instagram",), r"instagram\.com" + _S + r"(?:[\w.]+" + _S + r")?(?:p|reel|tv)" + _S),
+    (("youtube",), r"youtube(?:-nocookie)?\.com" + _S + r"(?:embed|watch|v|shorts)"),
+    (("youtu.be",), r"youtu\.be" + _S),
+    (("vimeo.com",), r"vimeo\.com" + _S + r"(?:video" + _S + r")?\d"),
+    (("facebook.com",), r"facebook\.com[^\s\"]{0,80}?(?:posts|videos|plugins|permalink|story)"),
+    (("tiktok.com",), r"tiktok\.com" + _S),
+    (("t.me",), r"t\.me" + _S + r"\w+" + _S + r"\d"),
+    (("bsky",), r"bsky\.app|app\.bsky"),
+    (("threads.",), r"threads\.(?:net|com)" + _S + "@"),
+    (("reddit.com",), r"reddit\.com" + _S + "r" + _S),
+    (("redd.it",), r"redd\.it" + _S),
+    (("/@",), r"/@\w+/\d{6}"),
+    (("tweetId", "tweet_Id", "youtubeId", "youtube_Id", "videoId", "video_Id"), r"(?:tweet|youtube|video)_?Id[\"']"),
+    (("tweet_id", "youtube_id"), r"(?:tweet|youtube)_id[\"']"),
+    (("shortcode",), r"shortcode[\"']"),
 )]
+POST_LITERALS = tuple(literal for literals, _ in _POSTISH for literal in literals)
 
 
-def mentions_post(text: str) -> bool:
-    for literal, pattern in _POSTISH:
-        pos = text.find(literal)
-        if pos >= 0 and pattern.search(text, max(0, pos - 30)):
-            return True
+def mentions_post(text: str, present: Optional[frozenset] = None) -> bool:
+    """Whether a script or JSON text holds something shaped like a post. `present`, when
+    known, is the set of POST_LITERALS the text contains (the others are not searched)."""
+    for literals, pattern in _POSTISH:
+        for literal in literals:
+            if present is not None and literal not in present:
+                continue
+            pos = text.find(literal)
+            if pos >= 0 and pattern.search(text, max(0, pos - 30)):
+                return True
     return False
 
 

@@ -3,6 +3,7 @@ a module that can resolve posts also has resolve(ref, context) -> Post.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Optional
 
 from ..models import PostRef
@@ -13,6 +14,7 @@ MODULES = [x, instagram, facebook, youtube, vimeo, tiktok, telegram, bluesky, th
 BY_NAME = {m.NAME: m for m in MODULES}
 
 
+@lru_cache(maxsize=8192)  # pages repeat the same URLs in attributes, state and scripts
 def match_post_url(url: Optional[str]) -> Optional[PostRef]:
     """The post a URL names, on whichever platform owns it, or None."""
     if not url or len(url) > 4096:

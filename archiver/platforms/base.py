@@ -26,13 +26,12 @@ def rule(regex: str, canonical: Callable[[re.Match], str], native_id=None) -> Ur
     return UrlRule(re.compile(regex, re.IGNORECASE), canonical, native_id)
 
 
-_SCHEME = re.compile(r"^(?:https?:)?//", re.IGNORECASE)
+_SCHEME_AND_SUBDOMAIN = re.compile(r"^(?:(?:https?:)?//)?(?:www\.|mobile\.|m\.)?", re.IGNORECASE)
 
 
 def strip_scheme(url: str) -> str:
     """'https://www.x.com/a' -> 'x.com/a': rules match host and path only."""
-    url = _SCHEME.sub("", url.strip())
-    return re.sub(r"^(?:www\.|mobile\.|m\.)", "", url, flags=re.IGNORECASE)
+    return _SCHEME_AND_SUBDOMAIN.sub("", url.strip(), count=1)
 
 
 def match_rules(platform: str, rules: list[UrlRule], url: str) -> Optional[PostRef]:

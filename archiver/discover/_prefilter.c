@@ -1,0 +1,702 @@
+/* One pass in C over the lexbor DOM that selectolax built, picking the few elements that
+ * discovery has to look at. Python (detectors.inspect) stays the only judge: this pass
+ * mirrors inspect's cheap early returns so that the other 99% of elements never become
+ * Python objects. Everything it knows (tag groups, attribute names, hint literals) is
+ * handed over by archiver/discover/prefilter.py through configure().
+ *
+ * Lexbor is not linked here: the two functions needed (names of tags and attributes) are
+ * looked up in selectolax's own extension module, already loaded, with dlopen(RTLD_NOLOAD)
+ * and dlsym. Nodes and attributes are read through the struct layouts that selectolax's
+ * lexbor.pxd declares; prefilter.py checks this walk against selectolax's own API before
+ * trusting it. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <dlfcn.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ---- lexbor, as far as we use it ---------------------------------------------------- */
+
+typedef struct lxb_node lxb_node;
+typedef struct {
+    unsigned char *data;
+    size_t length;
+} lx_str;
+struct lxb_node {                 /* lxb_dom_node_t */
+    void *events;
+    uintptr_t local_name;         /* tag id of an element, name id of an attribute */
+    uintptr_t prefix, ns;
+    void *owner_document;
+    lxb_node *next, *prev, *parent, *first_child, *last_child;
+    void *user;
+    int type;
+};
+typedef struct {                  /* lxb_dom_character_data_t */
+    lxb_node node;
+    lx_str data;
+} lx_character_data;
+typedef struct lx_attr lx_attr;
+struct lx_attr {                  /* lxb_dom_attr_t */
+    lxb_node node;
+    uintptr_t upper_name, qualified_name;
+    lx_str *value;
+    void *owner;
+    lx_attr *next, *prev;
+};
+
+enum { NODE_ELEMENT = 1, NODE_TEXT = 3 };
+
+static struct {
+    const unsigned char *(*element_name)(void *, size_t *);
+    lx_attr *(*first_attr)(void *);
+    const unsigned char *(*attr_name)(void *, size_t *);
+    int bound;
+} lx;
+
+static const unsigned char *attr_value(const lx_attr *attr, size_t *len) {
+    if (!attr->value || !attr->value->data) { *len = 0; return NULL; }
+    *len = attr->value->length;
+    return attr->value->data;
+}
+
+/* ---- small sets of byte strings ------------------------------------------------------ */
+
+typedef struct {
+    PyObject **slots;   /* bytes objects, NULL = empty */
+    size_t mask;
+} name_set;
+
+static uint32_t hash_bytes(const unsigned char *s, size_t n) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 16777619u;
+    return h;
+}
+
+static void set_clear(name_set *set) {
+    if (set->slots) {
+        for (size_t i = 0; i <= set->mask; i++) Py_XDECREF(set->slots[i]);
+        PyMem_Free(set->slots);
+    }
+    set->slots = NULL;
+    set->mask = 0;
+}
+
+static int set_contains(const name_set *set, const unsigned char *s, size_t n) {
+    if (!set->slots) return 0;
+    size_t i = hash_bytes(s, n) & set->mask;
+    for (;;) {
+        PyObject *item = set->slots[i];
+        if (!item) return 0;
+        if ((size_t)PyBytes_GET_SIZE(item) == n && memcmp(PyBytes_AS_STRING(item), s, n) == 0) return 1;
+        i = (i + 1) & set->mask;
+    }
+}
+
+/* Fill from a sequence of str (encoded UTF-8). */
+static int set_fill(name_set *set, PyObject *iterable) {
+    PyObject *items = PySequence_Fast(iterable, "expected a sequence of names");
+    if (!items) return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(items);
+    size_t size = 8;
+    while (size < (size_t)n * 4) size <<= 1;
+    set_clear(set);
+    set->slots = PyMem_Calloc(size, sizeof(PyObject *));
+    if (!set->slots) { Py_DECREF(items); PyErr_NoMemory(); return -1; }
+    set->mask = size - 1;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *encoded = PyUnicode_AsUTF8String(PySequence_Fast_GET_ITEM(items, k));
+        if (!encoded) { Py_DECREF(items); return -1; }
+        const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(encoded);
+        size_t len = (size_t)PyBytes_GET_SIZE(encoded);
+        if (set_contains(set, s, len)) { Py_DECREF(encoded); continue; }
+        size_t i = hash_bytes(s, len) & set->mask;
+        while (set->slots[i]) i = (i + 1) & set->mask;
+        set->slots[i] = encoded;
+    }
+    Py_DECREF(items);
+    return 0;
+}
+
+/* ---- literal search: which of a few needles does a buffer contain? ------------------- */
+
+#define MAX_NEEDLES 63
+#define NEEDLES_LOOKED ((uint64_t)1 << 63)  /* in a script's mask: the text was searched */
+typedef struct {
+    PyObject *needles[MAX_NEEDLES];
+    int count;
+    uint64_t all;
+    uint64_t by_first[256];          /* bit k set: needle k starts with this byte */
+    unsigned char pair[65536 / 8];   /* first two bytes of some needle (one-byte needles: any) */
+} needle_list;
+
+static void needles_clear(needle_list *list) {
+    for (int k = 0; k < list->count; k++) Py_CLEAR(list->needles[k]);
+    list->count = 0;
+    list->all = 0;
+    memset(list->by_first, 0, sizeof list->by_first);
+    memset(list->pair, 0, sizeof list->pair);
+}
+
+static void pair_set(needle_list *list, unsigned a, unsigned b) {
+    unsigned key = a << 8 | b;
+    list->pair[key >> 3] |= (unsigned char)(1u << (key & 7));
+}
+
+static int needles_fill(needle_list *list, PyObject *iterable) {
+    PyObject *items = PySequence_Fast(iterable, "expected a sequence of literals");
+    if (!items) return -1;
+    needles_clear(list);
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(items);
+    if (n > MAX_NEEDLES) {
+        Py_DECREF(items);
+        PyErr_Format(PyExc_ValueError, "at most %d literals", MAX_NEEDLES);
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *encoded = PyUnicode_AsUTF8String(PySequence_Fast_GET_ITEM(items, k));
+        if (!encoded) { Py_DECREF(items); return -1; }
+        Py_ssize_t len = PyBytes_GET_SIZE(encoded);
+        if (len == 0) {
+            Py_DECREF(encoded);
+            Py_DECREF(items);
+            PyErr_SetString(PyExc_ValueError, "empty literal");
+            return -1;
+        }
+        const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(encoded);
+        list->needles[list->count] = encoded;
+        list->by_first[s[0]] |= (uint64_t)1 << list->count;
+        if (len == 1) {
+            for (unsigned b = 0; b < 256; b++) pair_set(list, s[0], b);
+        } else {
+            pair_set(list, s[0], s[1]);
+        }
+        list->count++;
+    }
+    list->all = ((uint64_t)1 << list->count) - 1;
+    Py_DECREF(items);
+    return 0;
+}
+
+/* Bit k set when needle k occurs in s. With first_only, stop at the first one found. */
+static uint64_t needles_in(const needle_list *list, const unsigned char *s, size_t n, int first_only) {
+    uint64_t found = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned key = (unsigned)s[i] << 8 | (i + 1 < n ? s[i + 1] : 0);
+        if (!(list->pair[key >> 3] & (1u << (key & 7)))) continue;
+        uint64_t bits = list->by_first[s[i]] & ~found;
+        while (bits) {
+            int k = __builtin_ctzll(bits);
+            bits &= bits - 1;
+            PyObject *needle = list->needles[k];
+            size_t len = (size_t)PyBytes_GET_SIZE(needle);
+            if (len <= n - i && memcmp(s + i, PyBytes_AS_STRING(needle), len) == 0) {
+                found |= (uint64_t)1 << k;
+                if (first_only || found == list->all) return found;
+            }
+        }
+    }
+    return found;
+}
+
+/* ---- configuration ------------------------------------------------------------------- */
+
+static struct {
+    name_set frames, containers, meta_tags, card_tags, meta_names;
+    name_set skip_attrs, id_attrs, tool_attrs, script_plain_attrs;
+    name_set json_types, js_types, state_ids;
+    needle_list hints, card_words, script_needles;
+    int configured;
+} cfg;
+
+static int fill_from(PyObject *conf, const char *key, name_set *set) {
+    PyObject *value = PyDict_GetItemString(conf, key);
+    if (!value) { PyErr_Format(PyExc_KeyError, "configure() needs %s", key); return -1; }
+    return set_fill(set, value);
+}
+
+static int needles_from(PyObject *conf, const char *key, needle_list *list) {
+    PyObject *value = PyDict_GetItemString(conf, key);
+    if (!value) { PyErr_Format(PyExc_KeyError, "configure() needs %s", key); return -1; }
+    return needles_fill(list, value);
+}
+
+static PyObject *configure(PyObject *Py_UNUSED(self), PyObject *conf) {
+    if (!PyDict_Check(conf)) { PyErr_SetString(PyExc_TypeError, "configure() takes a dict"); return NULL; }
+    cfg.configured = 0;
+    if (fill_from(conf, "frames", &cfg.frames) || fill_from(conf, "containers", &cfg.containers)
+        || fill_from(conf, "meta_tags", &cfg.meta_tags) || fill_from(conf, "card_tags", &cfg.card_tags)
+        || fill_from(conf, "meta_names", &cfg.meta_names)
+        || fill_from(conf, "skip_attrs", &cfg.skip_attrs) || fill_from(conf, "id_attrs", &cfg.id_attrs)
+        || fill_from(conf, "tool_attrs", &cfg.tool_attrs)
+        || fill_from(conf, "script_plain_attrs", &cfg.script_plain_attrs)
+        || fill_from(conf, "json_types", &cfg.json_types) || fill_from(conf, "js_types", &cfg.js_types)
+        || fill_from(conf, "state_ids", &cfg.state_ids)
+        || needles_from(conf, "hints", &cfg.hints) || needles_from(conf, "card_words", &cfg.card_words)
+        || needles_from(conf, "script_needles", &cfg.script_needles))
+        return NULL;
+    cfg.configured = 1;
+    Py_RETURN_NONE;
+}
+
+/* ---- binding to selectolax's lexbor -------------------------------------------------- */
+
+static PyObject *bind(PyObject *Py_UNUSED(self), PyObject *arg) {
+    const char *path = PyUnicode_AsUTF8(arg);
+    if (!path) return NULL;
+    void *handle = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+    if (!handle) { PyErr_Format(PyExc_OSError, "lexbor module not loaded: %s", dlerror()); return NULL; }
+#define LOOK(field, symbol)                                                              \
+    *(void **)(&lx.field) = dlsym(handle, symbol);                                       \
+    if (!lx.field) { PyErr_Format(PyExc_OSError, "lexbor has no %s", symbol); return NULL; }
+    LOOK(element_name, "lxb_dom_element_qualified_name");
+    LOOK(first_attr, "lxb_dom_element_first_attribute_noi");
+    LOOK(attr_name, "lxb_dom_attr_qualified_name");
+#undef LOOK
+    lx.bound = 1;
+    Py_RETURN_NONE;
+}
+
+/* ---- what a tag or attribute name means, looked up once per name id per document ----- */
+
+enum tag_kind {
+    T_PLAIN, T_BLOCKQUOTE, T_FRAME, T_SCRIPT, T_CONTAINER, T_STYLE, T_TEMPLATE, T_A,
+    T_META, T_TITLE, T_LINK, T_HTML, T_TIME, T_OTHER_META, T_CARD, T_NAMELESS
+};
+enum attr_bits {
+    A_SKIP = 1 << 0, A_IDS = 1 << 1, A_SCRIPT_PLAIN = 1 << 2, A_TOOL = 1 << 3,
+    A_SRC = 1 << 4, A_TYPE = 1 << 5, A_ID = 1 << 6, A_TELEGRAM = 1 << 7, A_HREF = 1 << 8,
+    A_ITEMPROP = 1 << 9, A_CONTENT = 1 << 10, A_PROPERTY = 1 << 11, A_NAME = 1 << 12, A_REL = 1 << 13,
+    A_LANG = 1 << 14, A_DATETIME = 1 << 15, A_CLASS = 1 << 16, A_KNOWN = 1 << 30
+};
+
+static int bytes_eq(const unsigned char *s, size_t n, const char *lit) {
+    size_t len = strlen(lit);
+    return n == len && memcmp(s, lit, len) == 0;
+}
+
+static int tag_kind_of(const unsigned char *tag, size_t n) {
+    if (!tag || !n) return T_NAMELESS;
+    if (bytes_eq(tag, n, "blockquote")) return T_BLOCKQUOTE;
+    if (set_contains(&cfg.frames, tag, n) || memchr(tag, '-', n)) return T_FRAME;  /* amp-*, lite-*, custom */
+    if (bytes_eq(tag, n, "script")) return T_SCRIPT;
+    if (set_contains(&cfg.containers, tag, n)) {
+        if (bytes_eq(tag, n, "style")) return T_STYLE;
+        return bytes_eq(tag, n, "template") ? T_TEMPLATE : T_CONTAINER;
+    }
+    if (bytes_eq(tag, n, "a")) return T_A;
+    if (set_contains(&cfg.meta_tags, tag, n)) {
+        if (bytes_eq(tag, n, "meta")) return T_META;
+        if (bytes_eq(tag, n, "title")) return T_TITLE;
+        if (bytes_eq(tag, n, "link")) return T_LINK;
+        if (bytes_eq(tag, n, "html")) return T_HTML;
+        if (bytes_eq(tag, n, "time")) return T_TIME;
+        return T_OTHER_META;
+    }
+    if (set_contains(&cfg.card_tags, tag, n)) return T_CARD;
+    return T_PLAIN;
+}
+
+static int attr_bits_of(const unsigned char *name, size_t n) {
+    int bits = A_KNOWN;
+    if (!name) return bits | A_SKIP;
+    if (set_contains(&cfg.skip_attrs, name, n)) bits |= A_SKIP;
+    if (set_contains(&cfg.id_attrs, name, n)) bits |= A_IDS;
+    if (set_contains(&cfg.script_plain_attrs, name, n)) bits |= A_SCRIPT_PLAIN;
+    if (set_contains(&cfg.tool_attrs, name, n)) bits |= A_TOOL;
+    static const struct { const char *name; int bit; } named[] = {
+        {"src", A_SRC}, {"type", A_TYPE}, {"id", A_ID}, {"data-telegram-post", A_TELEGRAM}, {"href", A_HREF},
+        {"itemprop", A_ITEMPROP}, {"content", A_CONTENT}, {"property", A_PROPERTY}, {"name", A_NAME},
+        {"rel", A_REL}, {"lang", A_LANG}, {"datetime", A_DATETIME}, {"class", A_CLASS},
+    };
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+        if (bytes_eq(name, n, named[i].name)) bits |= named[i].bit;
+    return bits;
+}
+
+/* id -> meaning, for one walk (ids of names a document invents are only valid in it) */
+#define CACHE_SIZE 4096
+typedef struct {
+    uintptr_t keys[CACHE_SIZE];
+    int values[CACHE_SIZE];
+    unsigned stamp[CACHE_SIZE];
+    unsigned generation;
+    int used;
+} id_cache;
+
+static id_cache tag_cache, attr_cache;
+
+static void cache_reset(id_cache *cache) {
+    if (++cache->generation == 0) {   /* wrapped: forget everything for real */
+        memset(cache->stamp, 0, sizeof cache->stamp);
+        cache->generation = 1;
+    }
+    cache->used = 0;
+}
+
+static int *cache_slot(id_cache *cache, uintptr_t key) {
+    size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 52) & (CACHE_SIZE - 1);
+    for (;;) {
+        if (cache->stamp[i] != cache->generation) {
+            if (cache->used >= CACHE_SIZE / 2) return NULL;  /* full: work it out every time */
+            cache->stamp[i] = cache->generation;
+            cache->keys[i] = key;
+            cache->values[i] = -1;
+            cache->used++;
+            return &cache->values[i];
+        }
+        if (cache->keys[i] == key) return &cache->values[i];
+        i = (i + 1) & (CACHE_SIZE - 1);
+    }
+}
+
+static int tag_kind(lxb_node *element) {
+    int *slot = cache_slot(&tag_cache, element->local_name);
+    if (slot && *slot >= 0) return *slot;
+    size_t n = 0;
+    const unsigned char *tag = lx.element_name(element, &n);
+    int kind = tag_kind_of(tag, n);
+    if (slot) *slot = kind;
+    return kind;
+}
+
+static int attr_bits(lx_attr *attr) {
+    uintptr_t key = attr->qualified_name ? attr->qualified_name : attr->node.local_name;
+    int *slot = cache_slot(&attr_cache, key);
+    if (slot && *slot >= 0) return *slot;
+    size_t n = 0;
+    const unsigned char *name = lx.attr_name(attr, &n);
+    int bits = attr_bits_of(name, n);
+    if (slot) *slot = bits;
+    return bits;
+}
+
+/* ---- the rules ----------------------------------------------------------------------- */
+
+static int is_ws(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+
+/* value lower-cased (and optionally stripped of ASCII whitespace) into buf, truncated */
+static size_t lower_into(char *buf, size_t size, const unsigned char *s, size_t n, int strip) {
+    if (strip) {
+        while (n && is_ws(*s)) { s++; n--; }
+        while (n && is_ws(s[n - 1])) n--;
+    }
+    if (n > size) n = size;
+    for (size_t i = 0; i < n; i++) buf[i] = (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i]);
+    return n;
+}
+
+/* Could _attributes act on one of this element's attributes? (a value of 4+ bytes, a name
+ * not skipped, and an id/payload name or a platform hint in the value) */
+static int attributes_worth(lxb_node *element) {
+    for (lx_attr *attr = lx.first_attr(element); attr; attr = attr->next) {
+        size_t vlen;
+        const unsigned char *value = attr_value(attr, &vlen);
+        if (!value || vlen < 4) continue;
+        int bits = attr_bits(attr);
+        if (bits & A_SKIP) continue;
+        if ((bits & A_IDS) || needles_in(&cfg.hints, value, vlen, 1)) return 1;
+    }
+    return 0;
+}
+
+/* The attributes a rule reads, by meaning; an absent one is NULL. */
+typedef struct {
+    const unsigned char *value[17];
+    size_t len[17];
+    int any, other_than_plain, tool;
+} attr_view;
+
+enum { V_SRC, V_TYPE, V_ID, V_TELEGRAM, V_HREF, V_ITEMPROP, V_CONTENT, V_PROPERTY, V_NAME, V_REL, V_LANG,
+       V_DATETIME, V_CLASS };
+
+static void view_of(lxb_node *element, attr_view *view) {
+    memset(view, 0, sizeof *view);
+    static const int order[] = {A_SRC, A_TYPE, A_ID, A_TELEGRAM, A_HREF, A_ITEMPROP, A_CONTENT, A_PROPERTY,
+                                A_NAME, A_REL, A_LANG, A_DATETIME, A_CLASS};
+    for (lx_attr *attr = lx.first_attr(element); attr; attr = attr->next) {
+        int bits = attr_bits(attr);
+        view->any = 1;
+        if (!(bits & A_SCRIPT_PLAIN)) view->other_than_plain = 1;
+        if (bits & A_TOOL) view->tool = 1;
+        for (int k = 0; k < (int)(sizeof order / sizeof order[0]); k++) {
+            if (bits & order[k]) {
+                size_t len;
+                const unsigned char *value = attr_value(attr, &len);
+                view->value[k] = value ? value : (const unsigned char *)"";
+                view->len[k] = len;
+            }
+        }
+    }
+}
+
+#define HAS(view, k) ((view)->value[k] != NULL && (view)->len[k] > 0)
+
+typedef struct {
+    unsigned char *data;
+    size_t len, cap;
+} buffer;
+
+/* Concatenated text of an element's descendants (script, style, textarea, title). */
+static int text_of(lxb_node *element, buffer *buf) {
+    buf->len = 0;
+    lxb_node *node = element->first_child;
+    while (node) {
+        if (node->type == NODE_TEXT) {
+            lx_str *str = &((lx_character_data *)node)->data;
+            if (str->data && str->length) {
+                if (buf->len + str->length > buf->cap) {
+                    size_t cap = (buf->len + str->length) * 2;
+                    unsigned char *grown = PyMem_Realloc(buf->data, cap);
+                    if (!grown) { PyErr_NoMemory(); return -1; }
+                    buf->data = grown;
+                    buf->cap = cap;
+                }
+                memcpy(buf->data + buf->len, str->data, str->length);
+                buf->len += str->length;
+            }
+        }
+        if (node->first_child) { node = node->first_child; continue; }
+        while (node != element && !node->next) node = node->parent;
+        if (node == element) break;
+        node = node->next;
+    }
+    return 0;
+}
+
+enum { WANT_NOTHING = 0, WANT = 1, WANT_WITH_TEXT = 2 };
+
+typedef struct {
+    buffer text;
+    int text_read;
+    uint64_t needles;   /* script needles in the text */
+} found;
+
+/* A script: JSON state, consent-typed markup, or JavaScript naming a post. */
+static int script_rule(lxb_node *node, const attr_view *v, found *out) {
+    char stype[64];
+    size_t slen = v->value[V_TYPE] ? lower_into(stype, sizeof stype, v->value[V_TYPE], v->len[V_TYPE], 1) : 0;
+    int tool = v->tool || HAS(v, V_CLASS) || (slen >= 7 && memcmp(stype, "didomi/", 7) == 0);
+    int has_src = HAS(v, V_SRC);
+    if (HAS(v, V_TELEGRAM)) return WANT_WITH_TEXT;
+    int attrs_matter = v->other_than_plain && attributes_worth(node);
+    if (has_src && !tool) return attrs_matter ? WANT_WITH_TEXT : WANT_NOTHING;
+    if (text_of(node, &out->text) < 0) return -1;
+    out->text_read = 1;
+    if (out->text.len < 12) return attrs_matter ? WANT_WITH_TEXT : WANT_NOTHING;
+    if (has_src || attrs_matter) return WANT_WITH_TEXT;  /* a blocked loader with a body: let Python judge */
+    const unsigned char *ident = v->value[V_ID];
+    int json = set_contains(&cfg.json_types, (const unsigned char *)stype, slen)
+               || (ident && set_contains(&cfg.state_ids, ident, v->len[V_ID]));
+    int js = !json && set_contains(&cfg.js_types, (const unsigned char *)stype, slen);
+    out->needles = needles_in(&cfg.script_needles, out->text.data, out->text.len, 0) | NEEDLES_LOOKED;
+    if (json && slen == 19 && memcmp(stype, "application/ld+json", 19) == 0) return WANT_WITH_TEXT;
+    if (json || js) return out->needles != NEEDLES_LOOKED ? WANT_WITH_TEXT : WANT_NOTHING;
+    return WANT_WITH_TEXT;  /* didomi/html, text/plain, text/template...: consent markup maybe */
+}
+
+static int meta_rule(const attr_view *v, int top) {
+    if (v->value[V_ITEMPROP] && v->len[V_ITEMPROP]) return WANT;
+    if (!top || !HAS(v, V_CONTENT)) return WANT_NOTHING;
+    int k = HAS(v, V_PROPERTY) ? V_PROPERTY : (HAS(v, V_NAME) ? V_NAME : -1);
+    if (k < 0) return WANT_NOTHING;
+    char low[64];
+    size_t n = lower_into(low, sizeof low, v->value[k], v->len[k], 1);
+    return set_contains(&cfg.meta_names, (const unsigned char *)low, n) ? WANT : WANT_NOTHING;
+}
+
+/* What inspect() would do with this element: nothing, look at it, or read its text too. */
+static int element_rule(lxb_node *node, int linked, int top, found *out) {
+    int kind = tag_kind(node);
+    if (kind == T_NAMELESS) return WANT_NOTHING;
+    if (kind == T_BLOCKQUOTE) return WANT;
+    if (kind == T_PLAIN || kind == T_FRAME) return attributes_worth(node) ? WANT : WANT_NOTHING;
+    if (kind == T_TEMPLATE) return WANT;
+    if (kind == T_CONTAINER) return WANT_WITH_TEXT;
+    attr_view v;
+    view_of(node, &v);
+    switch (kind) {
+    case T_SCRIPT:
+        return script_rule(node, &v, out);
+    case T_STYLE: {  /* a stylesheet naming embed classes is not an embed; a template style may be */
+        char low[16];
+        size_t n = v.value[V_TYPE] ? lower_into(low, sizeof low, v.value[V_TYPE], v.len[V_TYPE], 0) : 0;
+        if (n == 0 || (v.len[V_TYPE] == 8 && memcmp(low, "text/css", 8) == 0)) return WANT_NOTHING;
+        return WANT_WITH_TEXT;
+    }
+    case T_A:
+        return linked && HAS(&v, V_HREF) && needles_in(&cfg.hints, v.value[V_HREF], v.len[V_HREF], 1)
+               ? WANT : WANT_NOTHING;
+    case T_META:
+        return meta_rule(&v, top);
+    case T_TITLE:
+        return top ? WANT_WITH_TEXT : WANT_NOTHING;
+    case T_LINK:
+        return top && HAS(&v, V_REL) && HAS(&v, V_HREF) ? WANT : WANT_NOTHING;
+    case T_HTML:
+        return top && HAS(&v, V_LANG) ? WANT : WANT_NOTHING;
+    case T_TIME:
+        return top && HAS(&v, V_DATETIME) ? WANT : WANT_NOTHING;
+    case T_OTHER_META:
+        return top ? WANT : WANT_NOTHING;
+    case T_CARD:
+        if (!v.any) return WANT_NOTHING;
+        if (attributes_worth(node)) return WANT;
+        if (HAS(&v, V_CLASS)) {
+            char low[512];
+            size_t n = lower_into(low, sizeof low, v.value[V_CLASS], v.len[V_CLASS], 0);
+            if (needles_in(&cfg.card_words, (const unsigned char *)low, n, 1)) return WANT;
+        }
+        return WANT_NOTHING;
+    }
+    return WANT_NOTHING;
+}
+
+/* ---- output -------------------------------------------------------------------------- */
+
+static PyObject *attributes_dict(lxb_node *element) {
+    PyObject *attrs = PyDict_New();
+    if (!attrs) return NULL;
+    for (lx_attr *attr = lx.first_attr(element); attr; attr = attr->next) {
+        size_t nlen = 0, vlen = 0;
+        const unsigned char *name = lx.attr_name(attr, &nlen);
+        const unsigned char *value = attr_value(attr, &vlen);
+        PyObject *key = PyUnicode_DecodeUTF8((const char *)(name ? name : (const unsigned char *)""),
+                                             (Py_ssize_t)(name ? nlen : 0), "replace");
+        PyObject *val;
+        if (value) {
+            val = PyUnicode_DecodeUTF8((const char *)value, (Py_ssize_t)vlen, "replace");
+        } else {
+            val = Py_None;
+            Py_INCREF(val);
+        }
+        if (!key || !val || PyDict_SetItem(attrs, key, val) < 0) {
+            Py_XDECREF(key);
+            Py_XDECREF(val);
+            Py_DECREF(attrs);
+            return NULL;
+        }
+        Py_DECREF(key);
+        Py_DECREF(val);
+    }
+    return attrs;
+}
+
+typedef struct {
+    Py_ssize_t *items;
+    Py_ssize_t depth, cap;
+} index_stack;
+
+static int stack_push(index_stack *stack) {
+    if (stack->depth == stack->cap) {
+        Py_ssize_t cap = stack->cap ? stack->cap * 2 : 64;
+        Py_ssize_t *grown = PyMem_Realloc(stack->items, (size_t)cap * sizeof(Py_ssize_t));
+        if (!grown) { PyErr_NoMemory(); return -1; }
+        stack->items = grown;
+        stack->cap = cap;
+    }
+    stack->items[stack->depth++] = 0;
+    return 0;
+}
+
+static PyObject *path_tuple(const index_stack *stack) {
+    PyObject *path = PyTuple_New(stack->depth);
+    if (!path) return NULL;
+    for (Py_ssize_t i = 0; i < stack->depth; i++) {
+        PyObject *k = PyLong_FromSsize_t(stack->items[i]);
+        if (!k) { Py_DECREF(path); return NULL; }
+        PyTuple_SET_ITEM(path, i, k);
+    }
+    return path;
+}
+
+static int emit(PyObject *out, lxb_node *node, Py_ssize_t index, const index_stack *stack, int want, found *got) {
+    size_t n = 0;
+    const unsigned char *tag = lx.element_name(node, &n);
+    PyObject *attrs = attributes_dict(node);
+    PyObject *path = attrs ? path_tuple(stack) : NULL;
+    PyObject *content = Py_None;
+    if (path && want == WANT_WITH_TEXT) {
+        if (!got->text_read && text_of(node, &got->text) < 0) content = NULL;
+        else content = PyUnicode_DecodeUTF8((const char *)got->text.data, (Py_ssize_t)got->text.len, "replace");
+    } else {
+        Py_INCREF(content);
+    }
+    PyObject *item = NULL;
+    if (attrs && path && content)
+        item = Py_BuildValue("(ns#OOOK)", index, (const char *)tag, (Py_ssize_t)n, attrs, path, content,
+                             (unsigned long long)got->needles);
+    Py_XDECREF(attrs);
+    Py_XDECREF(path);
+    Py_XDECREF(content);
+    if (!item) return -1;
+    int status = PyList_Append(out, item);
+    Py_DECREF(item);
+    return status;
+}
+
+/* walk(root_mem_id, linked, top, limit, every=False) -> (elements, [candidate...])
+ * candidate = (document-order index, tag, attributes, path of child indexes from the root,
+ *              text or None, mask of the script literals the text contains: bit k for literal k,
+ *              bit 63 when the text was searched at all).
+ * Elements are counted and indexed like tree.css("*"): root first, depth first, template
+ * contents excluded; past `limit` they are only counted. every=True returns every element
+ * with its text (to check this walk against selectolax). */
+static PyObject *walk(PyObject *Py_UNUSED(self), PyObject *args) {
+    unsigned long long root_id;
+    int linked, top, every = 0;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "Kppn|p", &root_id, &linked, &top, &limit, &every)) return NULL;
+    if (!lx.bound || !cfg.configured) {
+        PyErr_SetString(PyExc_RuntimeError, "prefilter not bound and configured");
+        return NULL;
+    }
+    lxb_node *root = (lxb_node *)(uintptr_t)root_id;
+    PyObject *out = PyList_New(0);
+    if (!out) return NULL;
+    if (!root) return Py_BuildValue("(nN)", (Py_ssize_t)0, out);
+    cache_reset(&tag_cache);
+    cache_reset(&attr_cache);
+    index_stack stack = {NULL, 0, 0};
+    found got = {{NULL, 0, 0}, 0, 0};
+    Py_ssize_t count = 0;
+    lxb_node *node = root;
+    int failed = 0;
+    for (;;) {
+        if (node->type == NODE_ELEMENT) {
+            if (count < limit) {
+                got.text_read = 0;
+                got.needles = 0;
+                int want = every ? WANT_WITH_TEXT : element_rule(node, linked, top, &got);
+                if (want < 0 || (want && emit(out, node, count, &stack, want, &got) < 0)) { failed = 1; break; }
+            }
+            count++;
+        }
+        if (node->first_child) {
+            if (stack_push(&stack) < 0) { failed = 1; break; }
+            node = node->first_child;
+            continue;
+        }
+        while (node != root && !node->next) {
+            node = node->parent;
+            stack.depth--;
+        }
+        if (node == root) break;
+        node = node->next;
+        stack.items[stack.depth - 1]++;
+    }
+    PyMem_Free(stack.items);
+    PyMem_Free(got.text.data);
+    if (failed) { Py_DECREF(out); return NULL; }
+    return Py_BuildValue("(nN)", count, out);
+}
+
+static PyMethodDef methods[] = {
+    {"bind", bind, METH_O, "bind(path): find lexbor's functions in selectolax's loaded extension module."},
+    {"configure", configure, METH_O, "configure(dict): tag groups, attribute names and literals of the rules."},
+    {"walk", walk, METH_VARARGS, "walk(root_mem_id, linked, top, limit, every=False) -> (count, candidates)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_prefilter", NULL, -1, methods, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__prefilter(void) { return PyModule_Create(&module); }

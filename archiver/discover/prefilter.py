@@ -1,0 +1,168 @@
+"""Which elements of a parsed document discovery looks at.
+
+Most elements of a news page (paragraphs, links, images, layout boxes) can never hold an
+embed, and detectors.inspect() returns for them after a dictionary lookup. Building a
+Python object and an attribute dict for each of them costs more than parsing the page,
+so a C pass (_prefilter.c) walks lexbor's tree instead and hands over only the elements
+inspect() would act on, with their attributes, their position and, for scripts and
+other text containers, their text. The rules it applies come from the detectors' own
+constants (configure() below), and a fallback walks every element in Python when the
+extension is not built or fails its self-check.
+"""
+from __future__ import annotations
+
+import os
+from typing import Iterator, Optional
+
+from selectolax import lexbor as _lexbor
+from selectolax.lexbor import LexborHTMLParser
+
+from . import consent, detectors, meta, scripts, state
+
+try:
+    from . import _prefilter
+except ImportError:  # built without a C compiler: every element goes through Python
+    _prefilter = None
+
+DISABLE_ENV = "ARCHIVER_PURE_PYTHON_DISCOVERY"
+
+
+def _rules() -> dict:
+    return {
+        "frames": sorted(detectors.FRAMES),
+        "containers": sorted(detectors.CONTAINERS),
+        "meta_tags": sorted(detectors.META_TAGS),
+        "card_tags": sorted(detectors.CARD_TAGS),
+        "meta_names": sorted(meta.META_NAMES),
+        "skip_attrs": sorted(detectors.SKIP_ATTRS),
+        "id_attrs": sorted(detectors.ID_NAMES),
+        "tool_attrs": sorted(set(consent.SRC_ATTRS) | set(consent.MARK_ATTRS) | {"data-name"}),
+        "script_plain_attrs": sorted(detectors.SCRIPT_PLAIN_ATTRS),
+        "json_types": sorted(scripts.JSON_TYPES),
+        "js_types": sorted(scripts.JS_TYPES),
+        "state_ids": sorted(scripts.STATE_IDS),
+        "hints": list(detectors.HINT_LITERALS),
+        "card_words": list(detectors.CARD_WORDS),
+        "script_needles": list(SCRIPT_LITERALS),
+    }
+
+
+SCRIPT_LITERALS = state.POST_LITERALS + scripts.JS_EXTRA_LITERALS
+
+
+_LOOKED = 1 << 63  # set in the mask when the C pass searched the script's text
+
+
+def _literals(mask: int) -> Optional[frozenset]:
+    """The SCRIPT_LITERALS a script's text contains, or None when the C pass did not look."""
+    if not mask & _LOOKED:
+        return None
+    return frozenset(literal for bit, literal in enumerate(SCRIPT_LITERALS) if mask >> bit & 1)
+
+
+class Locator:
+    """Finds the selectolax node at a path of child indexes (as the C pass reports them).
+    Candidates come in document order, so each parent remembers the last child reached
+    and the next lookup walks on from there instead of from the first child."""
+
+    def __init__(self, root):
+        self.root = root
+        self._last: dict[tuple, tuple] = {}
+
+    def resolve(self, path: tuple):
+        node = self.root
+        for depth, index in enumerate(path):
+            parent_path = path[:depth]
+            last = self._last.get(parent_path)
+            if last is not None and last[0] <= index:
+                at, child = last
+            else:
+                at, child = 0, node.child
+            while at < index and child is not None:
+                child = child.next
+                at += 1
+            if child is None:
+                raise LookupError(f"no node at {path}")
+            self._last[parent_path] = (index, child)
+            node = child
+        return node
+
+
+class LazyNode:
+    """Stands for a candidate's selectolax node; looked up only when a detector needs more
+    than the tag, attributes and text the C pass already gave."""
+
+    __slots__ = ("_locator", "_path", "_text", "_node", "script_literals")
+
+    def __init__(self, locator: Locator, path: tuple, text: Optional[str], literals: int):
+        self._locator, self._path, self._text, self._node = locator, path, text, None
+        # Which of SCRIPT_LITERALS a script's text contains (None: not looked for).
+        self.script_literals = _literals(literals)
+
+    def _resolve(self):
+        if self._node is None:
+            self._node = self._locator.resolve(self._path)
+        return self._node
+
+    def text(self, deep: bool = True, separator: str = "", strip: bool = False, skip_empty: bool = False) -> str:
+        if self._text is not None and deep and not separator and not strip and not skip_empty:
+            return self._text
+        return self._resolve().text(deep=deep, separator=separator, strip=strip, skip_empty=skip_empty)
+
+    def __getattr__(self, name):
+        return getattr(self._resolve(), name)
+
+
+def _bind() -> bool:
+    if _prefilter is None or os.environ.get(DISABLE_ENV):
+        return False
+    try:
+        _prefilter.bind(_lexbor.__file__)
+        _prefilter.configure(_rules())
+    except (OSError, KeyError, TypeError, ValueError):
+        return False
+    return _self_check()
+
+
+_SAMPLE = ("<!doctype html><html lang=en><head><title>T é</title><script type='application/json' id=s>"
+           "{\"tweetId\": \"1\"}</script></head><body><!-- c --><p>x<b>y</b></p><template><i>t</i></template>"
+           "<div data-x='1' data-empty><span>ü</span><iframe src='https://www.youtube.com/embed/abc'></iframe>"
+           "</div><svg><use xlink:href='#a'></use></svg></body></html>")
+
+
+def _self_check() -> bool:
+    """The C pass reads lexbor's tree through selectolax's own exported functions and one
+    struct layout; check it agrees with selectolax's API before trusting it."""
+    tree = LexborHTMLParser(_SAMPLE)
+    try:
+        count, items = _prefilter.walk(tree.root.mem_id, False, True, 10_000, True)
+    except Exception:
+        return False
+    nodes = tree.css("*")
+    if count != len(nodes) or len(items) != len(nodes):
+        return False
+    locator = Locator(tree.root)
+    for (index, tag, attrs, path, text, _), node in zip(items, nodes):
+        if (tag != node.tag or attrs != node.attributes or text != node.text(deep=True)
+                or locator.resolve(path).mem_id != node.mem_id):
+            return False
+    return True
+
+
+ENABLED = _bind()
+
+
+def walk(tree: LexborHTMLParser, *, linked: bool, top: bool, limit: int) -> tuple[int, Iterator]:
+    """(elements in the tree, iterator of (index, tag, attributes, node)) for the elements
+    inspect() has to see; only the first `limit` elements are offered."""
+    root = tree.root
+    if root is None:
+        return 0, iter(())
+    if ENABLED:
+        count, items = _prefilter.walk(root.mem_id, linked, top, max(0, limit))
+        locator = Locator(root)
+        return count, ((index, tag, attrs, LazyNode(locator, path, text, literals))
+                       for index, tag, attrs, path, text, literals in items)
+    nodes = tree.css("*")  # elements only, in document order, root first
+    shown = nodes[: max(0, limit)]
+    return len(nodes), ((index, node.tag, node.attributes, node) for index, node in enumerate(shown))
