@@ -124,6 +124,7 @@ static int set_fill(name_set *set, PyObject *iterable) {
 typedef struct {
     PyObject *needles[MAX_NEEDLES];
     int count;
+    int fold;                        /* ASCII case-insensitive (needles given in lower case) */
     uint64_t all;
     uint64_t by_first[256];          /* bit k set: needle k starts with this byte */
     unsigned char pair[65536 / 8];   /* first two bytes of some needle (one-byte needles: any) */
@@ -142,10 +143,13 @@ static void pair_set(needle_list *list, unsigned a, unsigned b) {
     list->pair[key >> 3] |= (unsigned char)(1u << (key & 7));
 }
 
-static int needles_fill(needle_list *list, PyObject *iterable) {
+static unsigned char lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c; }
+
+static int needles_fill(needle_list *list, PyObject *iterable, int fold) {
     PyObject *items = PySequence_Fast(iterable, "expected a sequence of literals");
     if (!items) return -1;
     needles_clear(list);
+    list->fold = fold;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(items);
     if (n > MAX_NEEDLES) {
         Py_DECREF(items);
@@ -164,17 +168,25 @@ static int needles_fill(needle_list *list, PyObject *iterable) {
         }
         const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(encoded);
         list->needles[list->count] = encoded;
-        list->by_first[s[0]] |= (uint64_t)1 << list->count;
-        if (len == 1) {
-            for (unsigned b = 0; b < 256; b++) pair_set(list, s[0], b);
-        } else {
-            pair_set(list, s[0], s[1]);
+        uint64_t bit = (uint64_t)1 << list->count;
+        for (unsigned c = 0; c < 256; c++) {
+            if ((fold ? lower((unsigned char)c) : c) != s[0]) continue;
+            list->by_first[c] |= bit;
+            for (unsigned b = 0; b < 256; b++)
+                if (len == 1 || (fold ? lower((unsigned char)b) : b) == s[1]) pair_set(list, c, b);
         }
         list->count++;
     }
     list->all = ((uint64_t)1 << list->count) - 1;
     Py_DECREF(items);
     return 0;
+}
+
+static int same(const unsigned char *s, const unsigned char *needle, size_t len, int fold) {
+    if (!fold) return memcmp(s, needle, len) == 0;
+    for (size_t i = 0; i < len; i++)
+        if (lower(s[i]) != needle[i]) return 0;
+    return 1;
 }
 
 /* Bit k set when needle k occurs in s. With first_only, stop at the first one found. */
@@ -189,7 +201,7 @@ static uint64_t needles_in(const needle_list *list, const unsigned char *s, size
             bits &= bits - 1;
             PyObject *needle = list->needles[k];
             size_t len = (size_t)PyBytes_GET_SIZE(needle);
-            if (len <= n - i && memcmp(s + i, PyBytes_AS_STRING(needle), len) == 0) {
+            if (len <= n - i && same(s + i, (const unsigned char *)PyBytes_AS_STRING(needle), len, list->fold)) {
                 found |= (uint64_t)1 << k;
                 if (first_only || found == list->all) return found;
             }
@@ -204,7 +216,7 @@ static struct {
     name_set frames, containers, meta_tags, card_tags, meta_names;
     name_set skip_attrs, id_attrs, tool_attrs, script_plain_attrs;
     name_set json_types, js_types, state_ids;
-    needle_list hints, card_words, script_needles;
+    needle_list hints, card_words, script_needles, canonical;
     int configured;
 } cfg;
 
@@ -214,10 +226,19 @@ static int fill_from(PyObject *conf, const char *key, name_set *set) {
     return set_fill(set, value);
 }
 
-static int needles_from(PyObject *conf, const char *key, needle_list *list) {
+static int needles_from(PyObject *conf, const char *key, needle_list *list, int fold) {
     PyObject *value = PyDict_GetItemString(conf, key);
     if (!value) { PyErr_Format(PyExc_KeyError, "configure() needs %s", key); return -1; }
-    return needles_fill(list, value);
+    return needles_fill(list, value, fold);
+}
+
+/* <link rel=...> that can name the page's URL */
+static int canonical_fill(void) {
+    PyObject *words = Py_BuildValue("(s)", "canonical");
+    if (!words) return -1;
+    int status = needles_fill(&cfg.canonical, words, 1);
+    Py_DECREF(words);
+    return status;
 }
 
 static PyObject *configure(PyObject *Py_UNUSED(self), PyObject *conf) {
@@ -231,8 +252,8 @@ static PyObject *configure(PyObject *Py_UNUSED(self), PyObject *conf) {
         || fill_from(conf, "script_plain_attrs", &cfg.script_plain_attrs)
         || fill_from(conf, "json_types", &cfg.json_types) || fill_from(conf, "js_types", &cfg.js_types)
         || fill_from(conf, "state_ids", &cfg.state_ids)
-        || needles_from(conf, "hints", &cfg.hints) || needles_from(conf, "card_words", &cfg.card_words)
-        || needles_from(conf, "script_needles", &cfg.script_needles))
+        || needles_from(conf, "hints", &cfg.hints, 0) || needles_from(conf, "card_words", &cfg.card_words, 1)
+        || needles_from(conf, "script_needles", &cfg.script_needles, 0) || canonical_fill())
         return NULL;
     cfg.configured = 1;
     Py_RETURN_NONE;
@@ -266,7 +287,9 @@ enum attr_bits {
     A_SKIP = 1 << 0, A_IDS = 1 << 1, A_SCRIPT_PLAIN = 1 << 2, A_TOOL = 1 << 3,
     A_SRC = 1 << 4, A_TYPE = 1 << 5, A_ID = 1 << 6, A_TELEGRAM = 1 << 7, A_HREF = 1 << 8,
     A_ITEMPROP = 1 << 9, A_CONTENT = 1 << 10, A_PROPERTY = 1 << 11, A_NAME = 1 << 12, A_REL = 1 << 13,
-    A_LANG = 1 << 14, A_DATETIME = 1 << 15, A_CLASS = 1 << 16, A_KNOWN = 1 << 30
+    A_LANG = 1 << 14, A_DATETIME = 1 << 15, A_CLASS = 1 << 16, A_KNOWN = 1 << 30,
+    A_VIEWED = A_SRC | A_TYPE | A_ID | A_TELEGRAM | A_HREF | A_ITEMPROP | A_CONTENT | A_PROPERTY | A_NAME | A_REL
+               | A_LANG | A_DATETIME | A_CLASS
 };
 
 static int bytes_eq(const unsigned char *s, size_t n, const char *lit) {
@@ -400,9 +423,10 @@ static int attributes_worth(lxb_node *element) {
 }
 
 /* The attributes a rule reads, by meaning; an absent one is NULL. */
+#define VIEWED 13
 typedef struct {
-    const unsigned char *value[17];
-    size_t len[17];
+    const unsigned char *value[VIEWED];
+    size_t len[VIEWED];
     int any, other_than_plain, tool;
 } attr_view;
 
@@ -410,15 +434,18 @@ enum { V_SRC, V_TYPE, V_ID, V_TELEGRAM, V_HREF, V_ITEMPROP, V_CONTENT, V_PROPERT
        V_DATETIME, V_CLASS };
 
 static void view_of(lxb_node *element, attr_view *view) {
-    memset(view, 0, sizeof *view);
-    static const int order[] = {A_SRC, A_TYPE, A_ID, A_TELEGRAM, A_HREF, A_ITEMPROP, A_CONTENT, A_PROPERTY,
+    memset(view->value, 0, sizeof view->value);
+    memset(view->len, 0, sizeof view->len);
+    view->any = view->other_than_plain = view->tool = 0;
+    static const int order[VIEWED] = {A_SRC, A_TYPE, A_ID, A_TELEGRAM, A_HREF, A_ITEMPROP, A_CONTENT, A_PROPERTY,
                                 A_NAME, A_REL, A_LANG, A_DATETIME, A_CLASS};
     for (lx_attr *attr = lx.first_attr(element); attr; attr = attr->next) {
         int bits = attr_bits(attr);
         view->any = 1;
         if (!(bits & A_SCRIPT_PLAIN)) view->other_than_plain = 1;
         if (bits & A_TOOL) view->tool = 1;
-        for (int k = 0; k < (int)(sizeof order / sizeof order[0]); k++) {
+        if (!(bits & A_VIEWED)) continue;
+        for (int k = 0; k < VIEWED; k++) {
             if (bits & order[k]) {
                 size_t len;
                 const unsigned char *value = attr_value(attr, &len);
@@ -531,7 +558,8 @@ static int element_rule(lxb_node *node, int linked, int top, found *out) {
     case T_TITLE:
         return top ? WANT_WITH_TEXT : WANT_NOTHING;
     case T_LINK:
-        return top && HAS(&v, V_REL) && HAS(&v, V_HREF) ? WANT : WANT_NOTHING;
+        return top && HAS(&v, V_REL) && HAS(&v, V_HREF) && needles_in(&cfg.canonical, v.value[V_REL], v.len[V_REL], 1)
+               ? WANT : WANT_NOTHING;
     case T_HTML:
         return top && HAS(&v, V_LANG) ? WANT : WANT_NOTHING;
     case T_TIME:
@@ -541,11 +569,7 @@ static int element_rule(lxb_node *node, int linked, int top, found *out) {
     case T_CARD:
         if (!v.any) return WANT_NOTHING;
         if (attributes_worth(node)) return WANT;
-        if (HAS(&v, V_CLASS)) {
-            char low[512];
-            size_t n = lower_into(low, sizeof low, v.value[V_CLASS], v.len[V_CLASS], 0);
-            if (needles_in(&cfg.card_words, (const unsigned char *)low, n, 1)) return WANT;
-        }
+        if (HAS(&v, V_CLASS) && needles_in(&cfg.card_words, v.value[V_CLASS], v.len[V_CLASS], 1)) return WANT;
         return WANT_NOTHING;
     }
     return WANT_NOTHING;

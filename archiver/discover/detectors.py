@@ -125,9 +125,7 @@ def inspect(node, tag: str, attrs: dict, prefix: tuple, index: int, origin, scan
         if scan.linked:
             _link(Element(node, tag, attrs, order, origin), scan)
         return
-    if tag in META_TAGS:
-        if origin is None:
-            scan.meta.feed(tag, attrs, node)
+    if tag in META_TAGS:  # (the page's own meta tags were read before the walk)
         if tag == "meta" and attrs.get("itemprop"):
             _meta(Element(node, tag, attrs, order, origin), scan)
         return

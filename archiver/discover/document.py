@@ -55,9 +55,10 @@ class Find:
 
 
 class Scanner:
-    def __init__(self, *, linked: bool, canonical: Optional[str]):
+    def __init__(self, *, linked: bool, base_url: Optional[str]):
         self.linked = linked
-        self.canonical = canonical
+        self.base_url = base_url
+        self.canonical = base_url  # the page's own URL once its <head> is read (state of other articles differs)
         self.finds: list[Find] = []
         self.placeholders: list[Placeholder] = []
         self.problems: list[str] = []
@@ -149,6 +150,12 @@ class Scanner:
         self.elements += count
         if count > remaining:
             self.problem(f"more than {MAX_ELEMENTS} elements; the rest of the page was not inspected")
+        if origin is None:  # the page itself: read what it says about itself before its embeds
+            elements = list(elements)
+            for index, tag, attrs, node in elements:
+                if tag in detectors.META_TAGS:
+                    self.meta.feed(tag, attrs, node)
+            self.canonical = self.meta.page_url() or self.base_url
         for index, tag, attrs, node in elements:
             inspect(node, tag, attrs, prefix, index, origin, self)
 
@@ -207,28 +214,11 @@ def discover_document(text: str, base_url: Optional[str] = None, *, linked: bool
     if len(text) > MAX_DOCUMENT:
         result.problems.append(f"document larger than {MAX_DOCUMENT} characters; the rest was not read")
         text = text[:MAX_DOCUMENT]
-    if "\x00" in text:
-        text = text.replace("\x00", "\ufffd")
     tree = LexborHTMLParser(text)
-    scanner = Scanner(linked=linked, canonical=_early_canonical(text) or base_url)
+    scanner = Scanner(linked=linked, base_url=base_url)
     scanner.scan_tree(tree, None, ())
     result.meta = scanner.meta.result()
     result.embeds = scanner.embeds()
     result.placeholders = scanner.placeholders
     result.problems.extend(scanner.problems)
     return result
-
-
-_CANONICAL = re.compile(r"""<link[^>]+rel=["']?canonical["']?[^>]*>|<meta[^>]+property=["']og:url["'][^>]*>""", re.I)
-_HREF = re.compile(r"""(?:href|content)=["']([^"']+)["']""", re.I)
-
-
-def _early_canonical(text: str) -> Optional[str]:
-    """The page's own URL, needed before the walk (state JSON of other articles is told
-    apart by it); read from the head with a regex rather than a second tree pass."""
-    head_end = text.find("</head>", 0, 2_000_000)
-    m = _CANONICAL.search(text, 0, head_end if head_end > 0 else 300_000)
-    if not m:
-        return None
-    href = _HREF.search(m.group(0))
-    return href.group(1) if href else None

@@ -1,7 +1,8 @@
 """What a page says about itself: title, canonical URL, site name, language, date.
 
-Collected during the one walk over the document (no extra passes): the driver feeds
-<html>, <title>, <meta>, <link> and JSON-LD scripts to a MetaCollector."""
+No extra pass over the document: the driver feeds the <html>, <title>, <meta>, <link> and
+<time> elements of its one walk to a MetaCollector before the detectors run (the page's
+own URL tells other articles' state apart), and the detectors feed JSON-LD scripts."""
 from __future__ import annotations
 
 import json
@@ -66,6 +67,10 @@ class MetaCollector:
             if self.time is None and attrs.get("datetime"):
                 self.time = attrs["datetime"]
 
+    def page_url(self) -> Optional[str]:
+        """The page's own URL as it states it: <link rel=canonical>, else og:url."""
+        return self.canonical or self.meta.get("og:url")
+
     def feed_json_ld(self, text: str) -> None:
         if len(text) > MAX_LD or len(self.ld) > 50:
             return
@@ -83,7 +88,7 @@ class MetaCollector:
     def result(self) -> PageMeta:
         meta = self.meta
         title = meta.get("og:title") or meta.get("twitter:title") or self.title
-        canonical = self.canonical or meta.get("og:url")
+        canonical = self.page_url()
         site = meta.get("og:site_name") or meta.get("application-name")
         published = next((meta[k] for k in _DATE_KEYS if meta.get(k)), None)
         for item in self.ld:
