@@ -44,19 +44,22 @@ PAYLOAD_ATTRS = {
     "data-borlabs-cookie-content": "borlabs",
 }
 _CLASS_TOOLS = [
-    (re.compile(r"\b(?:youtube_player|twitterembed-canvas|twitter_embed|vimeo_embed|instagram_post|facebook_post|dailymotion_player|"
-                r"tiktok_player|tac_\w+|tarteaucitron\w*)\b"), "tarteaucitron"),
-    (re.compile(r"\bcmplazyload\b"), "consentmanager"),
-    (re.compile(r"\boptanon-category-"), "onetrust"),
-    (re.compile(r"\b_iub_cs_activate"), "iubenda"),
-    (re.compile(r"\bcmplz-"), "complianz"),
-    (re.compile(r"\b(?:_brlbs|brlbs-|borlabs)"), "borlabs"),
-    (re.compile(r"\bembed-privacy"), "embed-privacy"),
-    (re.compile(r"\bklaro\b"), "klaro"),
-    (re.compile(r"\bdidomi"), "didomi"),
-    (re.compile(r"\b(?:uc-embedding|uc-)"), "usercentrics"),
-    (re.compile(r"\bcookiebot|\bcookieconsent-optin"), "cookiebot"),
+    (r"\b(?:youtube_player|twitterembed-canvas|twitter_embed|vimeo_embed|instagram_post|facebook_post|"
+     r"dailymotion_player|tiktok_player|tac_\w+|tarteaucitron\w*)\b", "tarteaucitron"),
+    (r"\bcmplazyload\b", "consentmanager"),
+    (r"\boptanon-category-", "onetrust"),
+    (r"\b_iub_cs_activate", "iubenda"),
+    (r"\bcmplz-", "complianz"),
+    (r"\b(?:_brlbs|brlbs-|borlabs)", "borlabs"),
+    (r"\bembed-privacy", "embed-privacy"),
+    (r"\bklaro\b", "klaro"),
+    (r"\bdidomi", "didomi"),
+    (r"\b(?:uc-embedding|uc-)", "usercentrics"),
+    (r"\bcookiebot|\bcookieconsent-optin", "cookiebot"),
 ]
+# One search for all of them: group k matched means tool k (the first listed wins a tie at one position,
+# and the leftmost match wins overall, as the class names are read left to right).
+_CLASS_TOOL = re.compile("|".join(f"({pattern})" for pattern, _ in _CLASS_TOOLS))
 _SCRIPT_TYPES = {"didomi": "didomi", "text/plain": None, "text/template": None, "text/html": None,
                  "text/x-template": None}
 _COMMENT = re.compile(r"<!--|-->")
@@ -74,9 +77,9 @@ def tool_of(el) -> str | None:
         return "klaro"  # Klaro's contextual blocking: <iframe data-name="youtube" data-src=...>
     classes = el.classes
     if classes:
-        for pattern, tool in _CLASS_TOOLS:
-            if pattern.search(classes):
-                return tool
+        m = _CLASS_TOOL.search(classes)
+        if m:
+            return _CLASS_TOOLS[m.lastindex - 1][1]
     stype = (attrs.get("type") or "").lower()
     if stype.startswith("didomi/"):
         return "didomi"

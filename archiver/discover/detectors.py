@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .element import Element
+from .element import Element, ascii_lower
 
 from . import consent, scripts, state
 from .text import parse_fallback
@@ -136,7 +136,7 @@ def inspect(node, tag: str, attrs: dict, prefix: tuple, index: int, origin, scan
         el = Element(node, tag, attrs, order, origin)
         _attributes(el, scan)
     cls = attrs.get("class")
-    if cls and tag in CARD_TAGS and _CARD_CLASS.search(cls.lower()):
+    if cls and tag in CARD_TAGS and _CARD_CLASS.search(ascii_lower(cls)):
         _card(el or Element(node, tag, attrs, order, origin), scan, None)
 
 
@@ -160,7 +160,7 @@ def _attributes(el, scan) -> None:
     for name, value in attrs.items():
         if not value or name in SKIP_ATTRS or len(value) < 4:
             continue
-        lname = name.lower()
+        lname = ascii_lower(name)
         if lname in consent.PAYLOAD_ATTRS:
             tool = consent.PAYLOAD_ATTRS[lname]
             if not scan.payload(el, value, blocked_by=tool, recovered_from=f"{tag}[{lname}]", allow_base64=True):
@@ -288,7 +288,7 @@ def _last_post_link(el, platform):
 
 def _card(el, scan, platform) -> None:
     """A site-rendered card (a blockquote or box whose class names a platform) linking one post."""
-    if _NOT_EMBED.search(el.classes) or len(el.node.html or "") > MAX_CARD_TEXT * 8 or _in_widget(el.node):
+    if _NOT_EMBED.search(el.classes) or _in_widget(el.node):
         return
     refs = {}
     for a in el.node.css("a[href]"):
@@ -300,7 +300,7 @@ def _card(el, scan, platform) -> None:
             refs[ref.post_id] = ref
         if len(refs) > 1:
             return  # a list of posts is a feed, not an embed
-    if len(refs) == 1:
+    if len(refs) == 1 and len(el.node.html or "") <= MAX_CARD_TEXT * 8:  # not a whole article box
         ref = next(iter(refs.values()))
         classes = el.classes + " " + " ".join(k for k in el.attrs if k.startswith("data-"))
         if not any(word in classes and platform == ref.platform for word, platform in _CARD_PLATFORMS):

@@ -1,6 +1,19 @@
 """One element as the detectors see it."""
 from __future__ import annotations
 
+import re
+import string
+
+# HTML folds case and splits on whitespace the ASCII way (a Kelvin sign is not a "k", a
+# no-break space does not separate classes); the C prefilter does the same.
+HTML_SPACE = " \t\n\r\f"
+_HTML_SPACES = re.compile(r"[ \t\n\r\f]+")
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def ascii_lower(text: str) -> str:
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
 
 class Element:
     """One element as the detectors see it: tag, attributes, document order."""
@@ -15,7 +28,7 @@ class Element:
     def classes(self) -> str:
         """The class attribute, lower-cased (token tests use ' x ' in f' {classes} ')."""
         if self._classes is None:
-            self._classes = " ".join((self.attrs.get("class") or "").lower().split())
+            self._classes = _HTML_SPACES.sub(" ", ascii_lower(self.attrs.get("class") or "")).strip(" ")
         return self._classes
 
     def has_class(self, *names) -> bool:

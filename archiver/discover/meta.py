@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from ..models import PageMeta
+from .element import HTML_SPACE, ascii_lower
 from .text import collapse
 
 _DATE_KEYS = ("article:published_time", "og:article:published_time", "datepublished", "publishdate",
@@ -50,7 +51,7 @@ class MetaCollector:
 
     def feed(self, tag: str, attrs: dict, node) -> None:
         if tag == "meta":
-            name = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").strip().lower()
+            name = ascii_lower((attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").strip(HTML_SPACE))
             content = attrs.get("content")
             if name in META_NAMES and content and name not in self.meta:
                 self.meta[name] = content.strip()

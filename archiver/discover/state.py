@@ -29,12 +29,13 @@ _STRONG_KEY = re.compile(r"embed|iframe|tweet|twitter|instagram|youtube|vimeo|ti
                          r"reddit|threads|mastodon", re.I)
 _WEAK_KEYS = frozenset({"src", "url", "href", "uri", "link", "dataurl", "permalink", "value", "source", "videourl",
                         "video_url", "contenturl", "content_url", "embedurl"})
-_TYPE_KEYS = ("type", "@type", "_type", "__typename", "is", "subtype", "kind", "component", "componentname",
-              "provider", "provider_name", "providername", "blocktype", "block_type", "tagname", "tag", "element",
-              "template", "name", "_modelapikey", "__component", "widget", "embedtype", "class")
+_TYPE_KEYS = frozenset(("type", "@type", "_type", "__typename", "is", "subtype", "kind", "component",
+                        "componentname", "provider", "provider_name", "providername", "blocktype", "block_type",
+                        "tagname", "tag", "element", "template", "name", "_modelapikey", "__component", "widget",
+                        "embedtype", "class"))
 _ARTICLE_URL_KEYS = ("urlalias", "canonicalurl", "canonical_url", "canonical", "weburl", "articleurl",
                      "article_url", "url", "link", "permalink", "path", "shareurl")
-_TITLE_KEYS = ("headline", "title", "seotitle", "headlines")
+_TITLE_KEYS = frozenset(("headline", "title", "seotitle", "headlines"))
 _ID_KEYS = {"youtubeid": "youtube", "youtube_id": "youtube", "data-youtube-id": "youtube", "youtubevideoid": "youtube",
             "ytid": "youtube", "tweetid": "x", "tweet_id": "x", "data-tweet-id": "x", "data-tweetid": "x",
             "instagramid": "instagram", "shortcode": "instagram", "vimeoid": "vimeo", "vimeo_id": "vimeo"}
@@ -106,9 +107,10 @@ def _canonical_path(url: Optional[str]) -> Optional[str]:
     return path if len(path) > 1 else None
 
 
-def _other_article(obj: dict, page_path: Optional[str]) -> bool:
-    """An object with a title and its own article URL that is not this page."""
-    if page_path is None or not any(k.lower() in _TITLE_KEYS for k in obj):
+def _other_article(obj: dict, keys: list, page_path: Optional[str]) -> bool:
+    """An object with a title and its own article URL that is not this page (keys: its
+    keys lower-cased)."""
+    if page_path is None or _TITLE_KEYS.isdisjoint(keys):
         return False
     for key, value in obj.items():
         if key.lower() in _ARTICLE_URL_KEYS and isinstance(value, str) and 8 < len(value) < 600:
@@ -120,11 +122,16 @@ def _other_article(obj: dict, page_path: Optional[str]) -> bool:
     return False
 
 
-def _embedish(obj: dict) -> bool:
+def _embedish(obj: dict, keys: list) -> bool:
+    if _TYPE_KEYS.isdisjoint(keys):
+        return False
     for key, value in obj.items():
         if isinstance(value, str) and len(value) < 80 and key.lower() in _TYPE_KEYS and _EMBED_WORDS.search(value):
             return True
     return False
+
+
+_CONTEXT_ID_KEYS = frozenset({"videoid", "video_id", "data-video-id"})  # ids only inside an embed object
 
 
 def walk(scan, el, data, *, source: str, embed_context: bool = False) -> None:
@@ -133,37 +140,41 @@ def walk(scan, el, data, *, source: str, embed_context: bool = False) -> None:
     budget = MAX_NODES
     sub = 0
     stack = [(data, "", embed_context)]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        value, key, context = stack.pop()
+        value, key, context = pop()
         budget -= 1
         if budget <= 0:
             scan.problem(f"state JSON in {source} too large to walk completely")
             return
-        if isinstance(value, dict):
-            if _other_article(value, page_path):
+        kind = type(value)
+        if kind is dict:
+            keys = list(map(str.lower, value))
+            if page_path is not None and _other_article(value, keys, page_path):
                 continue
-            inner = context or _embedish(value)
-            items = list(value.items())
+            inner = context or _embedish(value, keys)
             if nuxt:  # Nuxt's devalue format: object values are indexes into the top array
-                items = [(k, data[v] if isinstance(v, int) and 0 <= v < len(data) and isinstance(data[v], str) else v)
-                         for k, v in items]
-            for k, v in reversed(items):
-                stack.append((v, k, inner))
-        elif isinstance(value, list):
-            for v in reversed(value):
-                stack.append((v, key, context))
-        elif isinstance(value, str) and len(value) > 4:
-            lkey = key.lower() if isinstance(key, str) else ""
+                extend([(data[v] if isinstance(v, int) and 0 <= v < len(data) and isinstance(data[v], str) else v,
+                         k, inner) for k, v in reversed(value.items())])
+            else:
+                extend([(v, k, inner) for k, v in reversed(value.items())])
+        elif kind is list:
+            extend([(v, key, context) for v in reversed(value)])
+        elif kind is str and len(value) > 4:
             markup = "<" in value and _MARKUP_HINT.search(value) is not None
-            if not markup and lkey not in _ID_KEYS and not _HOSTISH.search(value) and not (
-                    context and lkey in ("videoid", "video_id", "data-video-id")):
-                continue  # the common case: a string naming no platform
+            lkey = ""
+            if not markup and not _HOSTISH.search(value):
+                lkey = key.lower() if type(key) is str else ""
+                if lkey not in _ID_KEYS and not (context and lkey in _CONTEXT_ID_KEYS):
+                    continue  # the common case: a string naming no platform
+            elif type(key) is str:
+                lkey = key.lower()
             sub += 1
             child = Element(el.node, el.tag, el.attrs, el.order + (sub,), el.origin)
             if markup:
                 scan.payload(child, value, blocked_by="state-json", recovered_from=source)
                 continue
-            if lkey in _ID_KEYS or (context and lkey in ("videoid", "video_id", "data-video-id")):
+            if lkey in _ID_KEYS or (context and lkey in _CONTEXT_ID_KEYS):
                 platform = _ID_KEYS.get(lkey) or ("youtube" if re.fullmatch(r"[\w-]{11}", value) else None)
                 ref = ref_from_id(platform, value) if platform else None
                 if ref:

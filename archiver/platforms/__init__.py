@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Optional
 
 from ..models import PostRef
-from . import bluesky, facebook, instagram, mastodon, reddit, telegram, threads, tiktok, vimeo, x, youtube
+from . import base, bluesky, facebook, instagram, mastodon, reddit, telegram, threads, tiktok, vimeo, x, youtube
 
 # Order matters only where hosts could overlap: Mastodon (any host) comes last.
 MODULES = [x, instagram, facebook, youtube, vimeo, tiktok, telegram, bluesky, threads, reddit, mastodon]
@@ -24,3 +24,9 @@ def match_post_url(url: Optional[str]) -> Optional[PostRef]:
         if ref:
             return ref
     return None
+
+
+def clear_caches() -> None:
+    """Forget matched URLs (benchmarks start each run cold)."""
+    match_post_url.cache_clear()
+    base.clear_match_cache()

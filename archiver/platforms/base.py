@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Optional
 from urllib.parse import unquote
 
@@ -34,11 +35,21 @@ def strip_scheme(url: str) -> str:
     return _SCHEME_AND_SUBDOMAIN.sub("", url.strip(), count=1)
 
 
+@lru_cache(maxsize=1024)  # every platform's match() asks for the same URL in turn
+def _match_forms(url: str) -> tuple[str, ...]:
+    """The URL as rules see it: without scheme and www., and percent-decoded if it was encoded."""
+    bare = strip_scheme(url)
+    return (bare, strip_scheme(unquote(bare))) if "%" in bare else (bare,)
+
+
+def clear_match_cache() -> None:
+    _match_forms.cache_clear()
+
+
 def match_rules(platform: str, rules: list[UrlRule], url: str) -> Optional[PostRef]:
     if not url:
         return None
-    bare = strip_scheme(url)
-    for candidate in (bare, strip_scheme(unquote(bare))) if "%" in bare else (bare,):
+    for candidate in _match_forms(url):
         for r in rules:
             m = r.pattern.match(candidate)
             if m:

@@ -24,7 +24,7 @@ RULES = [
 
 def match(url: str):
     ref = match_rules(NAME, RULES, url)
-    if ref or not url:
+    if ref or not url or "youtube" not in url.lower():
         return ref
     # Playlist and live-stream embeds name no single video.
     parts = urlsplit("https://" + strip_scheme(url))
