@@ -216,7 +216,7 @@ static struct {
     name_set frames, containers, meta_tags, card_tags, meta_names;
     name_set skip_attrs, id_attrs, tool_attrs, script_plain_attrs;
     name_set json_types, js_types, state_ids;
-    needle_list hints, card_words, script_needles, canonical;
+    needle_list hints, card_words, script_needles, canonical, json_needles, json_keys;
     int configured;
 } cfg;
 
@@ -253,7 +253,8 @@ static PyObject *configure(PyObject *Py_UNUSED(self), PyObject *conf) {
         || fill_from(conf, "json_types", &cfg.json_types) || fill_from(conf, "js_types", &cfg.js_types)
         || fill_from(conf, "state_ids", &cfg.state_ids)
         || needles_from(conf, "hints", &cfg.hints, 0) || needles_from(conf, "card_words", &cfg.card_words, 1)
-        || needles_from(conf, "script_needles", &cfg.script_needles, 0) || canonical_fill())
+        || needles_from(conf, "script_needles", &cfg.script_needles, 0) || canonical_fill()
+        || needles_from(conf, "json_needles", &cfg.json_needles, 0) || needles_from(conf, "json_keys", &cfg.json_keys, 1))
         return NULL;
     cfg.configured = 1;
     Py_RETURN_NONE;
@@ -714,10 +715,116 @@ static PyObject *walk(PyObject *Py_UNUSED(self), PyObject *args) {
     return Py_BuildValue("(nN)", count, out);
 }
 
+/* ---- JSON state: which members of a big object or array could name a post ----------- */
+
+static int json_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+static Py_ssize_t json_skip_space(const unsigned char *s, Py_ssize_t i, Py_ssize_t n) {
+    while (i < n && json_space(s[i])) i++;
+    return i;
+}
+
+/* s[i] == '"': the index after the closing quote, or -1 */
+static Py_ssize_t json_skip_string(const unsigned char *s, Py_ssize_t i, Py_ssize_t n) {
+    for (i++; i < n; i++) {
+        if (s[i] == '\\') i++;
+        else if (s[i] == '"') return i + 1;
+    }
+    return -1;
+}
+
+/* the index after the value starting at s[i], or -1 (nesting is counted, not checked) */
+static Py_ssize_t json_skip_value(const unsigned char *s, Py_ssize_t i, Py_ssize_t n) {
+    if (i >= n) return -1;
+    if (s[i] == '"') return json_skip_string(s, i, n);
+    if (s[i] == '{' || s[i] == '[') {
+        Py_ssize_t depth = 0;
+        for (; i < n; i++) {
+            unsigned char c = s[i];
+            if (c == '"') {
+                i = json_skip_string(s, i, n);
+                if (i < 0) return -1;
+                i--;
+            } else if (c == '{' || c == '[') {
+                depth++;
+            } else if (c == '}' || c == ']') {
+                if (--depth == 0) return i + 1;
+            }
+        }
+        return -1;
+    }
+    Py_ssize_t start = i;
+    while (i < n && !json_space(s[i]) && s[i] != ',' && s[i] != '}' && s[i] != ']') i++;
+    return i > start ? i : -1;
+}
+
+/* json_members(text, start, byte_offset) -> (members, [(ordinal, value_start, value_end), ...]) or None
+ * The members of the JSON object or array at `start` (a character offset, or a byte offset
+ * into the UTF-8 text when byte_offset) whose raw text, key included, holds one of the
+ * configured literals; the spans are byte offsets, to pass back for a member's members.
+ * None when the text there is not an object or array this scanner can follow. */
+static PyObject *json_members(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *text;
+    Py_ssize_t start;
+    int byte_offset;
+    if (!PyArg_ParseTuple(args, "Unp", &text, &start, &byte_offset)) return NULL;
+    if (!cfg.configured) { PyErr_SetString(PyExc_RuntimeError, "prefilter not configured"); return NULL; }
+    Py_ssize_t n;
+    const unsigned char *s = (const unsigned char *)PyUnicode_AsUTF8AndSize(text, &n);
+    if (!s) return NULL;
+    if (!byte_offset && !PyUnicode_IS_ASCII(text)) {  /* character offset -> byte offset */
+        Py_ssize_t chars = 0, i = 0;
+        while (i < n && chars < start) {
+            i++;
+            while (i < n && (s[i] & 0xC0) == 0x80) i++;
+            chars++;
+        }
+        start = i;
+    }
+    if (start < 0 || start > n) Py_RETURN_NONE;
+    Py_ssize_t i = json_skip_space(s, start, n);
+    if (i >= n || (s[i] != '{' && s[i] != '[')) Py_RETURN_NONE;
+    int object = s[i] == '{';
+    unsigned char close = object ? '}' : ']';
+    PyObject *hot = PyList_New(0);
+    if (!hot) return NULL;
+    Py_ssize_t ordinal = 0;
+    i = json_skip_space(s, i + 1, n);
+    if (i < n && s[i] == close) return Py_BuildValue("(nN)", ordinal, hot);
+    while (i < n) {
+        Py_ssize_t member = i;
+        if (object) {
+            if (s[i] != '"' || (i = json_skip_string(s, i, n)) < 0) break;
+            i = json_skip_space(s, i, n);
+            if (i >= n || s[i] != ':') break;
+            i = json_skip_space(s, i + 1, n);
+        }
+        Py_ssize_t value = i;
+        i = json_skip_value(s, i, n);
+        if (i < 0) break;
+        const unsigned char *raw = s + member;
+        size_t len = (size_t)(i - member);
+        if (needles_in(&cfg.json_needles, raw, len, 1) || needles_in(&cfg.json_keys, raw, len, 1)) {
+            PyObject *item = Py_BuildValue("(nnn)", ordinal, value, i);
+            if (!item || PyList_Append(hot, item) < 0) { Py_XDECREF(item); Py_DECREF(hot); return NULL; }
+            Py_DECREF(item);
+        }
+        ordinal++;
+        i = json_skip_space(s, i, n);
+        if (i < n && s[i] == ',') { i = json_skip_space(s, i + 1, n); continue; }
+        if (i < n && s[i] == close) return Py_BuildValue("(nN)", ordinal, hot);
+        break;
+    }
+    Py_DECREF(hot);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"bind", bind, METH_O, "bind(path): find lexbor's functions in selectolax's loaded extension module."},
     {"configure", configure, METH_O, "configure(dict): tag groups, attribute names and literals of the rules."},
     {"walk", walk, METH_VARARGS, "walk(root_mem_id, linked, top, limit, every=False) -> (count, candidates)."},
+    {"json_members", json_members, METH_VARARGS,
+     "json_members(text, start, byte_offset) -> (members, [(ordinal, value_start, value_end)]) or None."},
     {NULL, NULL, 0, NULL},
 };
 

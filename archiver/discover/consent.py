@@ -60,6 +60,9 @@ _CLASS_TOOLS = [
 # One search for all of them: group k matched means tool k (the first listed wins a tie at one position,
 # and the leftmost match wins overall, as the class names are read left to right).
 _CLASS_TOOL = re.compile("|".join(f"({pattern})" for pattern, _ in _CLASS_TOOLS))
+# Every match contains one of these; most class lists contain none (a cheap test first).
+_CLASS_TOOL_LITERALS = ("_player", "twitter", "_embed", "_post", "tac_", "tarteaucitron", "cmplazyload", "optanon",
+                        "_iub_", "cmplz", "brlbs", "borlabs", "embed-privacy", "klaro", "didomi", "uc-", "cookie")
 _SCRIPT_TYPES = {"didomi": "didomi", "text/plain": None, "text/template": None, "text/html": None,
                  "text/x-template": None}
 _COMMENT = re.compile(r"<!--|-->")
@@ -77,7 +80,7 @@ def tool_of(el) -> str | None:
         return "klaro"  # Klaro's contextual blocking: <iframe data-name="youtube" data-src=...>
     classes = el.classes
     if classes:
-        m = _CLASS_TOOL.search(classes)
+        m = _CLASS_TOOL.search(classes) if any(word in classes for word in _CLASS_TOOL_LITERALS) else None
         if m:
             return _CLASS_TOOLS[m.lastindex - 1][1]
     stype = (attrs.get("type") or "").lower()
@@ -134,11 +137,11 @@ def script_payload(el, scan, stype: str) -> bool:
     text = el.node.text(deep=True) or ""
     if not text.strip():
         return True
-    tool = tool_near(el)
     label = f"script[type={stype}]"
     stripped = text.lstrip()
     if stripped[:1] == "<" or "<iframe" in text or "<blockquote" in text or (
             stripped[:1] not in "{[(/" and re.match(r"^[A-Za-z0-9+/=\s]{16,}$", stripped[:2000])):
+        tool = tool_near(el)
         got = scan.payload(el, text, blocked_by=tool or label, recovered_from=label, allow_base64=True)
         if not got and tool:
             scan.placeholder(tool, f"{label} with no post in it", text)

@@ -44,6 +44,8 @@ def _rules() -> dict:
         "hints": list(detectors.HINT_LITERALS),
         "card_words": list(detectors.CARD_WORDS),
         "script_needles": list(SCRIPT_LITERALS),
+        "json_needles": list(state.RAW_JSON_LITERALS),
+        "json_keys": list(state.RAW_JSON_KEYS),
     }
 
 
@@ -166,3 +168,12 @@ def walk(tree: LexborHTMLParser, *, linked: bool, top: bool, limit: int) -> tupl
     nodes = tree.css("*")  # elements only, in document order, root first
     shown = nodes[: max(0, limit)]
     return len(nodes), ((index, node.tag, node.attributes, node) for index, node in enumerate(shown))
+
+
+def json_members(text: str, start: int, in_bytes: bool):
+    """(members, [(ordinal, begin, end)...]) of the JSON object or array at `start` in
+    `text`: the members whose raw text holds what state.walk acts on, with their byte spans;
+    None when the C scanner is unavailable or cannot follow the text there."""
+    if not ENABLED:
+        return None
+    return _prefilter.json_members(text, start, in_bytes)

@@ -62,7 +62,8 @@ def _javascript(el, scan, text: str, source: str) -> None:
             continue
         decoded_any = True
         name = _assigned_name(text, m.start())
-        state.walk(scan, el, blob, source=name or source)
+        literal = text[m.end()] not in "\"'"  # an object literal, not JSON.parse("...")
+        state.walk(scan, el, blob, source=name or source, text=text if literal else None, start=m.end())
     if decoded_any:
         return
     # No state object: an embed built by a call or an HTML string in the code itself.

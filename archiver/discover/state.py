@@ -21,8 +21,9 @@ MAX_NODES = 300_000     # JSON values walked per blob
 _PLATFORM = re.compile(r"twitter|x\.com|instagr|facebook|youtu|vimeo|tiktok|t\.me|bsky|threads\.|reddit|redd\.it|/@",
                        re.I)
 # Case-sensitive on purpose (fast); hosts in URLs are lower-case.
-_HOSTISH = re.compile(r"twitter\.com|x\.com|instagr|facebook\.com|fb\.watch|youtu|vimeo\.com|tiktok\.com|t\.me|"
-                      r"bsky|threads\.|reddit\.com|redd\.it|/@")
+HOSTISH_LITERALS = ("twitter.com", "x.com", "instagr", "facebook.com", "fb.watch", "youtu", "vimeo.com",
+                    "tiktok.com", "t.me", "bsky", "threads.", "reddit.com", "redd.it", "/@")
+_HOSTISH = re.compile("|".join(map(re.escape, HOSTISH_LITERALS)))
 _EMBED_WORDS = re.compile(r"embed|external|oembed|social|tweet|twitter|instagram|youtube|vimeo|tiktok|facebook|"
                           r"iframe|video|telegram|bluesky|reddit|threads|mastodon|player", re.I)
 _STRONG_KEY = re.compile(r"embed|iframe|tweet|twitter|instagram|youtube|vimeo|tiktok|oembed|social|telegram|bluesky|"
@@ -92,7 +93,7 @@ def scan_json_text(scan, el, text: str, *, source: str, embed_context: bool = Fa
     except (ValueError, RecursionError):
         scan.problem(f"state in {source} is not valid JSON")
         return False
-    walk(scan, el, data, source=source, embed_context=embed_context)
+    walk(scan, el, data, source=source, embed_context=embed_context, text=text)
     return True
 
 
@@ -132,69 +133,138 @@ def _embedish(obj: dict, keys: list) -> bool:
 
 
 _CONTEXT_ID_KEYS = frozenset({"videoid", "video_id", "data-video-id"})  # ids only inside an embed object
+# What the raw JSON text of a member must contain for the walk to act on anything in it: a
+# platform host (a slash may be escaped), markup (an escaped "<" too), or an id key (any case).
+RAW_JSON_LITERALS = HOSTISH_LITERALS + ("\\u002F@", "\\u002f@", "<", "\\u003c", "\\u003C")
+RAW_JSON_KEYS = tuple(sorted(set(_ID_KEYS) | _CONTEXT_ID_KEYS))
 
 
-def walk(scan, el, data, *, source: str, embed_context: bool = False) -> None:
-    page_path = _canonical_path(scan.canonical)
-    nuxt = isinstance(data, list) and "nuxt" in source.lower()
-    budget = MAX_NODES
-    sub = 0
-    stack = [(data, "", embed_context)]
-    pop, extend = stack.pop, stack.extend
-    while stack:
-        value, key, context = pop()
-        budget -= 1
-        if budget <= 0:
-            scan.problem(f"state JSON in {source} too large to walk completely")
-            return
-        kind = type(value)
-        if kind is dict:
+PRUNE_MIN = 8_000  # bytes of a JSON object or array below which it is walked whole
+MAX_PRUNE_DEPTH = 8
+
+
+def walk(scan, el, data, *, source: str, embed_context: bool = False, text: Optional[str] = None,
+         start: int = 0) -> None:
+    """Walk decoded state for post references. With the JSON `text` it was decoded from (the
+    value starting at character `start`), members whose raw text names no platform are
+    skipped without being walked."""
+    _StateWalk(scan, el, data, source).walk(data, embed_context, text, start)
+
+
+class _StateWalk:
+    """One walk over a decoded JSON value; finds are numbered in the order they are met."""
+
+    def __init__(self, scan, el, data, source: str):
+        self.scan, self.el, self.data, self.source = scan, el, data, source
+        self.page_path = _canonical_path(scan.canonical)
+        self.nuxt = isinstance(data, list) and "nuxt" in source.lower()
+        self.budget = MAX_NODES
+        self.sub = 0
+
+    def walk(self, data, context: bool, text: Optional[str], start: int) -> None:
+        from . import prefilter  # (imports this module)
+
+        if text is not None and not self.nuxt and type(data) in (dict, list) and len(text) - start > PRUNE_MIN \
+                and prefilter.ENABLED:
+            self._pruned(data, text, start, False, "", context, 0)
+        else:
+            self._all(data, "", context)
+
+    def _pruned(self, value, text: str, start: int, in_bytes: bool, key, context: bool, depth: int) -> None:
+        """Only the members of this object or array whose raw text could name a post (the C
+        scanner's literals are those _all() needs before it looks at a string)."""
+        from . import prefilter
+
+        members = prefilter.json_members(text, start, in_bytes)
+        if members is None or members[0] != len(value) or self.budget <= 0:
+            return self._all(value, key, context)  # not followed, or repeated keys: walk it all
+        count, hot = members
+        if type(value) is dict:
             keys = list(map(str.lower, value))
-            if page_path is not None and _other_article(value, keys, page_path):
-                continue
-            inner = context or _embedish(value, keys)
-            if nuxt:  # Nuxt's devalue format: object values are indexes into the top array
-                extend([(data[v] if isinstance(v, int) and 0 <= v < len(data) and isinstance(data[v], str) else v,
-                         k, inner) for k, v in reversed(value.items())])
+            if self.page_path is not None and _other_article(value, keys, self.page_path):
+                return
+            context = context or _embedish(value, keys)
+            items = list(value.items())
+            pairs = [(items[ordinal], begin, end) for ordinal, begin, end in hot]
+        else:
+            pairs = [((key, value[ordinal]), begin, end) for ordinal, begin, end in hot]
+        for (name, member), begin, end in pairs:
+            if type(member) in (dict, list) and end - begin > PRUNE_MIN and depth < MAX_PRUNE_DEPTH:
+                self._pruned(member, text, begin, True, name, context, depth + 1)
             else:
-                extend([(v, k, inner) for k, v in reversed(value.items())])
-        elif kind is list:
-            extend([(v, key, context) for v in reversed(value)])
-        elif kind is str and len(value) > 4:
-            markup = "<" in value and _MARKUP_HINT.search(value) is not None
-            lkey = ""
-            if not markup and not _HOSTISH.search(value):
-                lkey = key.lower() if type(key) is str else ""
-                if lkey not in _ID_KEYS and not (context and lkey in _CONTEXT_ID_KEYS):
-                    continue  # the common case: a string naming no platform
-            elif type(key) is str:
-                lkey = key.lower()
-            sub += 1
-            child = Element(el.node, el.tag, el.attrs, el.order + (sub,), el.origin)
-            if markup:
-                scan.payload(child, value, blocked_by="state-json", recovered_from=source)
-                continue
-            if lkey in _ID_KEYS or (context and lkey in _CONTEXT_ID_KEYS):
-                platform = _ID_KEYS.get(lkey) or ("youtube" if re.fullmatch(r"[\w-]{11}", value) else None)
-                ref = ref_from_id(platform, value) if platform else None
-                if ref:
-                    scan.found(child, ref, blocked_by="state-json", recovered_from=source, html=value)
-                continue
-            if len(value) > 2000:
-                continue
-            if value.lstrip()[:1] in "{[" and len(value) < 200_000:
-                try:
-                    nested = json.loads(value)
-                except ValueError:
-                    continue
-                stack.append((nested, key, context))
-                continue
-            if not (_STRONG_KEY.search(lkey) or (context and lkey in _WEAK_KEYS)):
-                continue
-            try:
-                ref = post_ref(value, unwrap=True)
-            except UnsafeUrl:
-                scan.problem(f"script URL in {source} ignored")
-                continue
+                self._all(member, name, context)
+
+    def _all(self, value, key, context: bool) -> None:
+        """Every value under this one, depth first, in document order."""
+        scan, el, data, source, page_path = self.scan, self.el, self.data, self.source, self.page_path
+        nuxt, budget, sub = self.nuxt, self.budget, self.sub
+        stack = [(value, key, context)]
+        pop, extend = stack.pop, stack.extend
+        try:
+            while stack:
+                value, key, context = pop()
+                budget -= 1
+                if budget <= 0:
+                    if budget == 0:
+                        scan.problem(f"state JSON in {source} too large to walk completely")
+                    return
+                kind = type(value)
+                if kind is dict:
+                    keys = list(map(str.lower, value))
+                    if page_path is not None and _other_article(value, keys, page_path):
+                        continue
+                    inner = context or _embedish(value, keys)
+                    if nuxt:  # Nuxt's devalue format: object values are indexes into the top array
+                        extend([(data[v] if isinstance(v, int) and 0 <= v < len(data) and isinstance(data[v], str)
+                                 else v, k, inner) for k, v in reversed(value.items())])
+                    else:
+                        extend([(v, k, inner) for k, v in reversed(value.items())])
+                elif kind is list:
+                    extend([(v, key, context) for v in reversed(value)])
+                elif kind is str and len(value) > 4:
+                    markup = "<" in value and _MARKUP_HINT.search(value) is not None
+                    lkey = ""
+                    if not markup and not _HOSTISH.search(value):
+                        lkey = key.lower() if type(key) is str else ""
+                        if lkey not in _ID_KEYS and not (context and lkey in _CONTEXT_ID_KEYS):
+                            continue  # the common case: a string naming no platform
+                    elif type(key) is str:
+                        lkey = key.lower()
+                    sub += 1
+                    nested = self._string(value, lkey, markup, context, sub)
+                    if nested is not None:
+                        stack.append((nested, key, context))
+        finally:
+            self.budget, self.sub = budget, sub
+
+    def _string(self, value: str, lkey: str, markup: bool, context: bool, sub: int):
+        """A string that names a platform, holds markup or sits under an id key: report what
+        it holds. Returns decoded JSON when the string is itself JSON, to walk in turn."""
+        scan, el, source = self.scan, self.el, self.source
+        child = Element(el.node, el.tag, el.attrs, el.order + (sub,), el.origin)
+        if markup:
+            scan.payload(child, value, blocked_by="state-json", recovered_from=source)
+            return None
+        if lkey in _ID_KEYS or (context and lkey in _CONTEXT_ID_KEYS):
+            platform = _ID_KEYS.get(lkey) or ("youtube" if re.fullmatch(r"[\w-]{11}", value) else None)
+            ref = ref_from_id(platform, value) if platform else None
             if ref:
                 scan.found(child, ref, blocked_by="state-json", recovered_from=source, html=value)
+            return None
+        if len(value) > 2000:
+            return None
+        if value.lstrip()[:1] in "{[":
+            try:
+                return json.loads(value)
+            except ValueError:
+                return None
+        if not (_STRONG_KEY.search(lkey) or (context and lkey in _WEAK_KEYS)):
+            return None
+        try:
+            ref = post_ref(value, unwrap=True)
+        except UnsafeUrl:
+            scan.problem(f"script URL in {source} ignored")
+            return None
+        if ref:
+            scan.found(child, ref, blocked_by="state-json", recovered_from=source, html=value)
+        return None
