@@ -117,33 +117,38 @@ static int set_fill(name_set *set, PyObject *iterable) {
     return 0;
 }
 
-/* ---- literal search: which of a few needles does a buffer contain? ------------------- */
+/* ---- literal search: which of a few needles does a buffer contain? -------------------
+ * A position is a candidate for the needles whose first and second bytes it has (two table
+ * lookups); their first four bytes are then compared as one word before the whole needle. */
 
 #define MAX_NEEDLES 63
 #define NEEDLES_LOOKED ((uint64_t)1 << 63)  /* in a script's mask: the text was searched */
 typedef struct {
-    PyObject *needles[MAX_NEEDLES];
+    PyObject *owned[MAX_NEEDLES];
+    const unsigned char *text[MAX_NEEDLES];
+    size_t len[MAX_NEEDLES];
+    uint32_t head[MAX_NEEDLES];      /* first four bytes (folded), for needles of 4+ bytes */
     int count;
     int fold;                        /* ASCII case-insensitive (needles given in lower case) */
     uint64_t all;
     uint64_t by_first[256];          /* bit k set: needle k starts with this byte */
-    unsigned char pair[65536 / 8];   /* first two bytes of some needle (one-byte needles: any) */
+    uint64_t by_second[256];         /* bit k set: needle k has this second byte (or just one byte) */
 } needle_list;
 
-static void needles_clear(needle_list *list) {
-    for (int k = 0; k < list->count; k++) Py_CLEAR(list->needles[k]);
-    list->count = 0;
-    list->all = 0;
-    memset(list->by_first, 0, sizeof list->by_first);
-    memset(list->pair, 0, sizeof list->pair);
-}
-
-static void pair_set(needle_list *list, unsigned a, unsigned b) {
-    unsigned key = a << 8 | b;
-    list->pair[key >> 3] |= (unsigned char)(1u << (key & 7));
-}
-
 static unsigned char lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c; }
+
+/* Four bytes as a word; a folding list ORs in 0x20 on both sides (letters compare
+ * case-blind; the exact comparison follows anyway). */
+static uint32_t word_at(const unsigned char *s, int fold) {
+    uint32_t word;
+    memcpy(&word, s, 4);
+    return fold ? (word | 0x20202020u) : word;
+}
+
+static void needles_clear(needle_list *list) {
+    for (int k = 0; k < list->count; k++) Py_CLEAR(list->owned[k]);
+    memset(list, 0, sizeof *list);
+}
 
 static int needles_fill(needle_list *list, PyObject *iterable, int fold) {
     PyObject *items = PySequence_Fast(iterable, "expected a sequence of literals");
@@ -159,7 +164,7 @@ static int needles_fill(needle_list *list, PyObject *iterable, int fold) {
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *encoded = PyUnicode_AsUTF8String(PySequence_Fast_GET_ITEM(items, k));
         if (!encoded) { Py_DECREF(items); return -1; }
-        Py_ssize_t len = PyBytes_GET_SIZE(encoded);
+        size_t len = (size_t)PyBytes_GET_SIZE(encoded);
         if (len == 0) {
             Py_DECREF(encoded);
             Py_DECREF(items);
@@ -167,15 +172,17 @@ static int needles_fill(needle_list *list, PyObject *iterable, int fold) {
             return -1;
         }
         const unsigned char *s = (const unsigned char *)PyBytes_AS_STRING(encoded);
-        list->needles[list->count] = encoded;
-        uint64_t bit = (uint64_t)1 << list->count;
+        int i = list->count++;
+        list->owned[i] = encoded;
+        list->text[i] = s;
+        list->len[i] = len;
+        list->head[i] = len >= 4 ? word_at(s, fold) : 0;
+        uint64_t bit = (uint64_t)1 << i;
         for (unsigned c = 0; c < 256; c++) {
-            if ((fold ? lower((unsigned char)c) : c) != s[0]) continue;
-            list->by_first[c] |= bit;
-            for (unsigned b = 0; b < 256; b++)
-                if (len == 1 || (fold ? lower((unsigned char)b) : b) == s[1]) pair_set(list, c, b);
+            unsigned char folded = fold ? lower((unsigned char)c) : (unsigned char)c;
+            if (folded == s[0]) list->by_first[c] |= bit;
+            if (len == 1 || folded == s[1]) list->by_second[c] |= bit;
         }
-        list->count++;
     }
     list->all = ((uint64_t)1 << list->count) - 1;
     Py_DECREF(items);
@@ -192,16 +199,18 @@ static int same(const unsigned char *s, const unsigned char *needle, size_t len,
 /* Bit k set when needle k occurs in s. With first_only, stop at the first one found. */
 static uint64_t needles_in(const needle_list *list, const unsigned char *s, size_t n, int first_only) {
     uint64_t found = 0;
+    if (n == 0) return 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned key = (unsigned)s[i] << 8 | (i + 1 < n ? s[i + 1] : 0);
-        if (!(list->pair[key >> 3] & (1u << (key & 7)))) continue;
-        uint64_t bits = list->by_first[s[i]] & ~found;
+        uint64_t bits = list->by_first[s[i]] & list->by_second[i + 1 < n ? s[i + 1] : 0] & ~found;
+        if (!bits) continue;
+        size_t left = n - i;
+        uint32_t word = left >= 4 ? word_at(s + i, list->fold) : 0;
         while (bits) {
             int k = __builtin_ctzll(bits);
             bits &= bits - 1;
-            PyObject *needle = list->needles[k];
-            size_t len = (size_t)PyBytes_GET_SIZE(needle);
-            if (len <= n - i && same(s + i, (const unsigned char *)PyBytes_AS_STRING(needle), len, list->fold)) {
+            size_t len = list->len[k];
+            if (len > left || (len >= 4 && word != list->head[k])) continue;
+            if (same(s + i, list->text[k], len, list->fold)) {
                 found |= (uint64_t)1 << k;
                 if (first_only || found == list->all) return found;
             }

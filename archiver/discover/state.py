@@ -139,8 +139,8 @@ RAW_JSON_LITERALS = HOSTISH_LITERALS + ("\\u002F@", "\\u002f@", "<", "\\u003c", 
 RAW_JSON_KEYS = tuple(sorted(set(_ID_KEYS) | _CONTEXT_ID_KEYS))
 
 
-PRUNE_MIN = 8_000  # bytes of a JSON object or array below which it is walked whole
-MAX_PRUNE_DEPTH = 8
+PRUNE_MIN = 2_000  # bytes of a JSON object or array below which it is walked whole
+MAX_PRUNE_DEPTH = 12
 
 
 def walk(scan, el, data, *, source: str, embed_context: bool = False, text: Optional[str] = None,
