@@ -176,4 +176,7 @@ def json_members(text: str, start: int, in_bytes: bool):
     None when the C scanner is unavailable or cannot follow the text there."""
     if not ENABLED:
         return None
-    return _prefilter.json_members(text, start, in_bytes)
+    try:
+        return _prefilter.json_members(text, start, in_bytes)
+    except UnicodeEncodeError:  # a lone surrogate has no UTF-8 form: walk it all instead
+        return None
