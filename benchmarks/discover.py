@@ -1,6 +1,10 @@
 """Discovery throughput over a folder of saved pages, against the raw selectolax (lexbor)
 parse of the same text and a BeautifulSoup baseline, as ratios from one run.
 
+Each timing is the best of three runs, each starting with empty URL caches. Discovery
+includes its own parse, so "2x the raw parse" means everything else costs one more parse.
+ARCHIVER_PURE_PYTHON_DISCOVERY=1 measures the path without the C prefilter.
+
     python benchmarks/discover.py [FOLDER]     # default: ../shared/corpus/pages
 """
 from __future__ import annotations

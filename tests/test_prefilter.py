@@ -9,14 +9,20 @@ does not pass.
 from __future__ import annotations
 
 import base64
+import html
+import json
 import os
+import random
+import re
+import string
 from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from archiver.discover import discover_document, document, prefilter
+from archiver.discover import discover_document, document, prefilter, state
+from archiver.discover.element import ascii_lower
 from archiver.textdecode import decode_document
 
 TESTS = Path(__file__).parent
@@ -218,3 +224,431 @@ def test_walk_reports_candidates_as_selectolax_sees_them(c_path, name):
         assert (tag, attrs) == (expected.tag, expected.attributes)
         assert node.mem_id == expected.mem_id
         assert node.text() == expected.text(deep=True)
+
+
+# -- 6. json_members: which members of big state JSON are walked ----------------------
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def decoded_at(text: str, start: int):
+    """The JSON value at character `start` of text, as json reads it (what follows is not read)."""
+    return json.JSONDecoder().raw_decode(text, _JSON_SPACE.match(text, start).end())[0]
+
+
+def offered(text: str, start: int = 0, in_bytes: bool = False):
+    """json_members' answer with each offered member's byte span decoded back to its value."""
+    found = prefilter.json_members(text, start, in_bytes)
+    if found is None:
+        return None
+    count, spans = found
+    raw = text.encode()
+    return count, [(ordinal, json.loads(raw[begin:end])) for ordinal, begin, end in spans]
+
+
+def members_of(value) -> list:
+    return list(value.values()) if isinstance(value, dict) else value
+
+
+# name -> (text, character offset of the object or array, ordinals of the members it must offer)
+MEMBERS = {
+    "empty-object": ("{}", 0, []),
+    "empty-array-after-whitespace": (" \r\n\t[ \n]", 0, []),
+    "object": ('{"a": 1, "b": "https://twitter.com/x", "c": [true, null], "d": "plain"}', 0, [1]),
+    "array": ('["a", "x.com", {"TweetID": 5}, 7, -1.5e3]', 0, [1, 2]),
+    "leading-whitespace": ('  \n\t{"a": "<b>x</b>", "b": 2}', 0, [0]),
+    # A quote, bracket or backslash inside a string ends neither the string nor the object.
+    "escapes-and-brackets-in-strings": (
+        '{"a": "a\\"]}", "b": "\\\\", "c": "t.me", "d": "[{\\"", "e": "<"}', 0, [2, 4]),
+    "escaped-slashes": (
+        '{"a": "https:\\/\\/twitter.com\\/s", "b": "https:\\/\\/example.com\\/", "c": "\\u002F@user",'
+        ' "d": "\\u002f@user", "e": "a\\/@b"}', 0, [0, 2, 3, 4]),
+    # Any \\u escape of an ASCII character may spell a host, a key or "<": its member is offered.
+    "escaped-ascii": ('{"a": "\\u003ciframe src=x>", "b": "\\u003Cdiv>", "c": "\\u003e", "d": "&lt;p",'
+                      ' "e": "caf\\u00e9", "f": "\\u0074witter"}', 0, [0, 1, 2, 5]),
+    # Literals are case-sensitive (hosts come lower-case); id keys are not.
+    "literal-case": ('{"a": "TWITTER.COM", "b": "Instagram", "c": "instagram"}', 0, [2]),
+    "id-keys-in-any-case": ('{"TweetID": "1", "YOUTUBE_ID": "x", "ShortCode": 3, "ids": [4], "tweet": 5}', 0, [0, 1, 2]),
+    "literal-in-the-key": ('{"https://t.me/c/1": 1, "x": 2}', 0, [0]),
+    "literal-deep-in-a-member": (
+        '{"a": {"b": [1, {"c": {"d": ["https://bsky.app/profile/p"]}}]}, "z": {"y": [1]}}', 0, [0]),
+    "after-non-ascii": ('é😀 = {"ü": "ñ", "b": "<i>ö</i>", "😀": "x.com"}', len("é😀 = "), [1, 2]),
+    # (a JS assignment goes on after the object: the scanner stops at its closing brace)
+    "javascript-assignment": (
+        'window.__STATE__ = {"a": "instagram", "b": 2};\nboot({"c": "x.com"});', len("window.__STATE__ = "), [0]),
+}
+
+
+@pytest.mark.parametrize("name", MEMBERS)
+def test_json_members_offers_the_members_whose_text_names_a_platform(c_path, name):
+    text, start, ordinals = MEMBERS[name]
+    value = decoded_at(text, start)
+    members = members_of(value)
+    assert offered(text, start) == (len(value), [(k, members[k]) for k in ordinals])
+    # The same object by its byte offset: the same answer.
+    assert prefilter.json_members(text, len(text[:start].encode()), True) == prefilter.json_members(text, start, False)
+
+
+def test_json_members_follows_a_member_by_its_byte_span(c_path):
+    # Non-ASCII before the member: its byte offset is not its character offset.
+    inner = {"x": [1, 2], "y": "https://bsky.app/profile/p", "z": {"w": 0, "tweetId": "1"}}
+    text = json.dumps({"é": "ü😀", "outer": inner, "n": None}, ensure_ascii=False)
+    count, [(ordinal, begin, end)] = prefilter.json_members(text, 0, False)
+    assert (count, ordinal, json.loads(text.encode()[begin:end])) == (3, 1, inner)
+    _, spans = prefilter.json_members(text, begin, True)
+    assert offered(text, begin, True) == (3, [(1, inner["y"]), (2, inner["z"])])
+    assert offered(text, spans[1][1], True) == (2, [(1, "1")])
+
+
+# name -> (text, character offset): nothing the scanner can follow there
+NOT_FOLLOWED = {
+    "unterminated-string": ('{"a": "https://twitter.com', 0),
+    "unterminated-object": ('{"a": 1, "b": ["x.com"]', 0),
+    "missing-colon": ('{"a" "x.com"}', 0),
+    "unquoted-key": ('{a: "x.com"}', 0),
+    "garbage-after-a-member": ('{"a": "x.com" junk}', 0),
+    "missing-comma": ('["x.com" "<"]', 0),
+    "trailing-comma": ('["x.com",]', 0),
+    "a-string": ('"x.com"', 0),
+    "a-number": ("12", 0),
+    "text-before-the-object": ('x = {"a": "x.com"}', 0),
+    "empty": ("", 0),
+    "offset-past-the-end": ("{}", 3),
+    "negative-offset": ("{}", -1),
+    # no UTF-8 form: the wrapper's UnicodeEncodeError means "walk it all"
+    "lone-surrogate": ('{"a": "x.com\ud800"}', 0),
+    "lone-surrogate-before-the-object": ("\udc00{}", 1),
+}
+
+
+@pytest.mark.parametrize("in_bytes", [False, True], ids=["chars", "bytes"])
+@pytest.mark.parametrize("name", NOT_FOLLOWED)
+def test_json_members_gives_up_where_it_cannot_follow(c_path, name, in_bytes):
+    text, start = NOT_FOLLOWED[name]
+    assert prefilter.json_members(text, start, in_bytes) is None
+
+
+def test_json_members_is_none_without_the_c_pass(monkeypatch):
+    monkeypatch.setattr(prefilter, "ENABLED", False)
+    assert prefilter.json_members('{"a": "x.com"}', 0, False) is None
+
+
+# -- 7. the pruned state walk ----------------------------------------------------------
+
+FILLER = '"filler": "' + "x" * 3000 + '"'  # a blob this big is pruned, not walked whole
+
+
+def state_script(members: str) -> str:
+    return f'<script type="application/json">{{{FILLER}, {members}}}</script>'
+
+
+# name -> (html, embeds the C mode must find at least)
+PRUNED = {
+    "member-named-by-its-id-key": (state_script(f'"tweetId": "{TWEET_ID}"'), {TWEET}),
+    "embed-deep-in-a-big-member": (
+        state_script(f'"page": {{{FILLER}, "blocks": [{{"type": "embed", "url": "{VIDEO_URL}"}}]}}'), {VIDEO}),
+    "escaped-slashes": (state_script('"tweetUrl": "' + TWEET_URL.replace("/", "\\/") + '"'), {TWEET}),
+    "escaped-markup": (state_script('"html": "' + BLOCKQUOTE.replace('"', '\\"').replace("<", "\\u003c") + '"'), {TWEET}),
+    # (json keeps the last of repeated keys: the member count differs and the blob is walked whole)
+    "repeated-keys": (state_script(f'"tweetUrl": "{TWEET_URL}", "tweetUrl": "{VIDEO_URL}"'), {VIDEO}),
+    # (another article's object, met while pruning, is skipped as the whole walk skips it)
+    "other-article-in-a-big-member": (
+        state_script(f'"related": {{{FILLER}, "headline": "Other", "url": "https://news.example.org/other/story",'
+                     f' "tweetUrl": "{TWEET_URL}"}}, "videoUrl": "{VIDEO_URL}"'), set()),
+    "javascript-assignment-after-non-ascii": (
+        f'<script>var t = "ü😀"; window.__STATE__ = {{{FILLER}, "e": {{"type": "embed", "url": "{TWEET_URL}"}}}};'
+        "</script>", {TWEET}),
+    # A list's items inherit its key (the raw text of an item does not show it):
+    "ids-in-a-big-array-under-an-id-key": (
+        state_script(f'"tweetId": ["{TWEET_ID}", "{"y" * 2100}"]'), {TWEET}),
+    # The C scan reads raw JSON, the walk decoded strings (\u0074 is "t", \u0049 is "I"):
+    "escaped-letter-in-a-host": (
+        state_script(f'"tweetUrl": "https://\\u0074witter.com/someone/status/{TWEET_ID}"'), {TWEET}),
+    "escaped-letter-in-an-id-key": (
+        state_script(f'"tweet\\u0049d": "{TWEET_ID}", "note": "status/1000000"'), {TWEET}),
+}
+
+
+@pytest.mark.parametrize("name", PRUNED)
+def test_pruned_state_walk_finds_what_the_whole_walk_finds(c_path, monkeypatch, name):
+    html_text, embeds = PRUNED[name]
+    fast, slow = discover_both(monkeypatch, html_text, linked=False)
+    assert embeds <= embeds_of(fast)
+    assert fast == slow
+
+
+def test_node_budget_lasts_longer_when_members_are_skipped(c_path, monkeypatch):
+    # The one place the two walks part: state.MAX_NODES counts the values a walk visits,
+    # and the pruned walk does not visit values that name no platform, so on state too big
+    # to walk whole it gets further (and reports no problem).
+    html_text = (f'<script type="application/json">{{"numbers": [{",".join(["0"] * 300_000)}],'
+                 f' "tweetUrl": "{TWEET_URL}"}}</script>')
+    fast, slow = discover_both(monkeypatch, html_text, linked=False)
+    assert embeds_of(fast) == {TWEET} and embeds_of(slow) == set()
+    assert any("too large to walk completely" in problem for problem in slow["problems"])
+    assert fast["problems"] == []
+
+
+# -- 8. random documents ---------------------------------------------------------------
+
+SEED = 20230523
+RANDOM_BASE = "https://news.example.org/a/b"
+ID_CHARS = string.ascii_letters + string.digits + "_-"
+
+
+def _word(r: random.Random) -> str:
+    return "".join(r.choice(ID_CHARS) for _ in range(11))
+
+
+def _post_url(r: random.Random) -> str:
+    """A post or player URL; ids vary, so a page's finds do not all collapse into one."""
+    n, word = r.randrange(10 ** 18, 10 ** 19), _word(r)
+    return r.choice((TWEET_URL, VIDEO_URL, f"https://twitter.com/a/status/{n}", f"https://x.com/b/status/{n}",
+                     f"https://www.youtube.com/embed/{word}", f"https://youtu.be/{word}",
+                     f"https://www.instagram.com/p/{word}/", f"https://t.me/channel/{n % 100_000}",
+                     f"https://bsky.app/profile/a.bsky.social/post/3jz{n % 10 ** 8}",
+                     f"https://www.tiktok.com/@user/video/{n}", f"https://vimeo.com/{n % 10 ** 9}",
+                     f"https://mastodon.social/@user/{n % 10 ** 17}"))  # (no host literal: only "/@" names it)
+
+
+JUNK_URLS = ("https://example.com/page", "/local/path?x=1", "javascript:void(0)", "#top", "https://twitter.com/share",
+             "https://twitter.com/someone", "https://www.facebook.com/sharer/sharer.php?u=https%3A%2F%2Fexample.com",
+             "https://news.example.org/embed?url=https%3A%2F%2Ftwitter.com%2Fa%2Fstatus%2F1111111111111111111",
+             "https://www.instagram.com/p/CsXyZ12AbCd/media/?size=l")
+TEXTS = ("Plain words. ", "Café, naïve, Привет, 日本語 😀 ", "a < b and 3<4 ", "<", "\x00", "&amp; &lt;iframe&gt; ", "x")
+
+
+def _url(r: random.Random) -> str:
+    return _post_url(r) if r.random() < 0.6 else r.choice(JUNK_URLS)
+
+
+def _embed_markup(r: random.Random) -> str:
+    """One post's embed code, as platforms and plugins write it (platform and class may disagree)."""
+    url, n, word = html.escape(_post_url(r)), r.randrange(10 ** 18, 10 ** 19), _word(r)
+    return r.choice((
+        f'<blockquote class="twitter-tweet"><p lang="en">Words ü</p>&mdash; A (@a) <a href="{url}">May 1</a></blockquote>',
+        f'<blockquote class="instagram-media" data-instgrm-permalink="{url}"></blockquote>',
+        f'<blockquote class="tiktok-embed" cite="{url}"><a href="{url}">t</a></blockquote>',
+        f'<iframe src="{url}" width="560"></iframe>', f'<div class="fb-post" data-href="{url}"></div>',
+        f'<lite-youtube videoid="{word}"></lite-youtube>', f'<embetty-tweet status="{n}"></embetty-tweet>',
+        f'<amp-instagram data-shortcode="{word}"></amp-instagram>',
+        f'<script async src="https://telegram.org/js/telegram-widget.js" data-telegram-post="channel/{n % 999}"></script>',
+        f'<div class="tweet-card"><p>Words</p><a href="{url}">May 1</a></div>',
+        # (the post only in base64: in state JSON, just the "<" tells the C scan to look)
+        '<iframe data-borlabs-cookie-content="' + base64.b64encode(f'<iframe src="{url}"></iframe>'.encode()).decode()
+        + '"></iframe>',
+    ))
+
+
+def _borlabs(r: random.Random) -> str:
+    encoded = base64.b64encode(_embed_markup(r).encode()).decode()
+    return r.choice((encoded, encoded[: r.randrange(16, len(encoded))], "QUJD=RUZHSElKS0xNTk9Q", _embed_markup(r)))
+
+
+CLASSES = ("twitter-tweet", "instagram-media", "tiktok-embed", "fb-post", "cmplz-placeholder", "optanon-category-C0004",
+           "embed", "lazyload", "share-button", "tweet-card", "widget", "youtube_player", "Twitter-Tweet", "x")
+# name -> value maker (None: a valueless attribute)
+ATTRIBUTES = {
+    "class": lambda r: " ".join(r.sample(CLASSES, r.randint(1, 3))),
+    "data-tweet-id": lambda r: str(r.randrange(10 ** 18, 10 ** 19)),
+    "data-src": _url, "src": _url, "href": _url, "data-cookieblock-src": _url, "content": _url,
+    "data-borlabs-cookie-content": _borlabs,
+    "itemprop": lambda r: "embedUrl",
+    "videoid": _word,
+    "data-provider": lambda r: r.choice(("youtube", "vimeo", "other")),
+    "data-embed": lambda r: json.dumps({"type": "embed", "url": _post_url(r)}),
+    "data-html": _embed_markup,
+    "data-cookieconsent": lambda r: "marketing",
+    "data-name": lambda r: "youtube",
+    "title": lambda r: r.choice(TEXTS),
+    "id": lambda r: r.choice(("x", "__NEXT_DATA__")),
+    "data-empty": lambda r: None,
+}
+
+
+def _attributes(r: random.Random, count: int) -> str:
+    out = []
+    for name in r.choices(list(ATTRIBUTES), k=count):
+        value = ATTRIBUTES[name](r)
+        name = name.upper() if r.random() < 0.1 else name
+        out.append(f" {name}" if value is None else f' {name}="{html.escape(value)}"')
+    return "".join(out)
+
+
+STATE_KEYS = ("props", "pageProps", "blocks", "items", "data", "content", "embed", "html", "tweetUrl", "url", "src",
+              "type", "__typename", "videoId", "tweetId", "TweetID", "shortcode", "youtubeId", "headline", "title",
+              "text", "caption", "media", "permalink", "Ünïcode")
+
+
+def _leaf(r: random.Random):
+    return r.choice((
+        _post_url, _url, _embed_markup, _word, lambda r: str(r.randrange(10 ** 18, 10 ** 19)),
+        lambda r: r.choice(("embed", "twitter", "Tweet", "iframe", "paragraph", "image")),
+        lambda r: r.choice(TEXTS) * r.randint(1, 3), lambda r: r.randint(-5, 10 ** 6), lambda r: r.random(),
+        lambda r: None, lambda r: True, lambda r: json.dumps({"url": _post_url(r)}),  # JSON in a string
+    ))(r)
+
+
+def _state(r: random.Random, depth: int = 0):
+    roll = r.random()
+    if depth >= 6 or roll < 0.35:
+        return _leaf(r)
+    if roll < 0.7:
+        return {r.choice(STATE_KEYS): _state(r, depth + 1) for _ in range(r.randint(0, 5))}
+    return [_state(r, depth + 1) for _ in range(r.randint(0, 4))]
+
+
+def _big_state(r: random.Random) -> dict:
+    """A page's state over 3 KB: stories around the article, embeds deep inside, and a
+    related article's embed that is not this page's."""
+    stories = [{"id": k, "title": "Story " + r.choice(TEXTS), "summary": "Lorem ipsum dolor sit amet. " * r.randint(1, 4),
+                "url": f"https://news.example.org/s/{k}"} for k in range(r.randint(20, 60))]
+    # One key names the embed (an id key alone, in a list big enough to be pruned item by item).
+    key, make = r.choice((("url", _post_url), ("tweetUrl", _post_url), ("html", _embed_markup), ("videoId", _word),
+                          ("shortcode", _word), ("TweetID", lambda r: str(r.randrange(10 ** 18, 10 ** 19)))))
+    embed = {"type": r.choice(("embed", "twitter", "iframe", "text")), key: make(r)}
+    related = {"headline": "Another story", "url": "https://news.example.org/other/story/7", "embed": _post_url(r)}
+    paragraphs = [{"type": "paragraph", "text": "Lorem ipsum dolor sit amet. " * 4} for _ in range(r.randint(0, 25))]
+    blocks = [_state(r) for _ in range(r.randint(0, 4))] + [embed] + paragraphs
+    r.shuffle(blocks)
+    article = {"blocks": blocks, "related": [related], "more": stories[: r.randint(0, 20)]}
+    return {"props": {"pageProps": {"stories": stories, "article": article}}, "buildId": _word(r)}
+
+
+def _json_text(r: random.Random, value) -> str:
+    """JSON as pages write it: escaped slashes, escaped markup, ASCII-only or not."""
+    text = json.dumps(value, ensure_ascii=r.random() < 0.3, separators=r.choice(((",", ":"), (", ", ": "))))
+    if r.random() < 0.4:
+        text = text.replace("/", "\\/")
+    if r.random() < 0.2:
+        text = text.replace("\\/@", "\\u002F@").replace("/@", "\\u002f@")
+    if r.random() < 0.3:
+        text = text.replace("<", "\\u003c")
+    return text
+
+
+SCRIPT_TYPES = ("application/json", "application/ld+json", "text/plain", "text/javascript", "module", "didomi/html",
+                "text/template", None, "", "Application/JSON ")
+SCRIPT_BODIES = (
+    lambda r: _json_text(r, _big_state(r) if r.random() < 0.5 else _state(r)),
+    lambda r: f"window.__STATE__ = {_json_text(r, _big_state(r))};\nrender();",
+    lambda r: f"var s = JSON.parse({json.dumps(_json_text(r, _state(r)))});",
+    lambda r: _json_text(r, _big_state(r))[:-7],  # cut short: not JSON
+    _embed_markup,
+    lambda r: base64.b64encode(_embed_markup(r).encode()).decode(),
+    lambda r: 'loadPlayer("' + _post_url(r).replace("/", "\\/") + '");',
+    lambda r: "var a = 1 < 2; // nothing here",
+)
+
+
+def _script(r: random.Random) -> str:
+    stype = r.choice(SCRIPT_TYPES)
+    attrs = "" if stype is None else f' type="{stype}"'
+    extras = (' id="__NEXT_DATA__"', ' data-cookieconsent="marketing"', f' src="{_url(r)}"', ' class="cmplz-script"')
+    attrs += "".join(r.sample(extras, r.choice((0, 0, 1, 2))))
+    return f"<script{attrs}>{r.choice(SCRIPT_BODIES)(r)}</script>"
+
+
+def _style(r: random.Random) -> str:
+    stype = r.choice(("", ' type="text/css"', ' type="text/template"', ' type="TEXT/CSS"'))
+    return f"<style{stype}>{r.choice(('.twitter-tweet { margin: 0 }', f'<!-- {_embed_markup(r)} -->'))}</style>"
+
+
+def _svg(r: random.Random) -> str:
+    return (f'<svg viewBox="0 0 10 10"><use xlink:href="#i{r.randint(0, 9)}"></use>'
+            f'<a xlink:href="{html.escape(_url(r))}"><text>t</text></a></svg>')
+
+
+TAGS = ("div", "div", "p", "p", "span", "a", "blockquote", "iframe", "section", "figure", "noscript", "template",
+        "textarea", "lite-youtube", "embetty-tweet", "amp-instagram", "b", "li", "time", "meta", "link")
+
+
+def _element(r: random.Random, depth: int) -> str:
+    roll = r.random()
+    if depth >= 5 or roll < 0.25:
+        return r.choice(TEXTS)
+    if roll < 0.35:
+        return _embed_markup(r)
+    if roll < 0.45:
+        return _script(r)
+    if roll < 0.5:
+        return r.choice((_style, _svg))(r)
+    tag = r.choice(TAGS)
+    if tag == "textarea":  # escaped embed code, or markup that is only text there
+        inner = r.choice((html.escape(_embed_markup(r)), _embed_markup(r)))
+    else:
+        inner = "".join(_element(r, depth + 1) for _ in range(r.randint(0, 4)))
+    tag = tag.upper() if r.random() < 0.1 else tag
+    end = "" if r.random() < 0.05 else f"</{tag}>"  # sometimes left open
+    return f"<{tag}{_attributes(r, r.randint(0, 3))}>{inner}{end}"
+
+
+def _head(r: random.Random) -> str:
+    own = r.choice((RANDOM_BASE, "https://news.example.org/other/page", "/a/b"))
+    return "".join(r.choice((
+        f"<title>{r.choice(TEXTS)}Title</title>",
+        f'<meta property="{r.choice(("og:title", "og:url", "OG:URL ", "og:site_name", "article:published_time"))}"'
+        f' content="{own}">',
+        f'<meta name="description" content="{r.choice(TEXTS)}">',
+        f'<link rel="{r.choice(("canonical", "Canonical alternate", "stylesheet"))}" href="{own}">',
+        _script(r),
+    )) for _ in range(r.randint(0, 6)))
+
+
+def _document(r: random.Random) -> str:
+    body = "".join(_element(r, 0) for _ in range(r.randint(2, 10)))
+    if r.random() < 0.1:
+        return body  # a fragment, as a recovered payload is
+    lang = r.choice(("", ' lang="en"', ' LANG="de-DE"'))
+    return f"<!doctype html><html{lang}><head>{_head(r)}</head><body>{body}</body></html>"
+
+
+_rng = random.Random(SEED)
+RANDOM_DOCUMENTS = [_document(_rng) for _ in range(150)]
+
+
+@pytest.mark.parametrize("linked", [False, True], ids=["embedded", "linked"])
+@pytest.mark.parametrize("k", range(len(RANDOM_DOCUMENTS)))
+def test_random_documents_give_the_same_discovery_in_both_modes(c_path, monkeypatch, k, linked):
+    fast, slow = discover_both(monkeypatch, RANDOM_DOCUMENTS[k], linked=linked, base_url=RANDOM_BASE)
+    assert fast == slow
+
+
+def test_random_documents_exercise_what_they_are_for(c_path, monkeypatch):
+    # Guards the test above against a generator that stopped making embeds or big state.
+    followed = []
+    scan = prefilter.json_members
+
+    def spy(text, start, in_bytes):
+        found = scan(text, start, in_bytes)
+        followed.append((in_bytes, found is not None))
+        return found
+
+    monkeypatch.setattr(prefilter, "json_members", spy)
+    embeds = [e for doc in RANDOM_DOCUMENTS for e in discover_document(doc, RANDOM_BASE).embeds]
+    assert len(embeds) >= 100
+    assert any(e.blocked_by == "state-json" for e in embeds)
+    assert (True, True) in followed  # the pruned walk went into a member's members
+
+
+def test_json_members_agrees_with_a_plain_search_on_random_state(c_path):
+    # Each member written on its own, so its raw text is known: offered exactly when that
+    # text holds a literal (as is) or an id key (ASCII case-insensitive).
+    r = random.Random(SEED)
+    checked = 0
+    while checked < 300:
+        value = _state(r)
+        if not isinstance(value, (dict, list)):
+            continue
+        if isinstance(value, dict):
+            raws = [_json_text(r, key) + r.choice((":", " : ")) + _json_text(r, v) for key, v in value.items()]
+            body = "{" + ", ".join(raws) + "}"
+        else:
+            raws = [_json_text(r, v) for v in value]
+            body = "[" + ",\n".join(raws) + "]"
+        prefix = r.choice(("", " \n", "é😀 = ", "\x00"))
+        hot = [k for k, raw in enumerate(raws) if any(literal in raw for literal in state.RAW_JSON_LITERALS)
+               or any(key in ascii_lower(raw) for key in state.RAW_JSON_KEYS)]
+        members = members_of(value)
+        assert offered(prefix + body, len(prefix)) == (len(value), [(k, members[k]) for k in hot]), body
+        checked += 1

@@ -134,8 +134,9 @@ def _embedish(obj: dict, keys: list) -> bool:
 
 _CONTEXT_ID_KEYS = frozenset({"videoid", "video_id", "data-video-id"})  # ids only inside an embed object
 # What the raw JSON text of a member must contain for the walk to act on anything in it: a
-# platform host (a slash may be escaped), markup (an escaped "<" too), or an id key (any case).
-RAW_JSON_LITERALS = HOSTISH_LITERALS + ("\\u002F@", "\\u002f@", "<", "\\u003c", "\\u003C")
+# platform host, markup, or an id key (any case).
+# Any \u escape of an ASCII character counts too (it may spell a host, a key or "<").
+RAW_JSON_LITERALS = HOSTISH_LITERALS + ("<", "\\u002", "\\u003", "\\u004", "\\u005", "\\u006", "\\u007")
 RAW_JSON_KEYS = tuple(sorted(set(_ID_KEYS) | _CONTEXT_ID_KEYS))
 
 
@@ -175,6 +176,9 @@ class _StateWalk:
         scanner's literals are those _all() needs before it looks at a string)."""
         from . import prefilter
 
+        lkey = key.lower() if type(key) is str else ""
+        if type(value) is list and (lkey in _ID_KEYS or (context and lkey in _CONTEXT_ID_KEYS)):
+            return self._all(value, key, context)  # its items are ids named by the list's own key
         members = prefilter.json_members(text, start, in_bytes)
         if members is None or members[0] != len(value) or self.budget <= 0:
             return self._all(value, key, context)  # not followed, or repeated keys: walk it all
