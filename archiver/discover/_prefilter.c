@@ -346,12 +346,16 @@ static int attr_bits_of(const unsigned char *name, size_t n) {
     return bits;
 }
 
-/* id -> meaning, for one walk (ids of names a document invents are only valid in it) */
+/* id -> meaning, for one walk (ids of names a document invents are only valid in it).
+ * Names lexbor knows have small ids and take a direct slot; the others are hashed. */
 #define CACHE_SIZE 4096
+#define DIRECT_SIZE 1024
 typedef struct {
     uintptr_t keys[CACHE_SIZE];
     int values[CACHE_SIZE];
     unsigned stamp[CACHE_SIZE];
+    int direct_values[DIRECT_SIZE];
+    unsigned direct_stamp[DIRECT_SIZE];
     unsigned generation;
     int used;
 } id_cache;
@@ -361,12 +365,20 @@ static id_cache tag_cache, attr_cache;
 static void cache_reset(id_cache *cache) {
     if (++cache->generation == 0) {   /* wrapped: forget everything for real */
         memset(cache->stamp, 0, sizeof cache->stamp);
+        memset(cache->direct_stamp, 0, sizeof cache->direct_stamp);
         cache->generation = 1;
     }
     cache->used = 0;
 }
 
 static int *cache_slot(id_cache *cache, uintptr_t key) {
+    if (key < DIRECT_SIZE) {
+        if (cache->direct_stamp[key] != cache->generation) {
+            cache->direct_stamp[key] = cache->generation;
+            cache->direct_values[key] = -1;
+        }
+        return &cache->direct_values[key];
+    }
     size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 52) & (CACHE_SIZE - 1);
     for (;;) {
         if (cache->stamp[i] != cache->generation) {
