@@ -213,9 +213,9 @@ WALKED = {
 def test_walk_reports_candidates_as_selectolax_sees_them(c_path, name):
     tree = LexborHTMLParser(WALKED[name])
     nodes = tree.css("*")
-    count, candidates = prefilter.walk(tree, linked=True, top=True, limit=len(nodes) + 10)
+    count, candidates, complete = prefilter.walk(tree, linked=True, top=True, limit=len(nodes) + 10)
     candidates = list(candidates)
-    assert count == len(nodes)
+    assert count == len(nodes) and complete
     assert candidates, "every document here has something inspect() acts on"
     indexes = [index for index, _, _, _ in candidates]
     assert indexes == sorted(set(indexes))  # document order, each element once
@@ -223,7 +223,37 @@ def test_walk_reports_candidates_as_selectolax_sees_them(c_path, name):
         expected = nodes[index]
         assert (tag, attrs) == (expected.tag, expected.attributes)
         assert node.mem_id == expected.mem_id
-        assert node.text() == expected.text(deep=True)
+        assert node.text(deep=False) == expected.text(deep=False)
+
+
+def test_lookups_out_of_document_order_find_the_same_nodes(c_path):
+    # Detectors look nodes up lazily; a later candidate may be looked up before an earlier one.
+    tree = LexborHTMLParser(WALKED["templates-comments-svg"] + WALKED["visible.html"])
+    nodes = tree.css("*")
+    candidates = list(prefilter.walk(tree, linked=True, top=True, limit=len(nodes))[1])
+    for index, _, _, node in candidates[::-2] + candidates[1::2]:
+        assert node.mem_id == nodes[index].mem_id
+
+
+# -- deep nesting: bounded time and memory, and a record of what was skipped ------------
+
+def test_a_candidate_at_every_level_of_deep_nesting_stays_bounded(c_path, monkeypatch):
+    # Each path costs its depth: thousands of nested blockquotes would cost depth squared.
+    monkeypatch.setattr(prefilter, "MAX_PATH_STEPS", 20_000)
+    html_text = f'<blockquote class="twitter-tweet"><a href="{TWEET_URL}">t</a>' * 1000
+    result = asdict(discover_document(html_text, BASE_URL))
+    assert TWEET in embeds_of(result)
+    assert "elements nested too deeply to inspect them all; the deepest were skipped" in result["problems"]
+
+
+def test_nested_scripts_are_read_once_each(c_path, monkeypatch):
+    # In SVG a script may hold another: each is read for its own text, not its subtree's.
+    html_text = "<svg>" + "<script>" * 300 + f'window.x = {{"embed": "{TWEET_URL}"}};' + "</script>" * 300 + "</svg>"
+    fast, slow = discover_both(monkeypatch, html_text, linked=False)
+    assert fast == slow
+    texts = [node.text(deep=False) for _, tag, _, node in prefilter.walk(
+        LexborHTMLParser(html_text), linked=False, top=True, limit=10_000)[1] if tag == "script"]
+    assert sum(map(len, texts)) < 200  # only the innermost script has text
 
 
 # -- 6. json_members: which members of big state JSON are walked ----------------------

@@ -274,6 +274,7 @@ static PyObject *configure(PyObject *Py_UNUSED(self), PyObject *conf) {
 static PyObject *bind(PyObject *Py_UNUSED(self), PyObject *arg) {
     const char *path = PyUnicode_AsUTF8(arg);
     if (!path) return NULL;
+    lx.bound = 0;
     void *handle = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
     if (!handle) { PyErr_Format(PyExc_OSError, "lexbor module not loaded: %s", dlerror()); return NULL; }
 #define LOOK(field, symbol)                                                              \
@@ -485,29 +486,24 @@ typedef struct {
     size_t len, cap;
 } buffer;
 
-/* Concatenated text of an element's descendants (script, style, textarea, title). */
+/* An element's own text: its text children, concatenated (the content of a script, style,
+ * textarea or title; an SVG script's nested elements are not read, which keeps nested
+ * containers linear). */
 static int text_of(lxb_node *element, buffer *buf) {
     buf->len = 0;
-    lxb_node *node = element->first_child;
-    while (node) {
-        if (node->type == NODE_TEXT) {
-            lx_str *str = &((lx_character_data *)node)->data;
-            if (str->data && str->length) {
-                if (buf->len + str->length > buf->cap) {
-                    size_t cap = (buf->len + str->length) * 2;
-                    unsigned char *grown = PyMem_Realloc(buf->data, cap);
-                    if (!grown) { PyErr_NoMemory(); return -1; }
-                    buf->data = grown;
-                    buf->cap = cap;
-                }
-                memcpy(buf->data + buf->len, str->data, str->length);
-                buf->len += str->length;
-            }
+    for (lxb_node *node = element->first_child; node; node = node->next) {
+        if (node->type != NODE_TEXT) continue;
+        lx_str *str = &((lx_character_data *)node)->data;
+        if (!str->data || !str->length) continue;
+        if (buf->len + str->length > buf->cap) {
+            size_t cap = (buf->len + str->length) * 2;
+            unsigned char *grown = PyMem_Realloc(buf->data, cap);
+            if (!grown) { PyErr_NoMemory(); return -1; }
+            buf->data = grown;
+            buf->cap = cap;
         }
-        if (node->first_child) { node = node->first_child; continue; }
-        while (node != element && !node->next) node = node->parent;
-        if (node == element) break;
-        node = node->next;
+        memcpy(buf->data + buf->len, str->data, str->length);
+        buf->len += str->length;
     }
     return 0;
 }
@@ -657,7 +653,10 @@ static PyObject *path_tuple(const index_stack *stack) {
 
 static int emit(PyObject *out, lxb_node *node, Py_ssize_t index, const index_stack *stack, int want, found *got) {
     size_t n = 0;
-    const unsigned char *tag = lx.element_name(node, &n);
+    const unsigned char *name = lx.element_name(node, &n);
+    PyObject *tag = PyUnicode_DecodeUTF8((const char *)(name ? name : (const unsigned char *)""),
+                                         (Py_ssize_t)(name ? n : 0), "replace");
+    if (!tag) return -1;
     PyObject *attrs = attributes_dict(node);
     PyObject *path = attrs ? path_tuple(stack) : NULL;
     PyObject *content = Py_None;
@@ -669,8 +668,8 @@ static int emit(PyObject *out, lxb_node *node, Py_ssize_t index, const index_sta
     }
     PyObject *item = NULL;
     if (attrs && path && content)
-        item = Py_BuildValue("(ns#OOOK)", index, (const char *)tag, (Py_ssize_t)n, attrs, path, content,
-                             (unsigned long long)got->needles);
+        item = Py_BuildValue("(nOOOOK)", index, tag, attrs, path, content, (unsigned long long)got->needles);
+    Py_DECREF(tag);
     Py_XDECREF(attrs);
     Py_XDECREF(path);
     Py_XDECREF(content);
@@ -680,18 +679,21 @@ static int emit(PyObject *out, lxb_node *node, Py_ssize_t index, const index_sta
     return status;
 }
 
-/* walk(root_mem_id, linked, top, limit, every=False) -> (elements, [candidate...])
+/* walk(root_mem_id, linked, top, limit, max_path_steps, every=False) -> (elements, [candidate...], complete)
  * candidate = (document-order index, tag, attributes, path of child indexes from the root,
  *              text or None, mask of the script literals the text contains: bit k for literal k,
  *              bit 63 when the text was searched at all).
  * Elements are counted and indexed like tree.css("*"): root first, depth first, template
- * contents excluded; past `limit` they are only counted. every=True returns every element
- * with its text (to check this walk against selectolax). */
+ * contents excluded; past `limit` they are only counted. Paths cost their depth: once the
+ * candidates' paths add up to max_path_steps (deep nesting), no more are offered and
+ * complete is False. every=True returns every element with its text (to check this walk
+ * against selectolax). Whole documents only: a fragment's later top-level nodes are not
+ * reached. */
 static PyObject *walk(PyObject *Py_UNUSED(self), PyObject *args) {
     unsigned long long root_id;
     int linked, top, every = 0;
-    Py_ssize_t limit;
-    if (!PyArg_ParseTuple(args, "Kppn|p", &root_id, &linked, &top, &limit, &every)) return NULL;
+    Py_ssize_t limit, max_path_steps;
+    if (!PyArg_ParseTuple(args, "Kppnn|p", &root_id, &linked, &top, &limit, &max_path_steps, &every)) return NULL;
     if (!lx.bound || !cfg.configured) {
         PyErr_SetString(PyExc_RuntimeError, "prefilter not bound and configured");
         return NULL;
@@ -699,21 +701,27 @@ static PyObject *walk(PyObject *Py_UNUSED(self), PyObject *args) {
     lxb_node *root = (lxb_node *)(uintptr_t)root_id;
     PyObject *out = PyList_New(0);
     if (!out) return NULL;
-    if (!root) return Py_BuildValue("(nN)", (Py_ssize_t)0, out);
+    if (!root) return Py_BuildValue("(nNO)", (Py_ssize_t)0, out, Py_True);
     cache_reset(&tag_cache);
     cache_reset(&attr_cache);
     index_stack stack = {NULL, 0, 0};
     found got = {{NULL, 0, 0}, 0, 0};
-    Py_ssize_t count = 0;
+    Py_ssize_t count = 0, path_steps = 0;
     lxb_node *node = root;
-    int failed = 0;
+    int failed = 0, complete = 1;
     for (;;) {
         if (node->type == NODE_ELEMENT) {
-            if (count < limit) {
+            if (count < limit && complete) {
                 got.text_read = 0;
                 got.needles = 0;
                 int want = every ? WANT_WITH_TEXT : element_rule(node, linked, top, &got);
-                if (want < 0 || (want && emit(out, node, count, &stack, want, &got) < 0)) { failed = 1; break; }
+                if (want < 0) { failed = 1; break; }
+                if (want && (path_steps += stack.depth + 1) > max_path_steps) {
+                    complete = 0;
+                } else if (want && emit(out, node, count, &stack, want, &got) < 0) {
+                    failed = 1;
+                    break;
+                }
             }
             count++;
         }
@@ -733,7 +741,7 @@ static PyObject *walk(PyObject *Py_UNUSED(self), PyObject *args) {
     PyMem_Free(stack.items);
     PyMem_Free(got.text.data);
     if (failed) { Py_DECREF(out); return NULL; }
-    return Py_BuildValue("(nN)", count, out);
+    return Py_BuildValue("(nNO)", count, out, complete ? Py_True : Py_False);
 }
 
 /* ---- JSON state: which members of a big object or array could name a post ----------- */
@@ -843,7 +851,8 @@ static PyObject *json_members(PyObject *Py_UNUSED(self), PyObject *args) {
 static PyMethodDef methods[] = {
     {"bind", bind, METH_O, "bind(path): find lexbor's functions in selectolax's loaded extension module."},
     {"configure", configure, METH_O, "configure(dict): tag groups, attribute names and literals of the rules."},
-    {"walk", walk, METH_VARARGS, "walk(root_mem_id, linked, top, limit, every=False) -> (count, candidates)."},
+    {"walk", walk, METH_VARARGS,
+     "walk(root_mem_id, linked, top, limit, max_path_steps, every=False) -> (count, candidates, complete)."},
     {"json_members", json_members, METH_VARARGS,
      "json_members(text, start, byte_offset) -> (members, [(ordinal, value_start, value_end)]) or None."},
     {NULL, NULL, 0, NULL},

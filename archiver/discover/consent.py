@@ -117,10 +117,10 @@ def inspect_container(el, scan) -> None:
     elif tag == "style":
         if (el.attrs.get("type") or "").lower() in ("", "text/css"):
             return  # a stylesheet naming embed classes is not an embed
-        text = _COMMENT.sub("", node.text(deep=True) or "")
+        text = _COMMENT.sub("", node.text(deep=False) or "")
         label = f"style[type={el.attrs.get('type')}]"
     else:
-        text = node.text(deep=True) or ""
+        text = node.text(deep=False) or ""
         label = tag
     if "<" not in text and tag != "template":
         if not el.attrs.get("data-borlabs-cookie-content"):
@@ -134,7 +134,7 @@ def inspect_container(el, scan) -> None:
 def script_payload(el, scan, stype: str) -> bool:
     """A non-JavaScript script (didomi/html, text/template, text/plain...) holding embed code.
     Returns False when the script is JavaScript after all (a blocked loader)."""
-    text = el.node.text(deep=True) or ""
+    text = el.node.text(deep=False) or ""
     if not text.strip():
         return True
     label = f"script[type={stype}]"

@@ -146,10 +146,12 @@ class Scanner:
     def scan_tree(self, tree, origin: Optional[Origin], prefix: tuple) -> None:
         inspect = detectors.inspect
         remaining = max(0, MAX_ELEMENTS - self.elements)
-        count, elements = prefilter.walk(tree, linked=self.linked, top=origin is None, limit=remaining)
+        count, elements, complete = prefilter.walk(tree, linked=self.linked, top=origin is None, limit=remaining)
         self.elements += count
         if count > remaining:
             self.problem(f"more than {MAX_ELEMENTS} elements; the rest of the page was not inspected")
+        if not complete:
+            self.problem("elements nested too deeply to inspect them all; the deepest were skipped")
         if origin is None:  # the page itself: read what it says about itself before its embeds
             elements = list(elements)
             for index, tag, attrs, node in elements:

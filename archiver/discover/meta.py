@@ -60,7 +60,7 @@ class MetaCollector:
                 self.canonical = attrs["href"].strip()
         elif tag == "title":
             if self.title is None:
-                self.title = node.text(deep=True)
+                self.title = node.text(deep=False)
         elif tag == "html":
             if self.lang is None and attrs.get("lang"):
                 self.lang = attrs["lang"]

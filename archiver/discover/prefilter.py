@@ -25,6 +25,10 @@ except ImportError:  # built without a C compiler: every element goes through Py
     _prefilter = None
 
 DISABLE_ENV = "ARCHIVER_PURE_PYTHON_DISCOVERY"
+# Each candidate's path costs its depth (to build, and to follow); a page nested thousands
+# deep with a candidate at every level would cost depth squared. Past this many steps in
+# all, no more candidates are offered and the walk says it is incomplete.
+MAX_PATH_STEPS = 1_000_000
 
 
 def _rules() -> dict:
@@ -64,30 +68,42 @@ def _literals(mask: int) -> Optional[frozenset]:
 
 class Locator:
     """Finds the selectolax node at a path of child indexes (as the C pass reports them).
-    Candidates come in document order, so each parent remembers the last child reached
-    and the next lookup walks on from there instead of from the first child."""
+    It keeps the chain of nodes it reached last: the next path shares a prefix with it
+    (candidates come in document order), so a lookup starts where the two part, from the
+    last node reached at that depth when it lies to the left. O(depth + siblings passed)."""
 
     def __init__(self, root):
         self.root = root
-        self._last: dict[tuple, tuple] = {}
+        self._indexes: list[int] = []  # the last path resolved
+        self._nodes: list = []         # the node at each of its depths
 
     def resolve(self, path: tuple):
-        node = self.root
-        for depth, index in enumerate(path):
-            parent_path = path[:depth]
-            last = self._last.get(parent_path)
-            if last is not None and last[0] <= index:
-                at, child = last
-            else:
-                at, child = 0, node.child
+        indexes, nodes = self._indexes, self._nodes
+        shared = 0
+        limit = min(len(indexes), len(path))
+        while shared < limit and indexes[shared] == path[shared]:
+            shared += 1
+        if shared == len(path):
+            return nodes[shared - 1] if shared else self.root
+        index = path[shared]
+        if shared < len(indexes) and indexes[shared] < index:
+            at, child = indexes[shared], nodes[shared]  # a sibling to the left: walk on from it
+        else:
+            at, child = 0, (nodes[shared - 1] if shared else self.root).child
+        del indexes[shared:], nodes[shared:]
+        for depth in range(shared, len(path)):
+            index = path[depth]
+            if depth > shared:
+                at, child = 0, nodes[-1].child
             while at < index and child is not None:
                 child = child.next
                 at += 1
             if child is None:
+                del indexes[:], nodes[:]
                 raise LookupError(f"no node at {path}")
-            self._last[parent_path] = (index, child)
-            node = child
-        return node
+            indexes.append(index)
+            nodes.append(child)
+        return nodes[-1]
 
 
 class LazyNode:
@@ -107,8 +123,8 @@ class LazyNode:
         return self._node
 
     def text(self, deep: bool = True, separator: str = "", strip: bool = False, skip_empty: bool = False) -> str:
-        if self._text is not None and deep and not separator and not strip and not skip_empty:
-            return self._text
+        if self._text is not None and not deep and not separator and not strip and not skip_empty:
+            return self._text  # the element's own text, as the C pass read it
         return self._resolve().text(deep=deep, separator=separator, strip=strip, skip_empty=skip_empty)
 
     def __getattr__(self, name):
@@ -137,15 +153,15 @@ def _self_check() -> bool:
     struct layout; check it agrees with selectolax's API before trusting it."""
     tree = LexborHTMLParser(_SAMPLE)
     try:
-        count, items = _prefilter.walk(tree.root.mem_id, False, True, 10_000, True)
+        count, items, complete = _prefilter.walk(tree.root.mem_id, False, True, 10_000, MAX_PATH_STEPS, True)
     except Exception:
         return False
     nodes = tree.css("*")
-    if count != len(nodes) or len(items) != len(nodes):
+    if not complete or count != len(nodes) or len(items) != len(nodes):
         return False
     locator = Locator(tree.root)
     for (index, tag, attrs, path, text, _), node in zip(items, nodes):
-        if (tag != node.tag or attrs != node.attributes or text != node.text(deep=True)
+        if (tag != node.tag or attrs != node.attributes or text != node.text(deep=False)
                 or locator.resolve(path).mem_id != node.mem_id):
             return False
     return True
@@ -154,20 +170,21 @@ def _self_check() -> bool:
 ENABLED = _bind()
 
 
-def walk(tree: LexborHTMLParser, *, linked: bool, top: bool, limit: int) -> tuple[int, Iterator]:
-    """(elements in the tree, iterator of (index, tag, attributes, node)) for the elements
-    inspect() has to see; only the first `limit` elements are offered."""
+def walk(tree: LexborHTMLParser, *, linked: bool, top: bool, limit: int) -> tuple[int, Iterator, bool]:
+    """(elements in the tree, iterator of (index, tag, attributes, node), complete) for the
+    elements inspect() has to see; only the first `limit` elements are offered. complete is
+    False when the C pass stopped offering candidates of a page nested too deeply."""
     root = tree.root
     if root is None:
-        return 0, iter(())
+        return 0, iter(()), True
     if ENABLED:
-        count, items = _prefilter.walk(root.mem_id, linked, top, max(0, limit))
+        count, items, complete = _prefilter.walk(root.mem_id, linked, top, max(0, limit), MAX_PATH_STEPS)
         locator = Locator(root)
         return count, ((index, tag, attrs, LazyNode(locator, path, text, literals))
-                       for index, tag, attrs, path, text, literals in items)
+                       for index, tag, attrs, path, text, literals in items), complete
     nodes = tree.css("*")  # elements only, in document order, root first
     shown = nodes[: max(0, limit)]
-    return len(nodes), ((index, node.tag, node.attributes, node) for index, node in enumerate(shown))
+    return len(nodes), ((index, node.tag, node.attributes, node) for index, node in enumerate(shown)), True
 
 
 def json_members(text: str, start: int, in_bytes: bool):

@@ -33,7 +33,7 @@ def inspect_script(el, scan) -> None:
     stype = (attrs.get("type") or "").strip().lower()
     if attrs.get("src") and not consent.tool_of(el):
         return  # a loader script; its (empty) body is nothing to us
-    text = el.node.text(deep=True) or ""
+    text = el.node.text(deep=False) or ""  # (its own text: an SVG script may nest others)
     if len(text) < 12 or not text.strip():
         return
     literals = getattr(el.node, "script_literals", None)  # already searched by the C pass
