@@ -278,15 +278,14 @@ def _blockquote(el, scan) -> None:
 
 def _last_post_link(el, platform):
     """The post a container links to: embed blockquotes end with the post's own link."""
-    found = None
-    for a in el.node.css("a[href]"):
+    for a in reversed(el.node.css("a[href]")):
         try:
             ref = post_ref(a.attributes.get("href") or "")
         except UnsafeUrl:
             continue
         if ref and (platform is None or ref.platform == platform):
-            found = ref
-    return found
+            return ref
+    return None
 
 
 def _card(el, scan, platform) -> None:

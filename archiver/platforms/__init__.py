@@ -4,6 +4,7 @@ a module that can resolve posts also has resolve(ref, context) -> Post.
 from __future__ import annotations
 
 from functools import lru_cache
+from urllib.parse import unquote
 from typing import Optional
 
 from ..models import PostRef
@@ -19,7 +20,11 @@ def match_post_url(url: Optional[str]) -> Optional[PostRef]:
     """The post a URL names, on whichever platform owns it, or None."""
     if not url or len(url) > 4096:
         return None
+    lowered = url.lower() if "%" not in url else url.lower() + " " + unquote(url).lower()
     for module in MODULES:
+        hints = getattr(module, "URL_HINTS", None)  # (Mastodon has none: any host)
+        if hints is not None and not any(hint in lowered for hint in hints):
+            continue
         ref = module.match(url)
         if ref:
             return ref

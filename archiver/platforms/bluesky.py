@@ -10,6 +10,8 @@ from .common import ask
 from .fields import dicts, dig, integer, text
 
 NAME = "bluesky"
+# One of these occurs (any case) in every URL match() accepts; others are not tried.
+URL_HINTS = ("bsky.app", "app.bsky", "at://")
 DEFAULT_ENDPOINT = "https://public.api.bsky.app"
 
 RULES = [

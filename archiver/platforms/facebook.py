@@ -9,6 +9,8 @@ from . import oembed as _oembed
 from .base import strip_scheme
 
 NAME = "facebook"
+# One of these occurs (any case) in every URL match() accepts; others are not tried.
+URL_HINTS = ("facebook.com", "fb.watch", "fb.com")
 DEFAULT_ENDPOINT = "https://graph.facebook.com"
 
 _HOST = re.compile(r"^(?:[a-z-]+\.)?(?:facebook\.com|fb\.watch|fb\.com)(?:/|$)", re.I)

@@ -10,6 +10,8 @@ from .common import ask, post_from
 from .fields import dicts, dig, integer, text
 
 NAME = "reddit"
+# One of these occurs (any case) in every URL match() accepts; others are not tried.
+URL_HINTS = ("reddit", "redd.it")
 DEFAULT_ENDPOINT = "https://www.reddit.com"
 
 RULES = [

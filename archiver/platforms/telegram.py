@@ -12,6 +12,8 @@ from .common import ask, post_from
 from .markup import link_targets, node_text, parse_count
 
 NAME = "telegram"
+# One of these occurs (any case) in every URL match() accepts; others are not tried.
+URL_HINTS = ("t.me", "telegram.me", "telegram.dog")
 DEFAULT_ENDPOINT = "https://t.me"
 
 RULES = [

@@ -5,6 +5,8 @@ from . import oembed as _oembed
 from .base import match_rules, rule
 
 NAME = "threads"
+# One of these occurs (any case) in every URL match() accepts; others are not tried.
+URL_HINTS = ("threads.net", "threads.com")
 DEFAULT_ENDPOINT = "https://graph.threads.net"
 
 RULES = [

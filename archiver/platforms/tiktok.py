@@ -5,6 +5,8 @@ from . import oembed as _oembed
 from .base import match_rules, rule
 
 NAME = "tiktok"
+# One of these occurs (any case) in every URL match() accepts; others are not tried.
+URL_HINTS = ("tiktok.com",)
 DEFAULT_ENDPOINT = "https://www.tiktok.com"
 
 RULES = [

@@ -13,6 +13,8 @@ from .common import ask, endpoint_url
 from .fields import dig as _dig, dicts as _list, integer as _int, text as _str
 
 NAME = "x"
+# One of these occurs (any case) in every URL match() accepts; others are not tried.
+URL_HINTS = ("twitter.com", "x.com")
 DEFAULT_ENDPOINT = "https://cdn.syndication.twimg.com"
 
 

@@ -9,6 +9,8 @@ from . import oembed as _oembed
 from .base import match_rules, rule, strip_scheme
 
 NAME = "youtube"
+# One of these occurs (any case) in every URL match() accepts; others are not tried.
+URL_HINTS = ("youtu",)
 DEFAULT_ENDPOINT = "https://www.youtube.com"
 
 
