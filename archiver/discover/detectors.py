@@ -15,15 +15,16 @@ from .text import parse_fallback
 from .urls import UnsafeUrl, is_player_url, post_ref, proxied_ref, ref_from_id
 
 # Attributes that never hold an embed reference (cheap to skip before any regex).
-SKIP_ATTRS = frozenset({"class", "id", "style", "alt", "title", "width", "height", "rel", "target", "type", "lang",
-                   "dir", "role", "name", "frameborder", "scrolling", "allow", "allowfullscreen", "loading",
-                   "sizes", "srcset", "data-srcset", "charset", "async", "defer", "tabindex", "align", "border",
-                   "sandbox", "referrerpolicy", "itemprop", "itemscope", "itemtype", "onclick", "onload",
-                   "onerror", "for", "method", "action", "placeholder", "aria-label", "aria-hidden", "content",
-                   "property", "media", "crossorigin", "integrity", "nonce", "datetime", "colspan", "rowspan",
-                        # SVG geometry and presentation (path data is a large share of a page's attributes)
-                        "d", "points", "viewBox", "xmlns", "xmlns:xlink", "fill", "stroke", "transform", "fill-rule",
-                        "clip-rule", "stroke-width", "preserveAspectRatio", "version", "focusable"})
+SKIP_ATTRS = frozenset({
+    "class", "id", "style", "alt", "title", "width", "height", "rel", "target", "type", "lang", "dir", "role", "name",
+    "frameborder", "scrolling", "allow", "allowfullscreen", "loading", "sizes", "srcset", "data-srcset", "charset",
+    "async", "defer", "tabindex", "align", "border", "sandbox", "referrerpolicy", "itemprop", "itemscope", "itemtype",
+    "onclick", "onload", "onerror", "for", "method", "action", "placeholder", "aria-label", "aria-hidden", "content",
+    "property", "media", "crossorigin", "integrity", "nonce", "datetime", "colspan", "rowspan",
+    # SVG geometry and presentation (path data is a large share of a page's attributes)
+    "d", "points", "viewBox", "xmlns", "xmlns:xlink", "fill", "stroke", "transform", "fill-rule", "clip-rule",
+    "stroke-width", "preserveAspectRatio", "version", "focusable",
+})
 # A value is worth a closer look only if it names a platform or carries markup.
 HINT_LITERALS = ("twitter", "x.com", "instagr", "facebook", "fb.watch", "youtu", "vimeo", "tiktok", "t.me/",
                  "telegram", "bsky", "threads.", "reddit", "redd.it", "/@", "%2F", "<", "Twitter", "Instagram",

@@ -1,6 +1,7 @@
-"""The driver: parse a document once, walk its elements in order, hand each to the
-detectors, and feed any recovered payload (consent template, escaped attribute, state
-JSON string) back through the same walk, depth-bounded. Then one embed per post."""
+"""The driver: parse a document once, read what the page says about itself, hand the
+elements the prefilter offers (those a detector can act on) to the detectors in document
+order, and feed any recovered payload (consent template, escaped attribute, state JSON
+string) back through the same walk, depth-bounded. Then one embed per post."""
 from __future__ import annotations
 
 import base64
