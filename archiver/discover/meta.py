@@ -47,6 +47,7 @@ class MetaCollector:
         self.canonical: Optional[str] = None
         self.lang: Optional[str] = None
         self.ld: list[dict] = []
+        self._ld_texts: list[str] = []
         self.time: Optional[str] = None
 
     def feed(self, tag: str, attrs: dict, node) -> None:
@@ -73,18 +74,27 @@ class MetaCollector:
         return self.canonical or self.meta.get("og:url")
 
     def feed_json_ld(self, text: str) -> None:
-        if len(text) > MAX_LD or len(self.ld) > 50:
-            return
-        try:
-            data = json.loads(text)
-        except (ValueError, RecursionError):
-            return
-        for item in data if isinstance(data, list) else [data]:
-            if isinstance(item, dict):
-                self.ld.append(item)
-                graph = item.get("@graph")
-                if isinstance(graph, list):
-                    self.ld.extend(sub for sub in graph if isinstance(sub, dict))
+        """Kept as text: parsed only if the <meta> tags leave the site or the date unknown."""
+        if len(text) <= MAX_LD:
+            self._ld_texts.append(text)
+
+    def _json_ld(self) -> list[dict]:
+        if self._ld_texts:
+            for text in self._ld_texts:
+                if len(self.ld) > 50:
+                    break
+                try:
+                    data = json.loads(text)
+                except (ValueError, RecursionError):
+                    continue
+                for item in data if isinstance(data, list) else [data]:
+                    if isinstance(item, dict):
+                        self.ld.append(item)
+                        graph = item.get("@graph")
+                        if isinstance(graph, list):
+                            self.ld.extend(sub for sub in graph if isinstance(sub, dict))
+            self._ld_texts = []
+        return self.ld
 
     def result(self) -> PageMeta:
         meta = self.meta
@@ -92,7 +102,7 @@ class MetaCollector:
         canonical = self.page_url()
         site = meta.get("og:site_name") or meta.get("application-name")
         published = next((meta[k] for k in _DATE_KEYS if meta.get(k)), None)
-        for item in self.ld:
+        for item in self._json_ld() if not (site and published) else ():
             types = item.get("@type")
             types = " ".join(map(str, types)) if isinstance(types, list) else str(types or "")
             publisher = item.get("publisher")
