@@ -263,7 +263,8 @@ static PyObject *configure(PyObject *Py_UNUSED(self), PyObject *conf) {
         || fill_from(conf, "state_ids", &cfg.state_ids)
         || needles_from(conf, "hints", &cfg.hints, 0) || needles_from(conf, "card_words", &cfg.card_words, 1)
         || needles_from(conf, "script_needles", &cfg.script_needles, 0) || canonical_fill()
-        || needles_from(conf, "json_needles", &cfg.json_needles, 0) || needles_from(conf, "json_keys", &cfg.json_keys, 1))
+        || needles_from(conf, "json_needles", &cfg.json_needles, 0)
+        || needles_from(conf, "json_keys", &cfg.json_keys, 1))
         return NULL;
     cfg.configured = 1;
     Py_RETURN_NONE;
@@ -395,25 +396,27 @@ static int *cache_slot(id_cache *cache, uintptr_t key) {
     }
 }
 
-static int tag_kind(lxb_node *element) {
-    int *slot = cache_slot(&tag_cache, element->local_name);
+/* What the name with this id means: from the cache, or worked out from the name once. */
+typedef const unsigned char *(*name_reader)(void *, size_t *);
+
+static int meaning_of(id_cache *cache, uintptr_t key, void *holder, name_reader name_of,
+                      int (*meaning)(const unsigned char *, size_t)) {
+    int *slot = cache_slot(cache, key);
     if (slot && *slot >= 0) return *slot;
     size_t n = 0;
-    const unsigned char *tag = lx.element_name(element, &n);
-    int kind = tag_kind_of(tag, n);
-    if (slot) *slot = kind;
-    return kind;
+    const unsigned char *name = name_of(holder, &n);
+    int value = meaning(name, n);
+    if (slot) *slot = value;
+    return value;
+}
+
+static int tag_kind(lxb_node *element) {
+    return meaning_of(&tag_cache, element->local_name, element, lx.element_name, tag_kind_of);
 }
 
 static int attr_bits(lx_attr *attr) {
     uintptr_t key = attr->qualified_name ? attr->qualified_name : attr->node.local_name;
-    int *slot = cache_slot(&attr_cache, key);
-    if (slot && *slot >= 0) return *slot;
-    size_t n = 0;
-    const unsigned char *name = lx.attr_name(attr, &n);
-    int bits = attr_bits_of(name, n);
-    if (slot) *slot = bits;
-    return bits;
+    return meaning_of(&attr_cache, key, attr, lx.attr_name, attr_bits_of);
 }
 
 /* ---- the rules ----------------------------------------------------------------------- */

@@ -52,7 +52,8 @@ class MetaCollector:
 
     def feed(self, tag: str, attrs: dict, node) -> None:
         if tag == "meta":
-            name = ascii_lower((attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").strip(HTML_SPACE))
+            name = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or ""
+            name = ascii_lower(name.strip(HTML_SPACE))
             content = attrs.get("content")
             if name in META_NAMES and content and name not in self.meta:
                 self.meta[name] = content.strip()

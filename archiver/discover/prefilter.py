@@ -30,6 +30,9 @@ DISABLE_ENV = "ARCHIVER_PURE_PYTHON_DISCOVERY"
 # all, no more candidates are offered and the walk says it is incomplete.
 MAX_PATH_STEPS = 1_000_000
 
+# What the C pass looks for in a script's text, bit k for literal k.
+SCRIPT_LITERALS = state.POST_LITERALS + scripts.JS_EXTRA_LITERALS
+
 
 def _rules() -> dict:
     return {
@@ -51,9 +54,6 @@ def _rules() -> dict:
         "json_needles": list(state.RAW_JSON_LITERALS),
         "json_keys": list(state.RAW_JSON_KEYS),
     }
-
-
-SCRIPT_LITERALS = state.POST_LITERALS + scripts.JS_EXTRA_LITERALS
 
 
 _LOOKED = 1 << 63  # set in the mask when the C pass searched the script's text

@@ -163,10 +163,7 @@ class _StateWalk:
         self.sub = 0
 
     def walk(self, data, context: bool, text: Optional[str], start: int) -> None:
-        from . import prefilter  # (imports this module)
-
-        if text is not None and not self.nuxt and type(data) in (dict, list) and len(text) - start > PRUNE_MIN \
-                and prefilter.ENABLED:
+        if text is not None and not self.nuxt and type(data) in (dict, list) and len(text) - start > PRUNE_MIN:
             self._pruned(data, text, start, False, "", context, 0)
         else:
             self._all(data, "", context)
@@ -174,15 +171,15 @@ class _StateWalk:
     def _pruned(self, value, text: str, start: int, in_bytes: bool, key, context: bool, depth: int) -> None:
         """Only the members of this object or array whose raw text could name a post (the C
         scanner's literals are those _all() needs before it looks at a string)."""
-        from . import prefilter
+        from . import prefilter  # (it imports this module)
 
         lkey = key.lower() if type(key) is str else ""
         if type(value) is list and (lkey in _ID_KEYS or (context and lkey in _CONTEXT_ID_KEYS)):
             return self._all(value, key, context)  # its items are ids named by the list's own key
         members = prefilter.json_members(text, start, in_bytes)
         if members is None or members[0] != len(value) or self.budget <= 0:
-            return self._all(value, key, context)  # not followed, or repeated keys: walk it all
-        count, hot = members
+            return self._all(value, key, context)  # no C scanner, not followed, or repeated keys: walk it all
+        hot = members[1]
         if type(value) is dict:
             keys = list(map(str.lower, value))
             if self.page_path is not None and _other_article(value, keys, self.page_path):
