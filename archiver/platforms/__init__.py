@@ -1,5 +1,6 @@
-"""One module per platform. Each declares NAME, DEFAULT_ENDPOINT and match(url) -> PostRef | None;
-a module that can resolve posts also has resolve(ref, context) -> Post.
+"""One module per platform. Each declares NAME, DEFAULT_ENDPOINT, URL_HINTS (lower-case
+substrings every post URL of it contains) and match(url) -> PostRef | None; a module that
+can resolve posts also has resolve(ref, context) -> Post.
 """
 from __future__ import annotations
 
@@ -22,8 +23,7 @@ def match_post_url(url: Optional[str]) -> Optional[PostRef]:
         return None
     lowered = url.lower() if "%" not in url else url.lower() + " " + unquote(url).lower()
     for module in MODULES:
-        hints = getattr(module, "URL_HINTS", None)  # (Mastodon has none: any host)
-        if hints is not None and not any(hint in lowered for hint in hints):
+        if not any(hint in lowered for hint in module.URL_HINTS):
             continue
         ref = module.match(url)
         if ref:

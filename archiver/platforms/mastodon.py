@@ -14,6 +14,8 @@ from .markup import html_text, link_targets
 
 NAME = "mastodon"
 DEFAULT_ENDPOINT = None  # each post is resolved on its own instance
+# Any host can be an instance, but every status URL has one of these paths (see RULES).
+URL_HINTS = ("/@", "/users/")
 
 # Known big platforms' hosts never count as Mastodon instances.
 _NOT_INSTANCES = re.compile(r"^(?:[a-z0-9-]+\.)*(?:twitter|x|facebook|instagram|youtube|tiktok|threads|reddit|bsky|medium|t)\.(?:com|net|app|me)$", re.I)
