@@ -67,6 +67,12 @@ def test_javascript_url_is_refused():
     assert any("script URL" in p for p in result.problems)
 
 
+def test_javascript_url_in_an_image_is_refused_too():
+    result = discover_document('<img src=" javascript:alert(1)//twitter.com/a/status/1234567890123">', None)
+    assert result.embeds == []
+    assert "script URL in img[src] ignored" in result.problems
+
+
 def test_state_json_not_json():
     html = '<script id="__NEXT_DATA__" type="application/json">{"url": "https://twitter.com/a/status/1234567890123",</script>'
     result = discover_document(html, None)

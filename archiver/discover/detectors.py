@@ -12,7 +12,7 @@ from .element import Element, ascii_lower
 
 from . import consent, scripts, state
 from .text import parse_fallback
-from .urls import UnsafeUrl, is_player_url, post_ref, proxied_ref, ref_from_id
+from .urls import UnsafeUrl, is_player_url, is_script_url, post_ref, proxied_ref, ref_from_id
 
 # Attributes that never hold an embed reference (cheap to skip before any regex).
 SKIP_ATTRS = frozenset({
@@ -186,6 +186,10 @@ def _attributes(el, scan) -> None:
         if value.lstrip()[:1] in "{[":
             state.scan_json_text(scan, el, value, source=f"{tag}[{lname}]", embed_context=True)
             continue
+        if tag == "img" and lname not in LAZY_ATTRS and lname not in consent.SRC_ATTRS and not is_player_url(value):
+            if is_script_url(value):  # (what post_ref would have said)
+                scan.problem(f"script URL in {tag}[{lname}] ignored")
+            continue  # a picture of a post is not an embed, and there is no proxy to follow
         proxied = False
         try:
             ref = post_ref(value)

@@ -63,6 +63,12 @@ def unescape_js(text: str) -> str:
     return _ESCAPES.sub(lambda m: m.group(3) or chr(int(m.group(1) or m.group(2), 16)), text)
 
 
+def is_script_url(value: str) -> bool:
+    """Whether clean_url() would refuse this value as a javascript:/data: URL."""
+    value = (value or "").strip()
+    return 0 < len(value) <= 4096 and _UNSAFE.match(value) is not None
+
+
 def clean_url(value: str) -> Optional[str]:
     """An attribute value as a URL to match, or None; raises UnsafeUrl for script URLs."""
     if not value:
