@@ -661,7 +661,46 @@ def test_random_documents_exercise_what_they_are_for(c_path, monkeypatch):
     assert (True, True) in followed  # the pruned walk went into a member's members
 
 
-def test_json_members_agrees_with_a_plain_search_on_random_state(c_path):
+@pytest.fixture(params=[True, False], ids=["avx2", "table"])
+def literal_search(request, c_path):
+    """Run a test with each literal search: AVX2 (where the CPU has it) and the table scan."""
+    used = prefilter._prefilter.simd(request.param)
+    try:
+        if request.param and not used:
+            pytest.skip("this CPU has no AVX2")
+        yield
+    finally:
+        prefilter._prefilter.simd(True)
+
+
+NEAR_MISSES = ("statu", "instagra", "youtub", "youtu.b", "tweetid", "TWEETID", "video-Id", "t.m", "/ @", "_oembed",
+               "redd.i", "bsk", "shortcod", "tiktok", "vimeo .com")
+FILLER_BYTES = string.ascii_letters + string.digits + " \n\t.,;:=(){}[]'\"/_-+*&|@?!%$#" + "éü😀日"
+
+
+def _script_text(r: random.Random) -> str:
+    """Script text with literals and near misses anywhere: at either end, across 32-byte
+    blocks, next to each other, or none at all."""
+    parts = []
+    for _ in range(r.randint(0, 8)):
+        parts.append("".join(r.choices(FILLER_BYTES, k=r.choice((0, 1, 5, 30, 31, 32, 33, 64, 100)))))
+        parts.append(r.choice(prefilter.SCRIPT_LITERALS + NEAR_MISSES))
+    text = "".join(parts) + "".join(r.choices(FILLER_BYTES, k=r.randint(0, 40)))
+    return text.replace("<", "&lt;")  # (never "</script>")
+
+
+def test_script_literals_are_found_wherever_they_sit(literal_search):
+    r = random.Random(SEED)
+    for _ in range(400):
+        text = "var start = 0; " + _script_text(r)
+        tree = LexborHTMLParser(f'<html><head><script type="text/x-test">{text}</script></head></html>')
+        _, items, _ = prefilter._prefilter.walk(tree.root.mem_id, False, True, 100, prefilter.MAX_PATH_STEPS)
+        [mask] = [literals for _, tag, _, _, _, literals in items if tag == "script"]
+        expected = frozenset(literal for literal in prefilter.SCRIPT_LITERALS if literal in text)
+        assert prefilter._literals(mask) == expected, text
+
+
+def test_json_members_agrees_with_a_plain_search_on_random_state(literal_search):
     # Each member written on its own, so its raw text is known: offered exactly when that
     # text holds a literal (as is) or an id key (ASCII case-insensitive).
     r = random.Random(SEED)

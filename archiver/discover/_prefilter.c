@@ -118,8 +118,11 @@ static int set_fill(name_set *set, PyObject *iterable) {
 }
 
 /* ---- literal search: which of a few needles does a buffer contain? -------------------
- * A position is a candidate for the needles whose first and second bytes it has (two table
- * lookups); their first four bytes are then compared as one word before the whole needle. */
+ * Each needle is anchored at its rarest pair of adjacent bytes (by a rough table of how
+ * common bytes are in markup and scripts), so that few positions of a text are candidates:
+ * a position is one when its byte and the next are some needle's anchor pair (two table
+ * lookups, or 32 positions at once with AVX2), and the needle is then compared where it
+ * would start. A folding needle (given in lower case) matches ASCII letters of either case. */
 
 #define MAX_NEEDLES 63
 #define NEEDLES_LOOKED ((uint64_t)1 << 63)  /* in a script's mask: the text was searched */
@@ -127,22 +130,59 @@ typedef struct {
     PyObject *owned[MAX_NEEDLES];
     const unsigned char *text[MAX_NEEDLES];
     size_t len[MAX_NEEDLES];
-    uint32_t head[MAX_NEEDLES];      /* first four bytes (folded), for needles of 4+ bytes */
+    size_t anchor[MAX_NEEDLES];      /* offset of the anchor pair in the needle */
+    unsigned char fold[MAX_NEEDLES];
     int count;
-    int fold;                        /* ASCII case-insensitive (needles given in lower case) */
     uint64_t all;
-    uint64_t by_first[256];          /* bit k set: needle k starts with this byte */
-    uint64_t by_second[256];         /* bit k set: needle k has this second byte (or just one byte) */
+    uint64_t by_first[256];          /* bit k set: needle k's anchor pair starts with this byte */
+    uint64_t by_second[256];         /* ... and goes on with this one (any byte for 1-byte needles) */
+    struct anchor_set {              /* the anchors of a set of needles, each once (for AVX2) */
+        unsigned char pair[MAX_NEEDLES][2], single[MAX_NEEDLES];
+        int exact, folded, singles, singles_folded;  /* exact ones first, then folding ones */
+    } anchors;                       /* of all the needles */
 } needle_list;
+
+/* The anchors of the needles in `active`, deduplicated; folding ones with the 0x20 bit set. */
+static void anchor_set_of(const needle_list *list, uint64_t active, struct anchor_set *set) {
+    int count[2][2] = {{0, 0}, {0, 0}};  /* [pair or single][exact or folding] */
+    unsigned char pairs[2][MAX_NEEDLES][2], singles[2][MAX_NEEDLES];
+    for (uint64_t bits = active; bits; bits &= bits - 1) {
+        int k = __builtin_ctzll(bits), f = list->fold[k] ? 1 : 0;
+        unsigned char mask = f ? 0x20 : 0;
+        const unsigned char *at = list->text[k] + list->anchor[k];
+        int seen = 0;
+        if (list->len[k] == 1) {
+            for (int j = 0; j < count[1][f]; j++) seen |= singles[f][j] == (at[0] | mask);
+            if (!seen) singles[f][count[1][f]++] = at[0] | mask;
+            continue;
+        }
+        for (int j = 0; j < count[0][f]; j++)
+            seen |= pairs[f][j][0] == (at[0] | mask) && pairs[f][j][1] == (at[1] | mask);
+        if (!seen) {
+            pairs[f][count[0][f]][0] = at[0] | mask;
+            pairs[f][count[0][f]++][1] = at[1] | mask;
+        }
+    }
+    memcpy(set->pair, pairs[0], sizeof pairs[0][0] * (size_t)count[0][0]);
+    memcpy(set->pair + count[0][0], pairs[1], sizeof pairs[1][0] * (size_t)count[0][1]);
+    memcpy(set->single, singles[0], (size_t)count[1][0]);
+    memcpy(set->single + count[1][0], singles[1], (size_t)count[1][1]);
+    set->exact = count[0][0];
+    set->folded = count[0][1];
+    set->singles = count[1][0];
+    set->singles_folded = count[1][1];
+}
 
 static unsigned char lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c; }
 
-/* Four bytes as a word; a folding list ORs in 0x20 on both sides (letters compare
- * case-blind; the exact comparison follows anyway). */
-static uint32_t word_at(const unsigned char *s, int fold) {
-    uint32_t word;
-    memcpy(&word, s, 4);
-    return fold ? (word | 0x20202020u) : word;
+/* How rare a byte is in web pages and their scripts: its place in this list, most common
+ * first; bytes not listed are rarer than all of these (only the order matters). */
+static int rarity(unsigned char c) {
+    static const char common[] = " etaoinsrlc\"d.u/pm:h,=-_f(g)01bv2y;w<>34k59678x{}'[]\n\tASECTIDRNMOPLB&jFq#?%zUHGW!V"
+                                 "Y@KXJQZ|$^~+*`\\\r";
+    if (c >= 0x80) return 40;  /* UTF-8 text of other languages */
+    const char *at = memchr(common, c, sizeof common - 1);
+    return at ? (int)(at - common) : (int)sizeof common;
 }
 
 static void needles_clear(needle_list *list) {
@@ -150,13 +190,17 @@ static void needles_clear(needle_list *list) {
     memset(list, 0, sizeof *list);
 }
 
-static int needles_fill(needle_list *list, PyObject *iterable, int fold) {
+static void mark_byte(uint64_t *table, unsigned char c, int fold, uint64_t bit) {
+    table[c] |= bit;
+    if (fold && c >= 'a' && c <= 'z') table[c - 32] |= bit;
+}
+
+/* Add needles (str, UTF-8 encoded; lower case when folding) to a list. */
+static int needles_add(needle_list *list, PyObject *iterable, int fold) {
     PyObject *items = PySequence_Fast(iterable, "expected a sequence of literals");
     if (!items) return -1;
-    needles_clear(list);
-    list->fold = fold;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(items);
-    if (n > MAX_NEEDLES) {
+    if (list->count + n > MAX_NEEDLES) {
         Py_DECREF(items);
         PyErr_Format(PyExc_ValueError, "at most %d literals", MAX_NEEDLES);
         return -1;
@@ -176,17 +220,28 @@ static int needles_fill(needle_list *list, PyObject *iterable, int fold) {
         list->owned[i] = encoded;
         list->text[i] = s;
         list->len[i] = len;
-        list->head[i] = len >= 4 ? word_at(s, fold) : 0;
+        list->fold[i] = (unsigned char)fold;
+        size_t best = 0;
+        for (size_t at = 1; at + 1 < len; at++)
+            if (rarity(s[at]) + rarity(s[at + 1]) > rarity(s[best]) + rarity(s[best + 1])) best = at;
+        list->anchor[i] = best;
         uint64_t bit = (uint64_t)1 << i;
-        for (unsigned c = 0; c < 256; c++) {
-            unsigned char folded = fold ? lower((unsigned char)c) : (unsigned char)c;
-            if (folded == s[0]) list->by_first[c] |= bit;
-            if (len == 1 || folded == s[1]) list->by_second[c] |= bit;
+        mark_byte(list->by_first, s[best], fold, bit);
+        if (len == 1) {
+            for (unsigned c = 0; c < 256; c++) list->by_second[c] |= bit;
+        } else {
+            mark_byte(list->by_second, s[best + 1], fold, bit);
         }
     }
     list->all = ((uint64_t)1 << list->count) - 1;
+    anchor_set_of(list, list->all, &list->anchors);
     Py_DECREF(items);
     return 0;
+}
+
+static int needles_fill(needle_list *list, PyObject *iterable, int fold) {
+    needles_clear(list);
+    return needles_add(list, iterable, fold);
 }
 
 static int same(const unsigned char *s, const unsigned char *needle, size_t len, int fold) {
@@ -196,25 +251,99 @@ static int same(const unsigned char *s, const unsigned char *needle, size_t len,
     return 1;
 }
 
+/* The needles (of `bits`) whose anchor pair sits at s[i]: add those found to *found.
+ * Returns 1 when the search is over (first_only, or every needle found). */
+static int needles_at(const needle_list *list, const unsigned char *s, size_t n, size_t i, uint64_t bits,
+                      uint64_t *found, int first_only) {
+    while (bits) {
+        int k = __builtin_ctzll(bits);
+        bits &= bits - 1;
+        size_t anchor = list->anchor[k], len = list->len[k];
+        if (i < anchor || i - anchor + len > n) continue;
+        if (same(s + i - anchor, list->text[k], len, list->fold[k])) {
+            *found |= (uint64_t)1 << k;
+            if (first_only || *found == list->all) return 1;
+        }
+    }
+    return 0;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_AVX2_PATH 1
+static int use_avx2;
+
+/* Positions [0, end) of s, 32 at a time: a position is a candidate when the byte there and
+ * the next are the anchor pair of a needle not found yet (or the byte is a one-byte needle;
+ * folding needles compare with the 0x20 bit set on both sides, which lets both cases of a
+ * letter through). s[end] must be readable. Returns the position it stopped at: the end of
+ * the last whole block, or earlier with *over set when the search is over. */
+__attribute__((target("avx2")))
+static size_t needles_avx2(const needle_list *list, const unsigned char *s, size_t n, size_t end, uint64_t *found,
+                           int first_only, int *over) {
+    struct anchor_set fewer;
+    const struct anchor_set *set = &list->anchors;
+    __m256i first[MAX_NEEDLES], second[MAX_NEEDLES], single[MAX_NEEDLES];
+    uint64_t active = ~(uint64_t)0;
+    const __m256i case_bit = _mm256_set1_epi8(0x20);
+    size_t i = 0;
+    for (; i + 32 <= end; i += 32) {
+        if (active != (list->all & ~*found)) {  /* at the start, and when a needle was found */
+            active = list->all & ~*found;
+            if (active != list->all) {
+                anchor_set_of(list, active, &fewer);
+                set = &fewer;
+            }
+            for (int p = 0; p < set->exact + set->folded; p++) {
+                first[p] = _mm256_set1_epi8((char)set->pair[p][0]);
+                second[p] = _mm256_set1_epi8((char)set->pair[p][1]);
+            }
+            for (int q = 0; q < set->singles + set->singles_folded; q++)
+                single[q] = _mm256_set1_epi8((char)set->single[q]);
+        }
+        __m256i here = _mm256_loadu_si256((const __m256i *)(s + i));
+        __m256i next = _mm256_loadu_si256((const __m256i *)(s + i + 1));
+        __m256i hits = _mm256_setzero_si256();
+        int p = 0;
+        for (; p < set->exact; p++)
+            hits = _mm256_or_si256(hits, _mm256_and_si256(_mm256_cmpeq_epi8(here, first[p]),
+                                                          _mm256_cmpeq_epi8(next, second[p])));
+        for (int q = 0; q < set->singles; q++) hits = _mm256_or_si256(hits, _mm256_cmpeq_epi8(here, single[q]));
+        if (set->folded || set->singles_folded) {
+            __m256i here_f = _mm256_or_si256(here, case_bit), next_f = _mm256_or_si256(next, case_bit);
+            for (int end_p = set->exact + set->folded; p < end_p; p++)
+                hits = _mm256_or_si256(hits, _mm256_and_si256(_mm256_cmpeq_epi8(here_f, first[p]),
+                                                              _mm256_cmpeq_epi8(next_f, second[p])));
+            for (int q = set->singles; q < set->singles + set->singles_folded; q++)
+                hits = _mm256_or_si256(hits, _mm256_cmpeq_epi8(here_f, single[q]));
+        }
+        uint32_t mask = (uint32_t)_mm256_movemask_epi8(hits);
+        while (mask) {
+            size_t at = i + (size_t)__builtin_ctz(mask);
+            mask &= mask - 1;
+            uint64_t bits = list->by_first[s[at]] & list->by_second[s[at + 1]] & ~*found;
+            if (bits && needles_at(list, s, n, at, bits, found, first_only)) { *over = 1; return at; }
+        }
+    }
+    return i;
+}
+#endif
+
 /* Bit k set when needle k occurs in s. With first_only, stop at the first one found. */
 static uint64_t needles_in(const needle_list *list, const unsigned char *s, size_t n, int first_only) {
     uint64_t found = 0;
-    if (n == 0) return 0;
-    for (size_t i = 0; i < n; i++) {
+    if (n == 0 || list->count == 0) return 0;
+    size_t i = 0;
+#ifdef HAVE_AVX2_PATH
+    if (use_avx2 && n > 64) {
+        int over = 0;
+        i = needles_avx2(list, s, n, n - 1, &found, first_only, &over);
+        if (over) return found;
+    }
+#endif
+    for (; i < n; i++) {
         uint64_t bits = list->by_first[s[i]] & list->by_second[i + 1 < n ? s[i + 1] : 0] & ~found;
-        if (!bits) continue;
-        size_t left = n - i;
-        uint32_t word = left >= 4 ? word_at(s + i, list->fold) : 0;
-        while (bits) {
-            int k = __builtin_ctzll(bits);
-            bits &= bits - 1;
-            size_t len = list->len[k];
-            if (len > left || (len >= 4 && word != list->head[k])) continue;
-            if (same(s + i, list->text[k], len, list->fold)) {
-                found |= (uint64_t)1 << k;
-                if (first_only || found == list->all) return found;
-            }
-        }
+        if (bits && needles_at(list, s, n, i, bits, &found, first_only)) return found;
     }
     return found;
 }
@@ -225,7 +354,7 @@ static struct {
     name_set frames, containers, meta_tags, card_tags, meta_names;
     name_set skip_attrs, id_attrs, tool_attrs, script_plain_attrs;
     name_set json_types, js_types, state_ids;
-    needle_list hints, card_words, script_needles, canonical, json_needles, json_keys;
+    needle_list hints, card_words, script_needles, canonical, json_needles;  /* (json: the keys too) */
     int configured;
 } cfg;
 
@@ -239,6 +368,13 @@ static int needles_from(PyObject *conf, const char *key, needle_list *list, int 
     PyObject *value = PyDict_GetItemString(conf, key);
     if (!value) { PyErr_Format(PyExc_KeyError, "configure() needs %s", key); return -1; }
     return needles_fill(list, value, fold);
+}
+
+/* JSON members are searched once for both the literals and the id keys (any case). */
+static int json_keys_add(PyObject *conf) {
+    PyObject *value = PyDict_GetItemString(conf, "json_keys");
+    if (!value) { PyErr_SetString(PyExc_KeyError, "configure() needs json_keys"); return -1; }
+    return needles_add(&cfg.json_needles, value, 1);
 }
 
 /* <link rel=...> that can name the page's URL */
@@ -263,8 +399,7 @@ static PyObject *configure(PyObject *Py_UNUSED(self), PyObject *conf) {
         || fill_from(conf, "state_ids", &cfg.state_ids)
         || needles_from(conf, "hints", &cfg.hints, 0) || needles_from(conf, "card_words", &cfg.card_words, 1)
         || needles_from(conf, "script_needles", &cfg.script_needles, 0) || canonical_fill()
-        || needles_from(conf, "json_needles", &cfg.json_needles, 0)
-        || needles_from(conf, "json_keys", &cfg.json_keys, 1))
+        || needles_from(conf, "json_needles", &cfg.json_needles, 0) || json_keys_add(conf))
         return NULL;
     cfg.configured = 1;
     Py_RETURN_NONE;
@@ -836,7 +971,7 @@ static PyObject *json_members(PyObject *Py_UNUSED(self), PyObject *args) {
         if (i < 0) break;
         const unsigned char *raw = s + member;
         size_t len = (size_t)(i - member);
-        if (needles_in(&cfg.json_needles, raw, len, 1) || needles_in(&cfg.json_keys, raw, len, 1)) {
+        if (needles_in(&cfg.json_needles, raw, len, 1)) {
             PyObject *item = Py_BuildValue("(nnn)", ordinal, value, i);
             if (!item || PyList_Append(hot, item) < 0) { Py_XDECREF(item); Py_DECREF(hot); return NULL; }
             Py_DECREF(item);
@@ -851,7 +986,22 @@ static PyObject *json_members(PyObject *Py_UNUSED(self), PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* simd(enabled) -> whether literal search now uses AVX2 (it does where the CPU has it;
+ * tests turn it off to compare with the table scan). */
+static PyObject *simd(PyObject *Py_UNUSED(self), PyObject *arg) {
+    int enabled = PyObject_IsTrue(arg);
+    if (enabled < 0) return NULL;
+#ifdef HAVE_AVX2_PATH
+    __builtin_cpu_init();
+    use_avx2 = enabled && __builtin_cpu_supports("avx2");
+    return PyBool_FromLong(use_avx2);
+#else
+    Py_RETURN_FALSE;
+#endif
+}
+
 static PyMethodDef methods[] = {
+    {"simd", simd, METH_O, "simd(enabled) -> whether literal search uses AVX2."},
     {"bind", bind, METH_O, "bind(path): find lexbor's functions in selectolax's loaded extension module."},
     {"configure", configure, METH_O, "configure(dict): tag groups, attribute names and literals of the rules."},
     {"walk", walk, METH_VARARGS,
@@ -863,4 +1013,10 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_prefilter", NULL, -1, methods, NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit__prefilter(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__prefilter(void) {
+#ifdef HAVE_AVX2_PATH
+    __builtin_cpu_init();
+    use_avx2 = __builtin_cpu_supports("avx2");
+#endif
+    return PyModule_Create(&module);
+}
