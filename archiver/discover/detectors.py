@@ -59,9 +59,10 @@ _PROVIDER_ATTRS = ("data-provider", "data-type", "data-platform", "data-service"
 _PLATFORM_WORDS = (("youtube", "youtube"), ("youtu", "youtube"), (" yt-", "youtube"), ("-yt ", "youtube"),
                    ("_yt", "youtube"), ("yt_", "youtube"), ("vimeo", "vimeo"), ("tiktok", "tiktok"),
                    ("instagram", "instagram"), ("instgrm", "instagram"), ("tweet", "x"), ("twitter", "x"))
-# Buttons and widgets that carry a post URL without embedding the post.
+# Buttons and widgets that carry a post URL without embedding the post (searched in
+# Element.classes, which is lower-cased: no re.I, which makes the search several times slower).
 _NOT_EMBED = re.compile(r"share|follow|like-?b|fb-like|fb-comments|comment|intent|button|btn|hashtag|mention|"
-                        r"timeline|(?<![a-z])feed|widget|sbi_|icon|logo|count|subscribe|profile|save", re.I)
+                        r"timeline|(?<![a-z])feed|widget|sbi_|icon|logo|count|subscribe|profile|save")
 # A card's class must name the platform of the one post it links (a class saying only
 # "embed" also fits a whole article box that happens to link a tweet).
 _NOT_EMBED_ATTR = re.compile(r"share|like|follow|intent|comment|author|profile|avatar|image|img|thumb|poster")
@@ -73,7 +74,8 @@ _CARD_PLATFORMS = (("tweet", "x"), ("twitter", "x"), ("instagram", "instagram"),
                    ("mastodon", "mastodon"), ("facebook", "facebook"), ("fb-post", "facebook"))
 MAX_CARD_TEXT = 4000
 # Ancestors that make a post list a feed or sidebar; the look-behind keeps "buzzfeed" out.
-_WIDGET_ANCESTOR = re.compile(r"(?<![a-z])(?:timeline|widget|sidebar|feed|sbi|footer|related|recommend)", re.I)
+# (Searched in lower-cased class and id, see _widget_words.)
+_WIDGET_ANCESTOR = re.compile(r"(?<![a-z])(?:timeline|widget|sidebar|feed|sbi|footer|related|recommend)")
 _BLOCKQUOTE_EMBEDS = {
     "twitter-tweet": "x", "twitter-video": "x", "instagram-media": "instagram", "tiktok-embed": "tiktok",
     "bluesky-embed": "bluesky", "mastodon-embed": "mastodon", "text-post-media": "threads",
@@ -341,11 +343,15 @@ def _in_list(el) -> bool:
     return same >= 3 and prose < same
 
 
+def _widget_words(attrs: dict) -> str:
+    return ascii_lower((attrs.get("class") or "") + " " + (attrs.get("id") or ""))
+
+
 def _in_widget(node, levels: int = 10) -> bool:
     parent = node.parent
     while parent is not None and levels > 0:
         attrs = parent.attributes if parent.tag and parent.tag[0] != "-" else {}
-        if parent.tag == "aside" or _WIDGET_ANCESTOR.search((attrs.get("class") or "") + " " + (attrs.get("id") or "")):
+        if parent.tag == "aside" or _WIDGET_ANCESTOR.search(_widget_words(attrs)):
             return True
         parent = parent.parent
         levels -= 1
@@ -385,7 +391,7 @@ def _in_chrome(node, levels: int = 25) -> bool:
             return True
         if tag and tag[0] != "-":
             attrs = parent.attributes
-            if _WIDGET_ANCESTOR.search((attrs.get("class") or "") + " " + (attrs.get("id") or "")):
+            if _WIDGET_ANCESTOR.search(_widget_words(attrs)):
                 return True
         parent = parent.parent
         levels -= 1

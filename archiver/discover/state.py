@@ -12,14 +12,14 @@ import re
 from typing import Optional
 from urllib.parse import urlsplit
 
-from .element import Element
+from .element import Element, ascii_lower
 from .urls import UnsafeUrl, post_ref, ref_from_id
 
 MAX_JSON = 12_000_000   # characters of one JSON blob we agree to parse
 MAX_NODES = 300_000     # JSON values walked per blob
 
-_PLATFORM = re.compile(r"twitter|x\.com|instagr|facebook|youtu|vimeo|tiktok|t\.me|bsky|threads\.|reddit|redd\.it|/@",
-                       re.I)
+# (searched in lower-cased text: re.I makes an alternation several times slower)
+_PLATFORM = re.compile(r"twitter|x\.com|instagr|facebook|youtu|vimeo|tiktok|t\.me|bsky|threads\.|reddit|redd\.it|/@")
 # Case-sensitive on purpose (fast); hosts in URLs are lower-case.
 HOSTISH_LITERALS = ("twitter.com", "x.com", "instagr", "facebook.com", "fb.watch", "youtu", "vimeo.com",
                     "tiktok.com", "t.me", "bsky", "threads.", "reddit.com", "redd.it", "/@")
@@ -115,7 +115,7 @@ def _other_article(obj: dict, keys: list, page_path: Optional[str]) -> bool:
         return False
     for key, value in obj.items():
         if key.lower() in _ARTICLE_URL_KEYS and isinstance(value, str) and 8 < len(value) < 600:
-            if _PLATFORM.search(value):
+            if _PLATFORM.search(ascii_lower(value)):
                 continue
             path = _canonical_path(value)
             if path and path.count("/") >= 2:

@@ -6,12 +6,14 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-_WS = re.compile(r"\s+")
 # "— Jane Doe (@jane) May 23, 2023" (the em dash may be a plain hyphen or en dash)
 _X_CREDIT = re.compile(r"\s*[\u2014\u2013-]{1,2}\s*(?P<author>[^\u2014\u2013()]{0,120}?)\s*\(@(?P<handle>[A-Za-z0-9_]{1,30})\)\s*(?P<date>[^\u2014\u2013]{0,60})$")
 # Instagram: "A post shared by Jane Doe (@jane) on May 23, 2023 at 1:23pm PDT"
 _IG_CREDIT = re.compile(r"\s*A (?:post|video|photo|reel) shared by\s*(?P<author>[^()]{0,120}?)\s*\(@(?P<handle>[A-Za-z0-9_.]{1,30})\)\s*(?:on\s+(?P<date>.{0,60}))?$", re.I)
 _IG_NOISE = re.compile(r"^(?:View this (?:post|photo|video|profile) on Instagram\s*)+", re.I)
+# Either credit line, in collapsed text (single spaces), is at most this long, and ends the
+# text: only the tail needs searching.
+MAX_CREDIT = 300
 MAX_TEXT = 5000
 
 
@@ -24,7 +26,7 @@ class Fallback:
 
 
 def collapse(text: Optional[str]) -> str:
-    return _WS.sub(" ", text or "").strip()
+    return " ".join((text or "").split())  # (str.split() and re's \s agree on what is whitespace)
 
 
 def parse_fallback(raw_text: str) -> Fallback:
@@ -34,7 +36,7 @@ def parse_fallback(raw_text: str) -> Fallback:
         return Fallback()
     text = _IG_NOISE.sub("", text)
     for pattern in (_X_CREDIT, _IG_CREDIT):
-        m = pattern.search(text)
+        m = pattern.search(text, max(0, len(text) - MAX_CREDIT))
         if m:
             body = text[: m.start()].strip()
             date = collapse(m.group("date")) or None

@@ -89,7 +89,7 @@ def post_ref(value: str, *, unwrap: bool = False) -> Optional[PostRef]:
     url = clean_url(value)
     if not url or ("." not in url and "at://" not in url):
         return None
-    if _MEDIA_FILE.search(url):
+    if (not url.isascii() or "nstagram" in url.lower()) and _MEDIA_FILE.search(url):
         return None  # an image of the post (lazy backgrounds, feed thumbnails), not the post
     ref = match_post_url(url)
     if ref or not unwrap:
@@ -120,8 +120,19 @@ def proxied_ref(value: str) -> Optional[PostRef]:
     return None
 
 
+# Every PLAYER_URL match contains one of these, in lower case (checked first: a search with
+# re.I costs far more).
+_PLAYER_LITERALS = ("youtube", "vimeo", "twitter", "instagram", "facebook", "tiktok", "t.me", "/@", "reddit", "bsky")
+
+
 def is_player_url(value: str) -> bool:
-    return bool(PLAYER_URL.search(value or ""))
+    if not value:
+        return False
+    if value.isascii():  # (str.lower() of other text may fold differently from re.I)
+        lowered = value.lower()
+        if not any(literal in lowered for literal in _PLAYER_LITERALS):
+            return False
+    return PLAYER_URL.search(value) is not None
 
 
 def ref_from_id(platform: str, value: str) -> Optional[PostRef]:
