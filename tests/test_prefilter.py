@@ -646,19 +646,20 @@ def test_random_documents_give_the_same_discovery_in_both_modes(c_path, monkeypa
 
 def test_random_documents_exercise_what_they_are_for(c_path, monkeypatch):
     # Guards the test above against a generator that stopped making embeds or big state.
-    followed = []
-    scan = prefilter.json_members
+    indexes = []
+    scan = prefilter.json_index
 
-    def spy(text, start, in_bytes):
-        found = scan(text, start, in_bytes)
-        followed.append((in_bytes, found is not None))
+    def spy(text, start, **options):
+        found = scan(text, start, **options)
+        indexes.append(found)
         return found
 
-    monkeypatch.setattr(prefilter, "json_members", spy)
+    monkeypatch.setattr(prefilter, "json_index", spy)
     embeds = [e for doc in RANDOM_DOCUMENTS for e in discover_document(doc, RANDOM_BASE).embeds]
     assert len(embeds) >= 100
     assert any(e.blocked_by == "state-json" for e in embeds)
-    assert (True, True) in followed  # the pruned walk went into a member's members
+    # the pruned walk had a member's own index to go into
+    assert any(inner is not None for index in indexes if index for _, _, _, inner in index[1])
 
 
 @pytest.fixture(params=[True, False], ids=["avx2", "table"])
@@ -721,3 +722,30 @@ def test_json_members_agrees_with_a_plain_search_on_random_state(literal_search)
         members = members_of(value)
         assert offered(prefix + body, len(prefix)) == (len(value), [(k, members[k]) for k in hot]), body
         checked += 1
+
+
+def _index_level_by_level(text: str, start: int, in_bytes: bool, prune_min: int, levels: int):
+    """What json_index should say, built from one-level scans (whose hot members are those
+    whose whole raw text holds a literal) at each member's byte offset."""
+    members = prefilter.json_members(text, start, in_bytes)
+    if members is None:
+        return None
+    raw = text.encode()
+    count, spans = members
+    return count, [(ordinal, begin, end,
+                    _index_level_by_level(text, begin, True, prune_min, levels - 1)
+                    if levels > 0 and end - begin > prune_min and raw[begin:begin + 1] in (b"{", b"[") else None)
+                   for ordinal, begin, end in spans]
+
+
+def test_json_index_agrees_with_scans_level_by_level(literal_search):
+    # One pass searches each token once; a one-level scan searches a member's whole raw text.
+    r = random.Random(SEED)
+    for _ in range(150):
+        value = _big_state(r) if r.random() < 0.5 else {"a": _state(r), "b": [_state(r), _state(r)]}
+        prefix = r.choice(("", " \n", "é😀 = "))
+        text = prefix + _json_text(r, value)
+        for prune_min in (0, 40, 2000):
+            for levels in (0, 1, 3, 12):
+                expected = _index_level_by_level(text, len(prefix), False, prune_min, levels)
+                assert prefilter.json_index(text, len(prefix), prune_min=prune_min, max_depth=levels) == expected

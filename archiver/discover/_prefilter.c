@@ -370,11 +370,19 @@ static int needles_from(PyObject *conf, const char *key, needle_list *list, int 
     return needles_fill(list, value, fold);
 }
 
-/* JSON members are searched once for both the literals and the id keys (any case). */
+/* JSON members are searched once for both the literals and the id keys (any case). The
+ * index of JSON state relies on no literal spanning two tokens. */
 static int json_keys_add(PyObject *conf) {
     PyObject *value = PyDict_GetItemString(conf, "json_keys");
     if (!value) { PyErr_SetString(PyExc_KeyError, "configure() needs json_keys"); return -1; }
-    return needles_add(&cfg.json_needles, value, 1);
+    if (needles_add(&cfg.json_needles, value, 1) < 0) return -1;
+    for (int k = 0; k < cfg.json_needles.count; k++)
+        for (size_t i = 0; i < cfg.json_needles.len[k]; i++)
+            if (cfg.json_needles.text[k][i] && strchr("\"{}[],: \t\n\r\f", cfg.json_needles.text[k][i])) {
+                PyErr_SetString(PyExc_ValueError, "a JSON literal holds a quote, bracket, comma, colon or space");
+                return -1;
+            }
+    return 0;
 }
 
 /* <link rel=...> that can name the page's URL */
@@ -925,16 +933,159 @@ static Py_ssize_t json_skip_value(const unsigned char *s, Py_ssize_t i, Py_ssize
     return i > start ? i : -1;
 }
 
-/* json_members(text, start, byte_offset) -> (members, [(ordinal, value_start, value_end), ...]) or None
- * The members of the JSON object or array at `start` (a character offset, or a byte offset
- * into the UTF-8 text when byte_offset) whose raw text, key included, holds one of the
- * configured literals; the spans are byte offsets, to pass back for a member's members.
- * None when the text there is not an object or array this scanner can follow. */
-static PyObject *json_members(PyObject *Py_UNUSED(self), PyObject *args) {
+/* One pass over a JSON object or array builds its index: which members' raw text (key
+ * included) holds one of the configured literals ("hot" members: the only ones the state
+ * walk has to look at), with their byte spans, and for a hot member that is itself a big
+ * enough container, the same index of its own members. No literal contains a quote,
+ * bracket, comma, colon or space (configure() checks), so none spans two tokens: a
+ * container is hot exactly when one of its tokens is, and each byte is searched once. */
+
+typedef struct {
+    Py_ssize_t ordinal, begin, end;
+    PyObject *sub;      /* the member's own index, or NULL */
+} hot_member;
+
+typedef struct {
+    const unsigned char *s;
+    Py_ssize_t n, prune_min;
+    int max_depth;
+    hot_member *hot;    /* a stack: each open container's hot members sit above its parent's */
+    Py_ssize_t used, cap;
+} json_indexer;
+
+static int hot_push(json_indexer *ix, Py_ssize_t ordinal, Py_ssize_t begin, Py_ssize_t end, PyObject *sub) {
+    if (ix->used == ix->cap) {
+        Py_ssize_t cap = ix->cap ? ix->cap * 2 : 64;
+        hot_member *grown = PyMem_Realloc(ix->hot, (size_t)cap * sizeof *grown);
+        if (!grown) { PyErr_NoMemory(); return -1; }
+        ix->hot = grown;
+        ix->cap = cap;
+    }
+    ix->hot[ix->used++] = (hot_member){ordinal, begin, end, sub};
+    return 0;
+}
+
+static void hot_pop(json_indexer *ix, Py_ssize_t down_to) {
+    while (ix->used > down_to) Py_XDECREF(ix->hot[--ix->used].sub);
+}
+
+/* (members, [(ordinal, begin, end, index or None), ...]) from the hot members above `from` */
+static PyObject *index_object(json_indexer *ix, Py_ssize_t from, Py_ssize_t members) {
+    PyObject *list = PyList_New(ix->used - from);
+    if (!list) return NULL;
+    for (Py_ssize_t k = from; k < ix->used; k++) {
+        hot_member *m = &ix->hot[k];
+        PyObject *item = Py_BuildValue("(nnnO)", m->ordinal, m->begin, m->end, m->sub ? m->sub : Py_None);
+        if (!item) { Py_DECREF(list); return NULL; }
+        PyList_SET_ITEM(list, k - from, item);
+    }
+    PyObject *index = Py_BuildValue("(nN)", members, list);
+    hot_pop(ix, from);
+    return index;
+}
+
+/* The token at s[i] (a string, number or literal): the index after it, or -1 */
+static Py_ssize_t json_skip_token(const unsigned char *s, Py_ssize_t i, Py_ssize_t n) {
+    if (s[i] == '"') return json_skip_string(s, i, n);
+    Py_ssize_t start = i;
+    while (i < n && !json_space(s[i]) && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ':') i++;
+    return i > start ? i : -1;
+}
+
+static int json_hot(const unsigned char *s, Py_ssize_t begin, Py_ssize_t end) {
+    return needles_in(&cfg.json_needles, s + begin, (size_t)(end - begin), 1) != 0;
+}
+
+/* The container at s[i]: returns the index after it (or -1: not followed, or -2: a Python
+ * error), sets *hot, and *index to its index when it is a hot member (its key counts:
+ * key_hot) of more than prune_min bytes, or the top (NULL otherwise). Past max_depth a
+ * container is one token. */
+static Py_ssize_t index_container(json_indexer *ix, Py_ssize_t i, int depth, int key_hot, int *hot,
+                                  PyObject **index) {
+    const unsigned char *s = ix->s;
+    Py_ssize_t n = ix->n, start = i, base = ix->used, ordinal = 0;
+    *hot = 0;
+    *index = NULL;
+    if (depth >= ix->max_depth) {  /* too deep to index: its raw text decides */
+        Py_ssize_t end = json_skip_value(s, i, n);
+        if (end >= 0) *hot = json_hot(s, i, end);
+        return end;
+    }
+    int object = s[i] == '{';
+    unsigned char close = object ? '}' : ']';
+    i = json_skip_space(s, i + 1, n);
+    if (i < n && s[i] == close) {
+        i++;
+        goto done;
+    }
+    while (i < n) {
+        Py_ssize_t member = i;
+        int member_hot = 0;
+        if (object) {
+            if (s[i] != '"' || (i = json_skip_string(s, i, n)) < 0) goto fail;
+            member_hot = json_hot(s, member, i);
+            i = json_skip_space(s, i, n);
+            if (i >= n || s[i] != ':') goto fail;
+            i = json_skip_space(s, i + 1, n);
+            if (i >= n) goto fail;
+        }
+        Py_ssize_t value = i;
+        PyObject *sub = NULL;
+        if (s[i] == '{' || s[i] == '[') {
+            int value_hot;
+            i = index_container(ix, i, depth + 1, member_hot, &value_hot, &sub);
+            if (i == -2) goto error;
+            member_hot |= value_hot;
+        } else {
+            i = json_skip_token(s, i, n);
+            if (i >= 0 && !member_hot) member_hot = json_hot(s, value, i);
+        }
+        if (i < 0) goto fail;
+        if (member_hot) {
+            *hot = 1;
+            if (hot_push(ix, ordinal, value, i, sub) < 0) { Py_XDECREF(sub); goto error; }
+        } else {
+            Py_XDECREF(sub);
+        }
+        ordinal++;
+        i = json_skip_space(s, i, n);
+        if (i < n && s[i] == ',') {
+            i = json_skip_space(s, i + 1, n);
+            continue;
+        }
+        if (i < n && s[i] == close) {
+            i++;
+            goto done;
+        }
+        goto fail;
+    }
+fail:
+    hot_pop(ix, base);
+    return -1;
+error:
+    hot_pop(ix, base);
+    return -2;
+done:
+    if (depth == 0 || ((*hot || key_hot) && i - start > ix->prune_min)) {
+        *index = index_object(ix, base, ordinal);
+        if (!*index) return -2;
+    } else {
+        hot_pop(ix, base);
+    }
+    return i;
+}
+
+/* json_index(text, start, byte_offset, prune_min, max_depth) -> (members, [(ordinal, begin, end, index), ...])
+ * or None. The index of the JSON object or array at `start` (a character offset, or a byte
+ * offset into the UTF-8 text when byte_offset): its member count and its hot members, each
+ * with its byte span and, for a container of more than prune_min bytes within max_depth
+ * levels, its own index (else None). None when the text there is not an object or array
+ * this scanner can follow. */
+static PyObject *json_index(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *text;
-    Py_ssize_t start;
-    int byte_offset;
-    if (!PyArg_ParseTuple(args, "Unp", &text, &start, &byte_offset)) return NULL;
+    Py_ssize_t start, prune_min;
+    int byte_offset, max_depth;
+    if (!PyArg_ParseTuple(args, "Unpni", &text, &start, &byte_offset, &prune_min, &max_depth)) return NULL;
     if (!cfg.configured) { PyErr_SetString(PyExc_RuntimeError, "prefilter not configured"); return NULL; }
     Py_ssize_t n;
     const unsigned char *s = (const unsigned char *)PyUnicode_AsUTF8AndSize(text, &n);
@@ -951,39 +1102,14 @@ static PyObject *json_members(PyObject *Py_UNUSED(self), PyObject *args) {
     if (start < 0 || start > n) Py_RETURN_NONE;
     Py_ssize_t i = json_skip_space(s, start, n);
     if (i >= n || (s[i] != '{' && s[i] != '[')) Py_RETURN_NONE;
-    int object = s[i] == '{';
-    unsigned char close = object ? '}' : ']';
-    PyObject *hot = PyList_New(0);
-    if (!hot) return NULL;
-    Py_ssize_t ordinal = 0;
-    i = json_skip_space(s, i + 1, n);
-    if (i < n && s[i] == close) return Py_BuildValue("(nN)", ordinal, hot);
-    while (i < n) {
-        Py_ssize_t member = i;
-        if (object) {
-            if (s[i] != '"' || (i = json_skip_string(s, i, n)) < 0) break;
-            i = json_skip_space(s, i, n);
-            if (i >= n || s[i] != ':') break;
-            i = json_skip_space(s, i + 1, n);
-        }
-        Py_ssize_t value = i;
-        i = json_skip_value(s, i, n);
-        if (i < 0) break;
-        const unsigned char *raw = s + member;
-        size_t len = (size_t)(i - member);
-        if (needles_in(&cfg.json_needles, raw, len, 1)) {
-            PyObject *item = Py_BuildValue("(nnn)", ordinal, value, i);
-            if (!item || PyList_Append(hot, item) < 0) { Py_XDECREF(item); Py_DECREF(hot); return NULL; }
-            Py_DECREF(item);
-        }
-        ordinal++;
-        i = json_skip_space(s, i, n);
-        if (i < n && s[i] == ',') { i = json_skip_space(s, i + 1, n); continue; }
-        if (i < n && s[i] == close) return Py_BuildValue("(nN)", ordinal, hot);
-        break;
-    }
-    Py_DECREF(hot);
-    Py_RETURN_NONE;
+    json_indexer ix = {s, n, prune_min, max_depth < 1 ? 1 : max_depth, NULL, 0, 0};
+    int hot;
+    PyObject *index = NULL;
+    Py_ssize_t end = index_container(&ix, i, 0, 0, &hot, &index);
+    PyMem_Free(ix.hot);
+    if (end == -2) return NULL;
+    if (end == -1) Py_RETURN_NONE;
+    return index;
 }
 
 /* simd(enabled) -> whether literal search now uses AVX2 (it does where the CPU has it;
@@ -1006,8 +1132,8 @@ static PyMethodDef methods[] = {
     {"configure", configure, METH_O, "configure(dict): tag groups, attribute names and literals of the rules."},
     {"walk", walk, METH_VARARGS,
      "walk(root_mem_id, linked, top, limit, max_path_steps, every=False) -> (count, candidates, complete)."},
-    {"json_members", json_members, METH_VARARGS,
-     "json_members(text, start, byte_offset) -> (members, [(ordinal, value_start, value_end)]) or None."},
+    {"json_index", json_index, METH_VARARGS,
+     "json_index(text, start, byte_offset, prune_min, max_depth) -> (members, [(ordinal, begin, end, index)])."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -187,13 +187,23 @@ def walk(tree: LexborHTMLParser, *, linked: bool, top: bool, limit: int) -> tupl
     return len(nodes), ((index, node.tag, node.attributes, node) for index, node in enumerate(shown)), True
 
 
-def json_members(text: str, start: int, in_bytes: bool):
-    """(members, [(ordinal, begin, end)...]) of the JSON object or array at `start` in
-    `text`: the members whose raw text holds what state.walk acts on, with their byte spans;
-    None when the C scanner is unavailable or cannot follow the text there."""
+def json_index(text: str, start: int, *, in_bytes: bool = False, prune_min: int = state.PRUNE_MIN,
+               max_depth: int = state.MAX_PRUNE_DEPTH):
+    """The index of the JSON object or array at `start` in `text` (a character offset, or a
+    byte offset with in_bytes): (members, [(ordinal, begin, end, index)...]) for the members
+    whose raw text holds what state.walk acts on, with their byte spans and, for those that
+    are containers of more than prune_min bytes, their own index (down to max_depth levels
+    below this one; else None). None when the C scanner is unavailable or cannot follow the
+    text there."""
     if not ENABLED:
         return None
     try:
-        return _prefilter.json_members(text, start, in_bytes)
+        return _prefilter.json_index(text, start, in_bytes, prune_min, max_depth + 1)
     except UnicodeEncodeError:  # a lone surrogate has no UTF-8 form: walk it all instead
         return None
+
+
+def json_members(text: str, start: int, in_bytes: bool = False):
+    """(members, [(ordinal, begin, end)...]): json_index() of one level."""
+    index = json_index(text, start, in_bytes=in_bytes, max_depth=0)
+    return None if index is None else (index[0], [(ordinal, begin, end) for ordinal, begin, end, _ in index[1]])

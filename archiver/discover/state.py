@@ -164,34 +164,34 @@ class _StateWalk:
 
     def walk(self, data, context: bool, text: Optional[str], start: int) -> None:
         if text is not None and not self.nuxt and type(data) in (dict, list) and len(text) - start > PRUNE_MIN:
-            self._pruned(data, text, start, False, "", context, 0)
+            from . import prefilter  # (it imports this module)
+
+            self._pruned(data, prefilter.json_index(text, start), "", context)
         else:
             self._all(data, "", context)
 
-    def _pruned(self, value, text: str, start: int, in_bytes: bool, key, context: bool, depth: int) -> None:
-        """Only the members of this object or array whose raw text could name a post (the C
-        scanner's literals are those _all() needs before it looks at a string)."""
-        from . import prefilter  # (it imports this module)
-
+    def _pruned(self, value, index, key, context: bool) -> None:
+        """Only the members of this object or array whose raw text could name a post, as the
+        C scanner's index lists them (its literals are those _all() needs before it looks
+        at a string); a member with an index of its own is pruned in turn."""
         lkey = key.lower() if type(key) is str else ""
         if type(value) is list and (lkey in _ID_KEYS or (context and lkey in _CONTEXT_ID_KEYS)):
             return self._all(value, key, context)  # its items are ids named by the list's own key
-        members = prefilter.json_members(text, start, in_bytes)
-        if members is None or members[0] != len(value) or self.budget <= 0:
+        if index is None or index[0] != len(value) or self.budget <= 0:
             return self._all(value, key, context)  # no C scanner, not followed, or repeated keys: walk it all
-        hot = members[1]
+        hot = index[1]
         if type(value) is dict:
             keys = list(map(str.lower, value))
             if self.page_path is not None and _other_article(value, keys, self.page_path):
                 return
             context = context or _embedish(value, keys)
             items = list(value.items())
-            pairs = [(items[ordinal], begin, end) for ordinal, begin, end in hot]
+            pairs = [(items[ordinal], inner) for ordinal, _, _, inner in hot]
         else:
-            pairs = [((key, value[ordinal]), begin, end) for ordinal, begin, end in hot]
-        for (name, member), begin, end in pairs:
-            if type(member) in (dict, list) and end - begin > PRUNE_MIN and depth < MAX_PRUNE_DEPTH:
-                self._pruned(member, text, begin, True, name, context, depth + 1)
+            pairs = [((key, value[ordinal]), inner) for ordinal, _, _, inner in hot]
+        for (name, member), inner in pairs:
+            if inner is not None and type(member) in (dict, list):
+                self._pruned(member, inner, name, context)
             else:
                 self._all(member, name, context)
 
