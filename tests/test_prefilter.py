@@ -749,3 +749,15 @@ def test_json_index_agrees_with_scans_level_by_level(literal_search):
             for levels in (0, 1, 3, 12):
                 expected = _index_level_by_level(text, len(prefix), False, prune_min, levels)
                 assert prefilter.json_index(text, len(prefix), prune_min=prune_min, max_depth=levels) == expected
+
+
+def test_literal_tests_agree_with_their_regular_expressions(literal_search):
+    # Python keeps a str as Latin-1, UCS-2 or UCS-4 bytes; the C test reads the first as it
+    # is and the others as UTF-8 (a lone surrogate included).
+    r = random.Random(SEED)
+    pieces = (prefilter.detectors.HINT_LITERALS + state.HOSTISH_LITERALS + NEAR_MISSES
+              + ("é", "ÿ", "Ā", "日本", "😀", "\ud800", "\udfff", "x" * 40, " ", "TWITTER.COM"))
+    for _ in range(3000):
+        text = "".join(r.choice(pieces) for _ in range(r.randint(0, 6)))
+        assert prefilter.names_hint(text) == (prefilter.detectors.HINT.search(text) is not None), repr(text)
+        assert prefilter.names_host(text) == (state.HOSTISH.search(text) is not None), repr(text)

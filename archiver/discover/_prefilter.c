@@ -355,6 +355,7 @@ static struct {
     name_set skip_attrs, id_attrs, tool_attrs, script_plain_attrs;
     name_set json_types, js_types, state_ids;
     needle_list hints, card_words, script_needles, canonical, json_needles;  /* (json: the keys too) */
+    needle_list hosts;  /* platform hosts, for hosts_in() */
     int configured;
 } cfg;
 
@@ -385,6 +386,17 @@ static int json_keys_add(PyObject *conf) {
     return 0;
 }
 
+/* A list searched in Python's one-byte strings as they are (Latin-1, not UTF-8) must be ASCII. */
+static int ascii_only(const needle_list *list) {
+    for (int k = 0; k < list->count; k++)
+        for (size_t i = 0; i < list->len[k]; i++)
+            if (list->text[k][i] >= 0x80) {
+                PyErr_SetString(PyExc_ValueError, "literals searched in Python strings must be ASCII");
+                return -1;
+            }
+    return 0;
+}
+
 /* <link rel=...> that can name the page's URL */
 static int canonical_fill(void) {
     PyObject *words = Py_BuildValue("(s)", "canonical");
@@ -407,7 +419,8 @@ static PyObject *configure(PyObject *Py_UNUSED(self), PyObject *conf) {
         || fill_from(conf, "state_ids", &cfg.state_ids)
         || needles_from(conf, "hints", &cfg.hints, 0) || needles_from(conf, "card_words", &cfg.card_words, 1)
         || needles_from(conf, "script_needles", &cfg.script_needles, 0) || canonical_fill()
-        || needles_from(conf, "json_needles", &cfg.json_needles, 0) || json_keys_add(conf))
+        || needles_from(conf, "json_needles", &cfg.json_needles, 0) || json_keys_add(conf)
+        || needles_from(conf, "hosts", &cfg.hosts, 0) || ascii_only(&cfg.hints) || ascii_only(&cfg.hosts))
         return NULL;
     cfg.configured = 1;
     Py_RETURN_NONE;
@@ -1112,6 +1125,29 @@ static PyObject *json_index(PyObject *Py_UNUSED(self), PyObject *args) {
     return index;
 }
 
+/* Whether one of the (ASCII) literals occurs in a Python string: a one-byte string is
+ * searched as it is, another as UTF-8 (with lone surrogates passed through: their bytes
+ * are not ASCII and match nothing). */
+static PyObject *literal_in(const needle_list *list, PyObject *text) {
+    if (!PyUnicode_Check(text)) { PyErr_SetString(PyExc_TypeError, "expected a str"); return NULL; }
+    if (!cfg.configured) { PyErr_SetString(PyExc_RuntimeError, "prefilter not configured"); return NULL; }
+    if (PyUnicode_KIND(text) == PyUnicode_1BYTE_KIND)
+        return PyBool_FromLong(needles_in(list, PyUnicode_1BYTE_DATA(text), (size_t)PyUnicode_GET_LENGTH(text), 1) != 0);
+    Py_ssize_t n;
+    const char *s = PyUnicode_AsUTF8AndSize(text, &n);
+    if (s) return PyBool_FromLong(needles_in(list, (const unsigned char *)s, (size_t)n, 1) != 0);
+    PyErr_Clear();
+    PyObject *encoded = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
+    if (!encoded) return NULL;
+    int found = needles_in(list, (const unsigned char *)PyBytes_AS_STRING(encoded), (size_t)PyBytes_GET_SIZE(encoded),
+                           1) != 0;
+    Py_DECREF(encoded);
+    return PyBool_FromLong(found);
+}
+
+static PyObject *hints_in(PyObject *Py_UNUSED(self), PyObject *text) { return literal_in(&cfg.hints, text); }
+static PyObject *hosts_in(PyObject *Py_UNUSED(self), PyObject *text) { return literal_in(&cfg.hosts, text); }
+
 /* simd(enabled) -> whether literal search now uses AVX2 (it does where the CPU has it;
  * tests turn it off to compare with the table scan). */
 static PyObject *simd(PyObject *Py_UNUSED(self), PyObject *arg) {
@@ -1128,6 +1164,8 @@ static PyObject *simd(PyObject *Py_UNUSED(self), PyObject *arg) {
 
 static PyMethodDef methods[] = {
     {"simd", simd, METH_O, "simd(enabled) -> whether literal search uses AVX2."},
+    {"hints_in", hints_in, METH_O, "hints_in(text) -> whether one of the configured hint literals occurs."},
+    {"hosts_in", hosts_in, METH_O, "hosts_in(text) -> whether one of the configured host literals occurs."},
     {"bind", bind, METH_O, "bind(path): find lexbor's functions in selectolax's loaded extension module."},
     {"configure", configure, METH_O, "configure(dict): tag groups, attribute names and literals of the rules."},
     {"walk", walk, METH_VARARGS,

@@ -29,7 +29,7 @@ SKIP_ATTRS = frozenset({
 HINT_LITERALS = ("twitter", "x.com", "instagr", "facebook", "fb.watch", "youtu", "vimeo", "tiktok", "t.me/",
                  "telegram", "bsky", "threads.", "reddit", "redd.it", "/@", "%2F", "<", "Twitter", "Instagram",
                  "YouTube", "Facebook", "Vimeo", "TikTok")
-_HINT = re.compile("|".join(map(re.escape, HINT_LITERALS)))
+HINT = re.compile("|".join(map(re.escape, HINT_LITERALS)))  # (scan.names_hint() is the fast form)
 _EMBED_MARKUP = re.compile(r"<\s*(?:iframe|blockquote|amp-|object|embed|lite-|video|script[^>]*(?:telegram|tiktok))"
                            r"|class=[\"'][^\"']*(?:fb-post|fb-video|twitter-tweet|instagram-media)", re.I)
 
@@ -175,7 +175,7 @@ def _attributes(el, scan) -> None:
         if lname in NAMED_ID_ATTRS or lname in GENERIC_ID_ATTRS:
             if _id_attribute(el, scan, lname, value):
                 continue
-        if not _HINT.search(value):
+        if not scan.names_hint(value):
             continue
         if "<" in value:
             if _EMBED_MARKUP.search(value):
@@ -362,7 +362,7 @@ def _link(el, scan) -> None:
     if not scan.linked:
         return
     href = el.attrs.get("href")
-    if not href or not _HINT.search(href):
+    if not href or not scan.names_hint(href):
         return
     try:
         ref = post_ref(href)

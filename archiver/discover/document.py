@@ -68,6 +68,8 @@ class Scanner:
         self.elements = 0
         self._warned = set()
         self.meta = MetaCollector()
+        # literal tests the detectors run on many values (in C when the prefilter is built)
+        self.names_hint, self.names_host = prefilter.names_hint, prefilter.names_host
 
     # -- what detectors call -------------------------------------------------
     def found(self, el: Element, ref: Optional[PostRef], *, recovered_from: Optional[str] = None,

@@ -53,6 +53,7 @@ def _rules() -> dict:
         "script_needles": list(SCRIPT_LITERALS),
         "json_needles": list(state.RAW_JSON_LITERALS),
         "json_keys": list(state.RAW_JSON_KEYS),
+        "hosts": list(state.HOSTISH_LITERALS),
     }
 
 
@@ -168,6 +169,14 @@ def _self_check() -> bool:
 
 
 ENABLED = _bind()
+
+# Whether a text holds one of detectors.HINT_LITERALS / state.HOSTISH_LITERALS (the C
+# search, or the same test as a regular expression).
+if ENABLED:
+    names_hint, names_host = _prefilter.hints_in, _prefilter.hosts_in
+else:
+    names_hint = lambda text: detectors.HINT.search(text) is not None  # noqa: E731
+    names_host = lambda text: state.HOSTISH.search(text) is not None  # noqa: E731
 
 
 def walk(tree: LexborHTMLParser, *, linked: bool, top: bool, limit: int) -> tuple[int, Iterator, bool]:

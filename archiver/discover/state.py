@@ -23,7 +23,7 @@ _PLATFORM = re.compile(r"twitter|x\.com|instagr|facebook|youtu|vimeo|tiktok|t\.m
 # Case-sensitive on purpose (fast); hosts in URLs are lower-case.
 HOSTISH_LITERALS = ("twitter.com", "x.com", "instagr", "facebook.com", "fb.watch", "youtu", "vimeo.com",
                     "tiktok.com", "t.me", "bsky", "threads.", "reddit.com", "redd.it", "/@")
-_HOSTISH = re.compile("|".join(map(re.escape, HOSTISH_LITERALS)))
+HOSTISH = re.compile("|".join(map(re.escape, HOSTISH_LITERALS)))  # (scan.names_host() is the fast form)
 _EMBED_WORDS = re.compile(r"embed|external|oembed|social|tweet|twitter|instagram|youtube|vimeo|tiktok|facebook|"
                           r"iframe|video|telegram|bluesky|reddit|threads|mastodon|player", re.I)
 _STRONG_KEY = re.compile(r"embed|iframe|tweet|twitter|instagram|youtube|vimeo|tiktok|oembed|social|telegram|bluesky|"
@@ -198,6 +198,7 @@ class _StateWalk:
     def _all(self, value, key, context: bool) -> None:
         """Every value under this one, depth first, in document order."""
         scan, el, data, source, page_path = self.scan, self.el, self.data, self.source, self.page_path
+        names_host = scan.names_host
         nuxt, budget, sub = self.nuxt, self.budget, self.sub
         stack = [(value, key, context)]
         pop, extend = stack.pop, stack.extend
@@ -225,7 +226,7 @@ class _StateWalk:
                 elif kind is str and len(value) > 4:
                     markup = "<" in value and _MARKUP_HINT.search(value) is not None
                     lkey = ""
-                    if not markup and not _HOSTISH.search(value):
+                    if not markup and not names_host(value):
                         lkey = key.lower() if type(key) is str else ""
                         if lkey not in _ID_KEYS and not (context and lkey in _CONTEXT_ID_KEYS):
                             continue  # the common case: a string naming no platform
