@@ -207,3 +207,14 @@ def test_an_embed_only_in_noscript_says_so_and_a_live_copy_wins():
                              '</noscript><iframe src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"></iframe>'
                              '</body>', None)
     assert [(e.native_id, e.recovered_from) for e in both.embeds] == [("dQw4w9WgXcQ", None)]
+
+
+@pytest.mark.parametrize("before", [0, 3, 200], ids=["first", "after-a-few", "after-many"])
+def test_state_is_read_when_the_post_follows_many_look_alikes(before):
+    # "status" is a common word in scripts: every occurrence may be the one a post URL
+    # follows, past the ones tried one by one too.
+    noise = "if (xhr.status === 200) { done(); } " * before
+    html = (f"<script>{noise}window.__STATE__ = "
+            '{"embed": {"type": "twitter", "url": "https:\\/\\/twitter.com\\/a\\/status\\/1234567890123"}};</script>')
+    result = discover_document(html, None)
+    assert [e.native_id for e in result.embeds] == ["1234567890123"]

@@ -46,8 +46,8 @@ _MARKUP_HINT = re.compile(r"<\s*(?:iframe|blockquote|amp-|object|embed\b|lite-|d
 
 # Something shaped like a post or player URL (escaped or not), or a platform's id key:
 # share links and profile links do not pass, so most pages' state is never parsed.
-# Each pattern is tried only where one of its literals occurs (a literal every match
-# contains); the literals are also what the C prefilter looks for in scripts.
+# Every match of a pattern starts with one of its literals, so a pattern is tried only
+# where one occurs; the literals are also what the C prefilter looks for in scripts.
 _S = r"(?:\\?/|\\u002F|%2F)"
 _POSTISH = [(literals, re.compile(pattern)) for literals, pattern in (
     (("status",), r"status(?:es)?" + _S + r"\d{6}"),
@@ -58,7 +58,8 @@ _POSTISH = [(literals, re.compile(pattern)) for literals, pattern in (
     (("facebook.com",), r"facebook\.com[^\s\"]{0,80}?(?:posts|videos|plugins|permalink|story)"),
     (("tiktok.com",), r"tiktok\.com" + _S),
     (("t.me",), r"t\.me" + _S + r"\w+" + _S + r"\d"),
-    (("bsky",), r"bsky\.app|app\.bsky"),
+    (("bsky.app",), r"bsky\.app"),
+    (("app.bsky",), r"app\.bsky"),
     (("threads.",), r"threads\.(?:net|com)" + _S + "@"),
     (("reddit.com",), r"reddit\.com" + _S + "r" + _S),
     (("redd.it",), r"redd\.it" + _S),
@@ -70,6 +71,9 @@ _POSTISH = [(literals, re.compile(pattern)) for literals, pattern in (
 POST_LITERALS = tuple(literal for literals, _ in _POSTISH for literal in literals)
 
 
+MAX_LITERAL_TRIES = 64  # occurrences of one literal tried in turn; then one search of the rest
+
+
 def mentions_post(text: str, present: Optional[frozenset] = None) -> bool:
     """Whether a script or JSON text holds something shaped like a post. `present`, when
     known, is the set of POST_LITERALS the text contains (the others are not searched)."""
@@ -77,9 +81,17 @@ def mentions_post(text: str, present: Optional[frozenset] = None) -> bool:
         for literal in literals:
             if present is not None and literal not in present:
                 continue
-            pos = text.find(literal)
-            if pos >= 0 and pattern.search(text, max(0, pos - 30)):
-                return True
+            pos = text.find(literal)  # (str.find outruns the regex engine's own scan)
+            tries = 0
+            while pos >= 0:
+                if tries == MAX_LITERAL_TRIES:
+                    if pattern.search(text, pos):
+                        return True
+                    break
+                if pattern.match(text, pos):
+                    return True
+                pos = text.find(literal, pos + 1)
+                tries += 1
     return False
 
 
