@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from archiver.discover import discover_document, document, prefilter, state
+from archiver.discover import detectors, discover_document, document, prefilter, state
 from archiver.discover.element import ascii_lower
 from archiver.textdecode import decode_document
 
@@ -696,7 +696,7 @@ def test_script_literals_are_found_wherever_they_sit(literal_search):
         text = "var start = 0; " + _script_text(r)
         tree = LexborHTMLParser(f'<html><head><script type="text/x-test">{text}</script></head></html>')
         _, items, _ = prefilter._prefilter.walk(tree.root.mem_id, False, True, 100, prefilter.MAX_PATH_STEPS)
-        [mask] = [literals for _, tag, _, _, _, literals in items if tag == "script"]
+        [mask] = [literals for _, tag, _, _, _, literals, _ in items if tag == "script"]
         expected = frozenset(literal for literal in prefilter.SCRIPT_LITERALS if literal in text)
         assert prefilter._literals(mask) == expected, text
 
@@ -761,3 +761,40 @@ def test_literal_tests_agree_with_their_regular_expressions(literal_search):
         text = "".join(r.choice(pieces) for _ in range(r.randint(0, 6)))
         assert prefilter.names_hint(text) == (prefilter.detectors.HINT.search(text) is not None), repr(text)
         assert prefilter.names_host(text) == (state.HOSTISH.search(text) is not None), repr(text)
+
+
+def _nest(tags: list, inner: str) -> str:
+    for tag in reversed(tags):
+        name, _, cls = tag.partition(".")
+        attribute = f' class="{cls}"' if cls else ""
+        inner = f"<{name}{attribute}>{inner}</{name}>"
+    return inner
+
+
+ANCESTRIES = [  # (the levels at either side of NOSCRIPT_LEVELS and WIDGET_LEVELS; in <body>)
+    "<p>.</p>" + _nest(["noscript"] + ["div"] * 10, BLOCKQUOTE), "<p>.</p>" + _nest(["noscript"] + ["div"] * 11, BLOCKQUOTE),
+    "<p>.</p>" + _nest(["noscript"] + ["div"] * 12, BLOCKQUOTE),
+    _nest(["aside"] + ["div"] * 9, '<div class="tweet-card">x</div>'),
+    _nest(["aside"] + ["div"] * 10, '<div class="tweet-card">x</div>'),
+    _nest(["div.sidebar"] + ["div"] * 9, '<div class="tweet-card">x</div>'),
+    _nest(["div.sidebar"] + ["div"] * 10, '<div class="tweet-card">x</div>'),
+    _nest(["div.Site-Sidebar"] + ["div"] * 3, BLOCKQUOTE), _nest(["div.buzzfeed-news"], BLOCKQUOTE),
+    _nest(["div.x_feed", "section"], BLOCKQUOTE), _nest(["div.RELATED"], BLOCKQUOTE),
+    f'<div id="recommendations"><p>{BLOCKQUOTE}</p></div>', f'<div class><div id>{BLOCKQUOTE}</div></div>',
+    f'<svg><g class="widget"><foreignObject>{BLOCKQUOTE}</foreignObject></g></svg>',
+    f'<div class="k\u212afeed">{BLOCKQUOTE}</div>',
+]
+
+
+@pytest.mark.parametrize("k", range(len(ANCESTRIES) + 40))
+def test_ancestry_agrees_with_the_python_walk_up(c_path, k):
+    text = ANCESTRIES[k] if k < len(ANCESTRIES) else RANDOM_DOCUMENTS[k]
+    tree = LexborHTMLParser(text)
+    _, candidates, _ = prefilter.walk(tree, linked=True, top=True, limit=10_000)
+    checked = 0
+    for _, _, _, node in candidates:
+        real = node._resolve()  # a selectolax node: the Python walk up
+        assert detectors.inside_noscript(node) == detectors.inside_noscript(real)
+        assert detectors._in_widget(node) == detectors._in_widget(real)
+        checked += 1
+    assert checked

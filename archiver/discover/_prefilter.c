@@ -356,6 +356,8 @@ static struct {
     name_set json_types, js_types, state_ids;
     needle_list hints, card_words, script_needles, canonical, json_needles;  /* (json: the keys too) */
     needle_list hosts;  /* platform hosts, for hosts_in() */
+    needle_list widget_words;  /* ancestry(): classes and ids of feeds and sidebars */
+    Py_ssize_t noscript_levels, widget_levels;
     int configured;
 } cfg;
 
@@ -384,6 +386,13 @@ static int json_keys_add(PyObject *conf) {
                 return -1;
             }
     return 0;
+}
+
+static int size_from(PyObject *conf, const char *key, Py_ssize_t *out) {
+    PyObject *value = PyDict_GetItemString(conf, key);
+    if (!value) { PyErr_Format(PyExc_KeyError, "configure() needs %s", key); return -1; }
+    *out = PyLong_AsSsize_t(value);
+    return *out == -1 && PyErr_Occurred() ? -1 : 0;
 }
 
 /* A list searched in Python's one-byte strings as they are (Latin-1, not UTF-8) must be ASCII. */
@@ -420,7 +429,9 @@ static PyObject *configure(PyObject *Py_UNUSED(self), PyObject *conf) {
         || needles_from(conf, "hints", &cfg.hints, 0) || needles_from(conf, "card_words", &cfg.card_words, 1)
         || needles_from(conf, "script_needles", &cfg.script_needles, 0) || canonical_fill()
         || needles_from(conf, "json_needles", &cfg.json_needles, 0) || json_keys_add(conf)
-        || needles_from(conf, "hosts", &cfg.hosts, 0) || ascii_only(&cfg.hints) || ascii_only(&cfg.hosts))
+        || needles_from(conf, "hosts", &cfg.hosts, 0) || ascii_only(&cfg.hints) || ascii_only(&cfg.hosts)
+        || needles_from(conf, "widget_words", &cfg.widget_words, 1)
+        || size_from(conf, "noscript_levels", &cfg.noscript_levels) || size_from(conf, "widget_levels", &cfg.widget_levels))
         return NULL;
     cfg.configured = 1;
     Py_RETURN_NONE;
@@ -827,7 +838,8 @@ static int emit(PyObject *out, lxb_node *node, Py_ssize_t index, const index_sta
     }
     PyObject *item = NULL;
     if (attrs && path && content)
-        item = Py_BuildValue("(nOOOOK)", index, tag, attrs, path, content, (unsigned long long)got->needles);
+        item = Py_BuildValue("(nOOOOKK)", index, tag, attrs, path, content, (unsigned long long)got->needles,
+                             (unsigned long long)(uintptr_t)node);
     Py_DECREF(tag);
     Py_XDECREF(attrs);
     Py_XDECREF(path);
@@ -841,7 +853,7 @@ static int emit(PyObject *out, lxb_node *node, Py_ssize_t index, const index_sta
 /* walk(root_mem_id, linked, top, limit, max_path_steps, every=False) -> (elements, [candidate...], complete)
  * candidate = (document-order index, tag, attributes, path of child indexes from the root,
  *              text or None, mask of the script literals the text contains: bit k for literal k,
- *              bit 63 when the text was searched at all).
+ *              bit 63 when the text was searched at all, the node's address for ancestry()).
  * Elements are counted and indexed like tree.css("*"): root first, depth first, template
  * contents excluded; past `limit` they are only counted. Paths cost their depth: once the
  * candidates' paths add up to max_path_steps (deep nesting), no more are offered and
@@ -1148,6 +1160,65 @@ static PyObject *literal_in(const needle_list *list, PyObject *text) {
 static PyObject *hints_in(PyObject *Py_UNUSED(self), PyObject *text) { return literal_in(&cfg.hints, text); }
 static PyObject *hosts_in(PyObject *Py_UNUSED(self), PyObject *text) { return literal_in(&cfg.hosts, text); }
 
+/* ---- ancestry: what a candidate sits in --------------------------------------------- */
+
+static int ascii_letter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
+/* One of the widget words (any case) in s, not right after a letter. */
+static int widget_word_in(const unsigned char *s, size_t n) {
+    const needle_list *words = &cfg.widget_words;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && ascii_letter(s[i - 1])) continue;
+        for (int k = 0; k < words->count; k++)
+            if (words->len[k] <= n - i && same(s + i, words->text[k], words->len[k], 1)) return 1;
+    }
+    return 0;
+}
+
+static int element_named(lxb_node *node, const char *name) {
+    if (node->type != NODE_ELEMENT) return 0;
+    size_t n = 0;
+    const unsigned char *tag = lx.element_name(node, &n);
+    return tag && bytes_eq(tag, n, name);
+}
+
+/* ancestry(address) -> bits: 1 when one of the noscript_levels nearest ancestors is a
+ * <noscript>, 2 when one of the widget_levels nearest is an <aside> or has a class or id
+ * naming a feed or sidebar (a widget word not right after a letter). The address is a
+ * candidate's, from walk(), or a selectolax node's mem_id: its tree must be alive. Names
+ * are compared as text: the id caches belong to the last walk, maybe of another tree. */
+static PyObject *ancestry(PyObject *Py_UNUSED(self), PyObject *arg) {
+    if (!lx.bound || !cfg.configured) {
+        PyErr_SetString(PyExc_RuntimeError, "prefilter not bound and configured");
+        return NULL;
+    }
+    lxb_node *node = (lxb_node *)(uintptr_t)PyLong_AsUnsignedLongLong(arg);
+    if (PyErr_Occurred()) return NULL;
+    long bits = 0;
+    Py_ssize_t level = 0;
+    for (lxb_node *up = node ? node->parent : NULL; up; up = up->parent) {
+        level++;
+        if (level > cfg.noscript_levels && level > cfg.widget_levels) break;
+        if (level <= cfg.noscript_levels && element_named(up, "noscript")) bits |= 1;
+        if (level > cfg.widget_levels || (bits & 2) || up->type != NODE_ELEMENT) continue;
+        if (element_named(up, "aside")) {
+            bits |= 2;
+            continue;
+        }
+        for (lx_attr *attr = lx.first_attr(up); attr; attr = attr->next) {
+            size_t n = 0, len;
+            const unsigned char *name = lx.attr_name(attr, &n);
+            if (!name || !(bytes_eq(name, n, "class") || bytes_eq(name, n, "id"))) continue;
+            const unsigned char *value = attr_value(attr, &len);
+            if (value && widget_word_in(value, len)) {
+                bits |= 2;
+                break;
+            }
+        }
+    }
+    return PyLong_FromLong(bits);
+}
+
 /* simd(enabled) -> whether literal search now uses AVX2 (it does where the CPU has it;
  * tests turn it off to compare with the table scan). */
 static PyObject *simd(PyObject *Py_UNUSED(self), PyObject *arg) {
@@ -1164,6 +1235,7 @@ static PyObject *simd(PyObject *Py_UNUSED(self), PyObject *arg) {
 
 static PyMethodDef methods[] = {
     {"simd", simd, METH_O, "simd(enabled) -> whether literal search uses AVX2."},
+    {"ancestry", ancestry, METH_O, "ancestry(address) -> 1 inside <noscript>, | 2 inside a feed or sidebar."},
     {"hints_in", hints_in, METH_O, "hints_in(text) -> whether one of the configured hint literals occurs."},
     {"hosts_in", hosts_in, METH_O, "hosts_in(text) -> whether one of the configured host literals occurs."},
     {"bind", bind, METH_O, "bind(path): find lexbor's functions in selectolax's loaded extension module."},

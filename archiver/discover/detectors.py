@@ -73,9 +73,13 @@ _CARD_PLATFORMS = (("tweet", "x"), ("twitter", "x"), ("instagram", "instagram"),
                    ("tiktok", "tiktok"), ("bluesky", "bluesky"), ("threads", "threads"), ("reddit", "reddit"),
                    ("mastodon", "mastodon"), ("facebook", "facebook"), ("fb-post", "facebook"))
 MAX_CARD_TEXT = 4000
-# Ancestors that make a post list a feed or sidebar; the look-behind keeps "buzzfeed" out.
-# (Searched in lower-cased class and id, see _widget_words.)
-_WIDGET_ANCESTOR = re.compile(r"(?<![a-z])(?:timeline|widget|sidebar|feed|sbi|footer|related|recommend)")
+# Ancestors that make a post list a feed or sidebar (a class or id with one of these words,
+# not right after a letter, which keeps "buzzfeed" out), and how far up they are looked for;
+# and how far up a <noscript> makes a find a copy for readers without JavaScript.
+WIDGET_WORDS = ("timeline", "widget", "sidebar", "feed", "sbi", "footer", "related", "recommend")
+_WIDGET_ANCESTOR = re.compile(r"(?<![a-z])(?:" + "|".join(WIDGET_WORDS) + ")")  # (in lower-cased class and id)
+WIDGET_LEVELS = 10
+NOSCRIPT_LEVELS = 12
 _BLOCKQUOTE_EMBEDS = {
     "twitter-tweet": "x", "twitter-video": "x", "instagram-media": "instagram", "tiktok-embed": "tiktok",
     "bluesky-embed": "bluesky", "mastodon-embed": "mastodon", "text-post-media": "threads",
@@ -347,8 +351,27 @@ def _widget_words(attrs: dict) -> str:
     return ascii_lower((attrs.get("class") or "") + " " + (attrs.get("id") or ""))
 
 
-def _in_widget(node, levels: int = 10) -> bool:
+def inside_noscript(node) -> bool:
+    """Whether an element sits in <noscript> (lexbor parses its content as markup)."""
+    known = getattr(node, "ancestry", None)  # (the C pass answers for its candidates)
+    if known is not None:
+        return bool(known() & 1)
     parent = node.parent
+    levels = NOSCRIPT_LEVELS
+    while parent is not None and levels > 0:
+        if parent.tag == "noscript":
+            return True
+        parent = parent.parent
+        levels -= 1
+    return False
+
+
+def _in_widget(node) -> bool:
+    known = getattr(node, "ancestry", None)
+    if known is not None:
+        return bool(known() & 2)
+    parent = node.parent
+    levels = WIDGET_LEVELS
     while parent is not None and levels > 0:
         attrs = parent.attributes if parent.tag and parent.tag[0] != "-" else {}
         if parent.tag == "aside" or _WIDGET_ANCESTOR.search(_widget_words(attrs)):

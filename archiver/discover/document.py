@@ -82,7 +82,7 @@ class Scanner:
             blocked_by, recovered_from = origin.blocked_by, origin.recovered_from
         elif origin is not None and origin.recovered_from and not recovered_from:
             recovered_from = origin.recovered_from
-        if origin is None and recovered_from is None and el.node is not None and _inside_noscript(el.node):
+        if origin is None and recovered_from is None and el.node is not None and detectors.inside_noscript(el.node):
             recovered_from = "noscript"  # a copy for readers without JavaScript; the live embed may be gone
         if html is None and el.node is not None and relation == "embedded":
             try:
@@ -183,17 +183,6 @@ class Scanner:
                              fallback_author=fb.author, fallback_handle=fb.handle, fallback_date=fb.date,
                              html=f.html, relation=f.relation))
         return out
-
-
-def _inside_noscript(node, levels: int = 12) -> bool:
-    """Whether a found element sits in <noscript> (lexbor parses its content as markup)."""
-    parent = node.parent
-    while parent is not None and levels > 0:
-        if parent.tag == "noscript":
-            return True
-        parent = parent.parent
-        levels -= 1
-    return False
 
 
 def _b64decode(text: str) -> Optional[str]:

@@ -54,6 +54,9 @@ def _rules() -> dict:
         "json_needles": list(state.RAW_JSON_LITERALS),
         "json_keys": list(state.RAW_JSON_KEYS),
         "hosts": list(state.HOSTISH_LITERALS),
+        "widget_words": list(detectors.WIDGET_WORDS),
+        "noscript_levels": detectors.NOSCRIPT_LEVELS,
+        "widget_levels": detectors.WIDGET_LEVELS,
     }
 
 
@@ -111,12 +114,20 @@ class LazyNode:
     """Stands for a candidate's selectolax node; looked up only when a detector needs more
     than the tag, attributes and text the C pass already gave."""
 
-    __slots__ = ("_locator", "_path", "_text", "_node", "script_literals")
+    __slots__ = ("_locator", "_path", "_text", "_node", "script_literals", "_address", "_ancestry")
 
-    def __init__(self, locator: Locator, path: tuple, text: Optional[str], literals: int):
+    def __init__(self, locator: Locator, path: tuple, text: Optional[str], literals: int, address: int):
         self._locator, self._path, self._text, self._node = locator, path, text, None
         # Which of SCRIPT_LITERALS a script's text contains (None: not looked for).
         self.script_literals = _literals(literals)
+        self._address, self._ancestry = address, None  # (the locator keeps its tree alive)
+
+    def ancestry(self) -> int:
+        """1: inside a <noscript>, 2: inside a feed or sidebar (see detectors.inside_noscript
+        and _in_widget, which ask this)."""
+        if self._ancestry is None:
+            self._ancestry = _prefilter.ancestry(self._address)
+        return self._ancestry
 
     def _resolve(self):
         if self._node is None:
@@ -161,9 +172,9 @@ def _self_check() -> bool:
     if not complete or count != len(nodes) or len(items) != len(nodes):
         return False
     locator = Locator(tree.root)
-    for (index, tag, attrs, path, text, _), node in zip(items, nodes):
+    for (index, tag, attrs, path, text, _, address), node in zip(items, nodes):
         if (tag != node.tag or attrs != node.attributes or text != node.text(deep=False)
-                or locator.resolve(path).mem_id != node.mem_id):
+                or locator.resolve(path).mem_id != node.mem_id or address != node.mem_id):
             return False
     return True
 
@@ -189,8 +200,8 @@ def walk(tree: LexborHTMLParser, *, linked: bool, top: bool, limit: int) -> tupl
     if ENABLED:
         count, items, complete = _prefilter.walk(root.mem_id, linked, top, max(0, limit), MAX_PATH_STEPS)
         locator = Locator(root)
-        return count, ((index, tag, attrs, LazyNode(locator, path, text, literals))
-                       for index, tag, attrs, path, text, literals in items), complete
+        return count, ((index, tag, attrs, LazyNode(locator, path, text, literals, address))
+                       for index, tag, attrs, path, text, literals, address in items), complete
     nodes = tree.css("*")  # elements only, in document order, root first
     shown = nodes[: max(0, limit)]
     return len(nodes), ((index, node.tag, node.attributes, node) for index, node in enumerate(shown)), True
