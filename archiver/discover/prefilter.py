@@ -12,6 +12,7 @@ extension is not built or fails its self-check.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from typing import Iterator, Optional
 
 from selectolax import lexbor as _lexbor
@@ -63,6 +64,7 @@ def _rules() -> dict:
 _LOOKED = 1 << 63  # set in the mask when the C pass searched the script's text
 
 
+@lru_cache(maxsize=1024)  # (pages repeat the same few masks)
 def _literals(mask: int) -> Optional[frozenset]:
     """The SCRIPT_LITERALS a script's text contains, or None when the C pass did not look."""
     if not mask & _LOOKED:

@@ -152,7 +152,7 @@ RAW_JSON_LITERALS = HOSTISH_LITERALS + ("<", "\\u002", "\\u003", "\\u004", "\\u0
 RAW_JSON_KEYS = tuple(sorted(set(_ID_KEYS) | _CONTEXT_ID_KEYS))
 
 
-PRUNE_MIN = 2_000  # bytes of a JSON object or array below which it is walked whole
+PRUNE_MIN = 300  # bytes of a JSON object or array below which it is walked whole
 MAX_PRUNE_DEPTH = 12
 
 
