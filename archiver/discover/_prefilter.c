@@ -352,11 +352,13 @@ static uint64_t needles_in(const needle_list *list, const unsigned char *s, size
 
 static struct {
     name_set frames, containers, meta_tags, card_tags, meta_names;
-    name_set skip_attrs, id_attrs, tool_attrs, script_plain_attrs;
+    name_set skip_attrs, tool_attrs, script_plain_attrs;
+    name_set named_id_attrs, generic_id_attrs, payload_attrs, url_attrs, provider_attrs;
     name_set json_types, js_types, state_ids;
     needle_list hints, card_words, script_needles, canonical, json_needles;  /* (json: the keys too) */
     needle_list hosts;  /* platform hosts, for hosts_in() */
     needle_list widget_words;  /* ancestry(): classes and ids of feeds and sidebars */
+    needle_list platform_words, player_literals;  /* (any case) */
     Py_ssize_t noscript_levels, widget_levels;
     int configured;
 } cfg;
@@ -421,8 +423,14 @@ static PyObject *configure(PyObject *Py_UNUSED(self), PyObject *conf) {
     if (fill_from(conf, "frames", &cfg.frames) || fill_from(conf, "containers", &cfg.containers)
         || fill_from(conf, "meta_tags", &cfg.meta_tags) || fill_from(conf, "card_tags", &cfg.card_tags)
         || fill_from(conf, "meta_names", &cfg.meta_names)
-        || fill_from(conf, "skip_attrs", &cfg.skip_attrs) || fill_from(conf, "id_attrs", &cfg.id_attrs)
+        || fill_from(conf, "skip_attrs", &cfg.skip_attrs)
         || fill_from(conf, "tool_attrs", &cfg.tool_attrs)
+        || fill_from(conf, "named_id_attrs", &cfg.named_id_attrs)
+        || fill_from(conf, "generic_id_attrs", &cfg.generic_id_attrs)
+        || fill_from(conf, "payload_attrs", &cfg.payload_attrs) || fill_from(conf, "url_attrs", &cfg.url_attrs)
+        || fill_from(conf, "provider_attrs", &cfg.provider_attrs)
+        || needles_from(conf, "platform_words", &cfg.platform_words, 1)
+        || needles_from(conf, "player_literals", &cfg.player_literals, 1)
         || fill_from(conf, "script_plain_attrs", &cfg.script_plain_attrs)
         || fill_from(conf, "json_types", &cfg.json_types) || fill_from(conf, "js_types", &cfg.js_types)
         || fill_from(conf, "state_ids", &cfg.state_ids)
@@ -460,13 +468,15 @@ static PyObject *bind(PyObject *Py_UNUSED(self), PyObject *arg) {
 
 enum tag_kind {
     T_PLAIN, T_BLOCKQUOTE, T_FRAME, T_SCRIPT, T_CONTAINER, T_STYLE, T_TEMPLATE, T_A,
-    T_META, T_TITLE, T_LINK, T_HTML, T_TIME, T_OTHER_META, T_CARD, T_NAMELESS
+    T_META, T_TITLE, T_LINK, T_HTML, T_TIME, T_OTHER_META, T_CARD, T_NAMELESS, T_IMG
 };
 enum attr_bits {
-    A_SKIP = 1 << 0, A_IDS = 1 << 1, A_SCRIPT_PLAIN = 1 << 2, A_TOOL = 1 << 3,
+    A_SKIP = 1 << 0, A_SCRIPT_PLAIN = 1 << 2, A_TOOL = 1 << 3,
     A_SRC = 1 << 4, A_TYPE = 1 << 5, A_ID = 1 << 6, A_TELEGRAM = 1 << 7, A_HREF = 1 << 8,
     A_ITEMPROP = 1 << 9, A_CONTENT = 1 << 10, A_PROPERTY = 1 << 11, A_NAME = 1 << 12, A_REL = 1 << 13,
-    A_LANG = 1 << 14, A_DATETIME = 1 << 15, A_CLASS = 1 << 16, A_KNOWN = 1 << 30,
+    A_LANG = 1 << 14, A_DATETIME = 1 << 15, A_CLASS = 1 << 16,
+    A_NAMED_ID = 1 << 17, A_GENERIC_ID = 1 << 18, A_PAYLOAD = 1 << 19, A_URL = 1 << 20, A_PROVIDER = 1 << 21,
+    A_KNOWN = 1 << 30,
     A_VIEWED = A_SRC | A_TYPE | A_ID | A_TELEGRAM | A_HREF | A_ITEMPROP | A_CONTENT | A_PROPERTY | A_NAME | A_REL
                | A_LANG | A_DATETIME | A_CLASS
 };
@@ -495,16 +505,20 @@ static int tag_kind_of(const unsigned char *tag, size_t n) {
         return T_OTHER_META;
     }
     if (set_contains(&cfg.card_tags, tag, n)) return T_CARD;
-    return T_PLAIN;
+    return bytes_eq(tag, n, "img") ? T_IMG : T_PLAIN;
 }
 
 static int attr_bits_of(const unsigned char *name, size_t n) {
     int bits = A_KNOWN;
     if (!name) return bits | A_SKIP;
     if (set_contains(&cfg.skip_attrs, name, n)) bits |= A_SKIP;
-    if (set_contains(&cfg.id_attrs, name, n)) bits |= A_IDS;
     if (set_contains(&cfg.script_plain_attrs, name, n)) bits |= A_SCRIPT_PLAIN;
     if (set_contains(&cfg.tool_attrs, name, n)) bits |= A_TOOL;
+    if (set_contains(&cfg.named_id_attrs, name, n)) bits |= A_NAMED_ID;
+    if (set_contains(&cfg.generic_id_attrs, name, n)) bits |= A_GENERIC_ID;
+    if (set_contains(&cfg.payload_attrs, name, n)) bits |= A_PAYLOAD;
+    if (set_contains(&cfg.url_attrs, name, n)) bits |= A_URL;
+    if (set_contains(&cfg.provider_attrs, name, n)) bits |= A_PROVIDER;
     static const struct { const char *name; int bit; } named[] = {
         {"src", A_SRC}, {"type", A_TYPE}, {"id", A_ID}, {"data-telegram-post", A_TELEGRAM}, {"href", A_HREF},
         {"itemprop", A_ITEMPROP}, {"content", A_CONTENT}, {"property", A_PROPERTY}, {"name", A_NAME},
@@ -601,16 +615,69 @@ static size_t lower_into(char *buf, size_t size, const unsigned char *s, size_t 
     return n;
 }
 
-/* Could _attributes act on one of this element's attributes? (a value of 4+ bytes, a name
- * not skipped, and an id/payload name or a platform hint in the value) */
-static int attributes_worth(lxb_node *element) {
+static int non_ascii(const unsigned char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (s[i] >= 0x80) return 1;
+    return 0;
+}
+
+/* What str.isspace() says of an ASCII byte. */
+static int py_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f); }
+
+/* Could detectors.platform_hint() name a platform for this element? A platform word (any
+ * case; "yt" stands for its four forms) in its tag, class or a provider attribute, or a
+ * provider value that str.lower() may fold differently. */
+static int platform_word_near(lxb_node *element) {
+    size_t n = 0;
+    const unsigned char *tag = lx.element_name(element, &n);
+    if (tag && needles_in(&cfg.platform_words, tag, n, 1)) return 1;
+    for (lx_attr *attr = lx.first_attr(element); attr; attr = attr->next) {
+        int bits = attr_bits(attr);
+        if (!(bits & (A_CLASS | A_PROVIDER))) continue;
+        size_t len;
+        const unsigned char *value = attr_value(attr, &len);
+        if (value && (needles_in(&cfg.platform_words, value, len, 1) || ((bits & A_PROVIDER) && non_ascii(value, len))))
+            return 1;
+    }
+    return 0;
+}
+
+/* Past the hint test, an image's attribute matters only as escaped markup, JSON, a lazy or
+ * consent URL (a proxy may be followed), a player URL, or a script URL (a problem is noted):
+ * the early returns of _attributes for <img>. Non-ASCII text may fold or strip otherwise in
+ * Python: it counts. */
+static int image_value_worth(int bits, const unsigned char *s, size_t n) {
+    if ((bits & A_URL) || memchr(s, '<', n) || non_ascii(s, n)) return 1;
+    size_t i = 0;
+    while (i < n && py_space(s[i])) i++;
+    if (i < n && (s[i] == '{' || s[i] == '[')) return 1;
+    if (needles_in(&cfg.player_literals, s, n, 1)) return 1;
+    static const char *const schemes[] = {"javascript:", "vbscript:", "data:"};
+    for (size_t k = 0; k < sizeof schemes / sizeof schemes[0]; k++) {
+        size_t len = strlen(schemes[k]);
+        if (n - i >= len && same(s + i, (const unsigned char *)schemes[k], len, 1)) return 1;
+    }
+    return 0;
+}
+
+/* Could _attributes act on one of this element's attributes? A value of 4+ bytes under a
+ * name not skipped, and: a consent payload or a platform's id attribute; a generic id
+ * attribute where a platform word is near; or a platform hint in the value (for an image,
+ * one image_value_worth() accepts). */
+static int attributes_worth(lxb_node *element, int image) {
+    int platform = -1;  /* platform_word_near(), once asked */
     for (lx_attr *attr = lx.first_attr(element); attr; attr = attr->next) {
         size_t vlen;
         const unsigned char *value = attr_value(attr, &vlen);
         if (!value || vlen < 4) continue;
         int bits = attr_bits(attr);
         if (bits & A_SKIP) continue;
-        if ((bits & A_IDS) || needles_in(&cfg.hints, value, vlen, 1)) return 1;
+        if (bits & (A_PAYLOAD | A_NAMED_ID)) return 1;
+        if (bits & A_GENERIC_ID) {
+            if (platform < 0) platform = platform_word_near(element);
+            if (platform) return 1;
+        }
+        if (needles_in(&cfg.hints, value, vlen, 1) && (!image || image_value_worth(bits, value, vlen))) return 1;
     }
     return 0;
 }
@@ -693,7 +760,7 @@ static int script_rule(lxb_node *node, const attr_view *v, found *out) {
     int tool = v->tool || HAS(v, V_CLASS) || (slen >= 7 && memcmp(stype, "didomi/", 7) == 0);
     int has_src = HAS(v, V_SRC);
     if (HAS(v, V_TELEGRAM)) return WANT_WITH_TEXT;
-    int attrs_matter = v->other_than_plain && attributes_worth(node);
+    int attrs_matter = v->other_than_plain && attributes_worth(node, 0);
     if (has_src && !tool) return attrs_matter ? WANT_WITH_TEXT : WANT_NOTHING;
     if (text_of(node, &out->text) < 0) return -1;
     out->text_read = 1;
@@ -724,7 +791,8 @@ static int element_rule(lxb_node *node, int linked, int top, found *out) {
     int kind = tag_kind(node);
     if (kind == T_NAMELESS) return WANT_NOTHING;
     if (kind == T_BLOCKQUOTE) return WANT;
-    if (kind == T_PLAIN || kind == T_FRAME) return attributes_worth(node) ? WANT : WANT_NOTHING;
+    if (kind == T_PLAIN || kind == T_FRAME || kind == T_IMG)
+        return attributes_worth(node, kind == T_IMG) ? WANT : WANT_NOTHING;
     if (kind == T_TEMPLATE) return WANT;
     if (kind == T_CONTAINER) return WANT_WITH_TEXT;
     attr_view v;
@@ -756,7 +824,7 @@ static int element_rule(lxb_node *node, int linked, int top, found *out) {
         return top ? WANT : WANT_NOTHING;
     case T_CARD:
         if (!v.any) return WANT_NOTHING;
-        if (attributes_worth(node)) return WANT;
+        if (attributes_worth(node, 0)) return WANT;
         if (HAS(&v, V_CLASS) && needles_in(&cfg.card_words, v.value[V_CLASS], v.len[V_CLASS], 1)) return WANT;
         return WANT_NOTHING;
     }

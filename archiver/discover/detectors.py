@@ -54,9 +54,9 @@ NAMED_ID_ATTRS = {
 GENERIC_ID_ATTRS = frozenset({"videoid", "video-id", "data-videoid", "data-video-id", "data-id", "data-code",
                               "data-shortcode", "data-embed-id", "data-media-id", "data-video", "postid",
                               "data-post-id", "data-videoid-youtube"})
-_PROVIDER_ATTRS = ("data-provider", "data-type", "data-platform", "data-service", "data-source", "data-vendor",
+PROVIDER_ATTRS = ("data-provider", "data-type", "data-platform", "data-service", "data-source", "data-vendor",
                    "provider", "data-sp_api", "data-embed-type", "data-plugin", "data-network")
-_PLATFORM_WORDS = (("youtube", "youtube"), ("youtu", "youtube"), (" yt-", "youtube"), ("-yt ", "youtube"),
+PLATFORM_WORDS = (("youtube", "youtube"), ("youtu", "youtube"), (" yt-", "youtube"), ("-yt ", "youtube"),
                    ("_yt", "youtube"), ("yt_", "youtube"), ("vimeo", "vimeo"), ("tiktok", "tiktok"),
                    ("instagram", "instagram"), ("instgrm", "instagram"), ("tweet", "x"), ("twitter", "x"))
 # Buttons and widgets that carry a post URL without embedding the post (searched in
@@ -153,12 +153,12 @@ def inspect(node, tag: str, attrs: dict, prefix: tuple, index: int, origin, scan
 def platform_hint(el) -> str | None:
     """Which platform an element is about, from its tag, class and provider attributes."""
     parts = [" " + el.tag, el.classes + " "]
-    for name in _PROVIDER_ATTRS:
+    for name in PROVIDER_ATTRS:
         value = el.attrs.get(name)
         if value:
             parts.append(value.lower())
     text = " ".join(parts)
-    for word, platform in _PLATFORM_WORDS:
+    for word, platform in PLATFORM_WORDS:
         if word in text:
             return platform
     return None

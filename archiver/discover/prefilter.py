@@ -18,7 +18,7 @@ from typing import Iterator, Optional
 from selectolax import lexbor as _lexbor
 from selectolax.lexbor import LexborHTMLParser
 
-from . import consent, detectors, meta, scripts, state
+from . import consent, detectors, meta, scripts, state, urls
 
 try:
     from . import _prefilter
@@ -43,7 +43,14 @@ def _rules() -> dict:
         "card_tags": sorted(detectors.CARD_TAGS),
         "meta_names": sorted(meta.META_NAMES),
         "skip_attrs": sorted(detectors.SKIP_ATTRS),
-        "id_attrs": sorted(detectors.ID_NAMES),
+        "named_id_attrs": sorted(detectors.NAMED_ID_ATTRS),
+        "generic_id_attrs": sorted(detectors.GENERIC_ID_ATTRS),
+        "payload_attrs": sorted(consent.PAYLOAD_ATTRS),
+        "url_attrs": sorted(detectors.LAZY_ATTRS | set(consent.SRC_ATTRS)),
+        "provider_attrs": sorted(detectors.PROVIDER_ATTRS),
+        # (" yt-", "-yt ", "_yt" and "yt_" all hold "yt": a word stripped of them is still in every match)
+        "platform_words": sorted({word.strip(" -_") for word, _ in detectors.PLATFORM_WORDS}),
+        "player_literals": list(urls.PLAYER_LITERALS),
         "tool_attrs": sorted(set(consent.SRC_ATTRS) | set(consent.MARK_ATTRS) | {"data-name"}),
         "script_plain_attrs": sorted(detectors.SCRIPT_PLAIN_ATTRS),
         "json_types": sorted(scripts.JSON_TYPES),

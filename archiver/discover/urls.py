@@ -122,7 +122,7 @@ def proxied_ref(value: str) -> Optional[PostRef]:
 
 # Every PLAYER_URL match contains one of these, in lower case (checked first: a search with
 # re.I costs far more).
-_PLAYER_LITERALS = ("youtube", "vimeo", "twitter", "instagram", "facebook", "tiktok", "t.me", "/@", "reddit", "bsky")
+PLAYER_LITERALS = ("youtube", "vimeo", "twitter", "instagram", "facebook", "tiktok", "t.me", "/@", "reddit", "bsky")
 
 
 def is_player_url(value: str) -> bool:
@@ -130,7 +130,7 @@ def is_player_url(value: str) -> bool:
         return False
     if value.isascii():  # (str.lower() of other text may fold differently from re.I)
         lowered = value.lower()
-        if not any(literal in lowered for literal in _PLAYER_LITERALS):
+        if not any(literal in lowered for literal in PLAYER_LITERALS):
             return False
     return PLAYER_URL.search(value) is not None
 
