@@ -1287,6 +1287,48 @@ static PyObject *ancestry(PyObject *Py_UNUSED(self), PyObject *arg) {
     return PyLong_FromLong(bits);
 }
 
+/* Whether the text selectolax's text(deep=True) gives for a node (its own data for a text
+ * node, else its descendants' text nodes) has more than `limit` characters, counted from
+ * below: a byte that does not continue a UTF-8 sequence starts a character, whatever
+ * decoding with "replace" makes of the rest. 0 means "maybe not". */
+static int text_exceeds(lxb_node *node, Py_ssize_t limit) {
+    Py_ssize_t chars = 0;
+    lxb_node *at = node->type == NODE_TEXT ? node : node->first_child;
+    while (at) {
+        if (at->type == NODE_TEXT) {
+            const lx_str *data = &((lx_character_data *)at)->data;
+            for (size_t i = 0; data->data && i < data->length; i++) chars += (data->data[i] & 0xC0) != 0x80;
+            if (chars > limit) return 1;
+        }
+        if (at == node) break;  /* a text node: only its own data */
+        if (at->first_child) {
+            at = at->first_child;
+            continue;
+        }
+        while (at != node && !at->next) at = at->parent;
+        if (at == node) break;
+        at = at->next;
+    }
+    return 0;
+}
+
+/* boxes_too_long(address, limit) -> bits: 1, 2, 4 when the text of the node's previous
+ * sibling, next sibling, parent (in that order) is longer than `limit` characters; the
+ * boxes consent.placeholder_text_tool() reads for a tool's notice. */
+static PyObject *boxes_too_long(PyObject *Py_UNUSED(self), PyObject *args) {
+    unsigned long long address;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "Kn", &address, &limit)) return NULL;
+    lxb_node *node = (lxb_node *)(uintptr_t)address;
+    long bits = 0;
+    if (node) {
+        lxb_node *boxes[3] = {node->prev, node->next, node->parent};
+        for (int k = 0; k < 3; k++)
+            if (boxes[k] && text_exceeds(boxes[k], limit)) bits |= 1L << k;
+    }
+    return PyLong_FromLong(bits);
+}
+
 /* simd(enabled) -> whether literal search now uses AVX2 (it does where the CPU has it;
  * tests turn it off to compare with the table scan). */
 static PyObject *simd(PyObject *Py_UNUSED(self), PyObject *arg) {
@@ -1304,6 +1346,8 @@ static PyObject *simd(PyObject *Py_UNUSED(self), PyObject *arg) {
 static PyMethodDef methods[] = {
     {"simd", simd, METH_O, "simd(enabled) -> whether literal search uses AVX2."},
     {"ancestry", ancestry, METH_O, "ancestry(address) -> 1 inside <noscript>, | 2 inside a feed or sidebar."},
+    {"boxes_too_long", boxes_too_long, METH_VARARGS,
+     "boxes_too_long(address, limit) -> bits for previous sibling, next sibling, parent with longer text."},
     {"hints_in", hints_in, METH_O, "hints_in(text) -> whether one of the configured hint literals occurs."},
     {"hosts_in", hosts_in, METH_O, "hosts_in(text) -> whether one of the configured host literals occurs."},
     {"bind", bind, METH_O, "bind(path): find lexbor's functions in selectolax's loaded extension module."},

@@ -164,8 +164,14 @@ MAX_PLACEHOLDER_TEXT = 3000
 
 def placeholder_text_tool(node) -> str | None:
     """The tool whose placeholder text sits right next to an embed (same small parent box)."""
-    parent = node.parent if node is not None else None
-    for box in (node.prev, node.next, parent) if node is not None else ():
+    if node is None:
+        return None
+    known = getattr(node, "boxes_too_long", None)  # (the C pass answers for its candidates)
+    too_long = known(MAX_PLACEHOLDER_TEXT) if known is not None else 0
+    for k, side in enumerate(("prev", "next", "parent")):
+        if too_long >> k & 1:
+            continue
+        box = getattr(node, side)
         if box is None or not box.tag or box.tag == "-comment":
             continue
         text = box.text(deep=True) or ""

@@ -131,6 +131,11 @@ class LazyNode:
         self.script_literals = _literals(literals)
         self._address, self._ancestry = address, None  # (the locator keeps its tree alive)
 
+    def boxes_too_long(self, limit: int) -> int:
+        """Bits 1, 2, 4: the previous sibling's, next sibling's, parent's text is longer
+        than limit characters (see consent.placeholder_text_tool, which asks this)."""
+        return _prefilter.boxes_too_long(self._address, limit)
+
     def ancestry(self) -> int:
         """1: inside a <noscript>, 2: inside a feed or sidebar (see detectors.inside_noscript
         and _in_widget, which ask this)."""
