@@ -687,6 +687,7 @@ static int attributes_worth(lxb_node *element, int image) {
 typedef struct {
     const unsigned char *value[VIEWED];
     size_t len[VIEWED];
+    int present;  /* bit k: value[k] and len[k] are set (the arrays are not cleared) */
     int any, other_than_plain, tool;
 } attr_view;
 
@@ -694,9 +695,7 @@ enum { V_SRC, V_TYPE, V_ID, V_TELEGRAM, V_HREF, V_ITEMPROP, V_CONTENT, V_PROPERT
        V_DATETIME, V_CLASS };
 
 static void view_of(lxb_node *element, attr_view *view) {
-    memset(view->value, 0, sizeof view->value);
-    memset(view->len, 0, sizeof view->len);
-    view->any = view->other_than_plain = view->tool = 0;
+    view->present = view->any = view->other_than_plain = view->tool = 0;
     static const int order[VIEWED] = {A_SRC, A_TYPE, A_ID, A_TELEGRAM, A_HREF, A_ITEMPROP, A_CONTENT, A_PROPERTY,
                                 A_NAME, A_REL, A_LANG, A_DATETIME, A_CLASS};
     for (lx_attr *attr = lx.first_attr(element); attr; attr = attr->next) {
@@ -710,13 +709,15 @@ static void view_of(lxb_node *element, attr_view *view) {
                 size_t len;
                 const unsigned char *value = attr_value(attr, &len);
                 view->value[k] = value ? value : (const unsigned char *)"";
-                view->len[k] = len;
+                view->len[k] = value ? len : 0;
+                view->present |= 1 << k;
             }
         }
     }
 }
 
-#define HAS(view, k) ((view)->value[k] != NULL && (view)->len[k] > 0)
+#define VALUE(view, k) (((view)->present >> (k) & 1) ? (view)->value[k] : NULL)
+#define HAS(view, k) (((view)->present >> (k) & 1) && (view)->len[k] > 0)
 
 typedef struct {
     unsigned char *data;
@@ -756,7 +757,7 @@ typedef struct {
 /* A script: JSON state, consent-typed markup, or JavaScript naming a post. */
 static int script_rule(lxb_node *node, const attr_view *v, found *out) {
     char stype[64];
-    size_t slen = v->value[V_TYPE] ? lower_into(stype, sizeof stype, v->value[V_TYPE], v->len[V_TYPE], 1) : 0;
+    size_t slen = VALUE(v, V_TYPE) ? lower_into(stype, sizeof stype, v->value[V_TYPE], v->len[V_TYPE], 1) : 0;
     int tool = v->tool || HAS(v, V_CLASS) || (slen >= 7 && memcmp(stype, "didomi/", 7) == 0);
     int has_src = HAS(v, V_SRC);
     if (HAS(v, V_TELEGRAM)) return WANT_WITH_TEXT;
@@ -766,7 +767,7 @@ static int script_rule(lxb_node *node, const attr_view *v, found *out) {
     out->text_read = 1;
     if (out->text.len < 12) return attrs_matter ? WANT_WITH_TEXT : WANT_NOTHING;
     if (has_src || attrs_matter) return WANT_WITH_TEXT;  /* a blocked loader with a body: let Python judge */
-    const unsigned char *ident = v->value[V_ID];
+    const unsigned char *ident = VALUE(v, V_ID);
     int json = set_contains(&cfg.json_types, (const unsigned char *)stype, slen)
                || (ident && set_contains(&cfg.state_ids, ident, v->len[V_ID]));
     int js = !json && set_contains(&cfg.js_types, (const unsigned char *)stype, slen);
@@ -777,7 +778,7 @@ static int script_rule(lxb_node *node, const attr_view *v, found *out) {
 }
 
 static int meta_rule(const attr_view *v, int top) {
-    if (v->value[V_ITEMPROP] && v->len[V_ITEMPROP]) return WANT;
+    if (HAS(v, V_ITEMPROP)) return WANT;
     if (!top || !HAS(v, V_CONTENT)) return WANT_NOTHING;
     int k = HAS(v, V_PROPERTY) ? V_PROPERTY : (HAS(v, V_NAME) ? V_NAME : -1);
     if (k < 0) return WANT_NOTHING;
@@ -802,7 +803,7 @@ static int element_rule(lxb_node *node, int linked, int top, found *out) {
         return script_rule(node, &v, out);
     case T_STYLE: {  /* a stylesheet naming embed classes is not an embed; a template style may be */
         char low[16];
-        size_t n = v.value[V_TYPE] ? lower_into(low, sizeof low, v.value[V_TYPE], v.len[V_TYPE], 0) : 0;
+        size_t n = VALUE(&v, V_TYPE) ? lower_into(low, sizeof low, v.value[V_TYPE], v.len[V_TYPE], 0) : 0;
         if (n == 0 || (v.len[V_TYPE] == 8 && memcmp(low, "text/css", 8) == 0)) return WANT_NOTHING;
         return WANT_WITH_TEXT;
     }
