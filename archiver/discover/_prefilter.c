@@ -1169,6 +1169,21 @@ done:
     return i;
 }
 
+/* The UTF-8 of a str (kept by the str), with *start turned from a character offset into a
+ * byte offset unless it is one already. */
+static const unsigned char *utf8_from(PyObject *text, Py_ssize_t *start, int byte_offset, Py_ssize_t *n) {
+    const unsigned char *s = (const unsigned char *)PyUnicode_AsUTF8AndSize(text, n);
+    if (!s || byte_offset || PyUnicode_IS_ASCII(text) || *start <= 0) return s;
+    Py_ssize_t chars = 0, i = 0;
+    while (i < *n && chars < *start) {
+        i++;
+        while (i < *n && (s[i] & 0xC0) == 0x80) i++;
+        chars++;
+    }
+    *start = i;
+    return s;
+}
+
 /* json_index(text, start, byte_offset, prune_min, max_depth) -> (members, [(ordinal, begin, end, index), ...])
  * or None. The index of the JSON object or array at `start` (a character offset, or a byte
  * offset into the UTF-8 text when byte_offset): its member count and its hot members, each
@@ -1182,17 +1197,8 @@ static PyObject *json_index(PyObject *Py_UNUSED(self), PyObject *args) {
     if (!PyArg_ParseTuple(args, "Unpni", &text, &start, &byte_offset, &prune_min, &max_depth)) return NULL;
     if (!cfg.configured) { PyErr_SetString(PyExc_RuntimeError, "prefilter not configured"); return NULL; }
     Py_ssize_t n;
-    const unsigned char *s = (const unsigned char *)PyUnicode_AsUTF8AndSize(text, &n);
+    const unsigned char *s = utf8_from(text, &start, byte_offset, &n);
     if (!s) return NULL;
-    if (!byte_offset && !PyUnicode_IS_ASCII(text)) {  /* character offset -> byte offset */
-        Py_ssize_t chars = 0, i = 0;
-        while (i < n && chars < start) {
-            i++;
-            while (i < n && (s[i] & 0xC0) == 0x80) i++;
-            chars++;
-        }
-        start = i;
-    }
     if (start < 0 || start > n) Py_RETURN_NONE;
     Py_ssize_t i = json_skip_space(s, start, n);
     if (i >= n || (s[i] != '{' && s[i] != '[')) Py_RETURN_NONE;

@@ -5,12 +5,12 @@ No extra pass over the document: the driver feeds the <html>, <title>, <meta>, <
 own URL tells other articles' state apart), and the detectors feed JSON-LD scripts."""
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timezone
 from typing import Optional
 
 from ..models import PageMeta
+from . import jsonvalue
 from .element import HTML_SPACE, ascii_lower
 from .text import collapse
 
@@ -85,7 +85,7 @@ class MetaCollector:
                 if len(self.ld) > 50:
                     break
                 try:
-                    data = json.loads(text)
+                    data = jsonvalue.loads(text)
                 except (ValueError, RecursionError):
                     continue
                 for item in data if isinstance(data, list) else [data]:

@@ -7,7 +7,7 @@ import html
 import json
 import re
 
-from . import consent, state
+from . import consent, jsonvalue, state
 from .urls import UnsafeUrl, is_player_url, post_ref, unescape_js
 
 MAX_SCRIPT = 5_000_000
@@ -101,7 +101,7 @@ def _decode_at(text: str, pos: int):
                 inner = json.loads(literal)
             else:
                 inner, _ = decoder.raw_decode(text, pos)
-            return json.loads(inner) if isinstance(inner, str) and len(inner) < state.MAX_JSON else None
+            return jsonvalue.loads(inner) if isinstance(inner, str) and len(inner) < state.MAX_JSON else None
         value, _ = decoder.raw_decode(text, pos)
         return value
     except (ValueError, IndexError, RecursionError):

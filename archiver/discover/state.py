@@ -7,11 +7,11 @@ that the detectors recognise. Objects describing another article (preloaded rela
 or infinite-scroll articles) are skipped when the page's canonical URL is known."""
 from __future__ import annotations
 
-import json
 import re
 from typing import Optional
 from urllib.parse import urlsplit
 
+from . import jsonvalue
 from .element import Element, ascii_lower
 from .urls import UnsafeUrl, post_ref, ref_from_id
 
@@ -101,7 +101,7 @@ def scan_json_text(scan, el, text: str, *, source: str, embed_context: bool = Fa
         scan.problem(f"state JSON in {source} larger than {MAX_JSON} characters; not parsed")
         return False
     try:
-        data = json.loads(text)
+        data = jsonvalue.loads(text)
     except (ValueError, RecursionError):
         scan.problem(f"state in {source} is not valid JSON")
         return False
@@ -209,7 +209,7 @@ class _StateWalk:
 
     def _all(self, value, key, context: bool) -> None:
         """Every value under this one, depth first, in document order."""
-        scan, el, data, source, page_path = self.scan, self.el, self.data, self.source, self.page_path
+        scan, data, source, page_path = self.scan, self.data, self.source, self.page_path
         names_host = scan.names_host
         nuxt, budget, sub = self.nuxt, self.budget, self.sub
         stack = [(value, key, context)]
@@ -269,8 +269,8 @@ class _StateWalk:
             return None
         if value.lstrip()[:1] in "{[":
             try:
-                return json.loads(value)
-            except ValueError:
+                return jsonvalue.loads(value)
+            except (ValueError, RecursionError):
                 return None
         if not (_STRONG_KEY.search(lkey) or (context and lkey in _WEAK_KEYS)):
             return None
