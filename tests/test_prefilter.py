@@ -182,6 +182,11 @@ TRICKY = {
         f'<img data-embed=\'\x1c {{"url": "{TWEET_URL}"}}\'><img data-x="&lt;iframe src=&quot;{VIDEO_URL}&quot;&gt;">'
         '<img src="https://www.facebook.com/tr?id=1&amp;ev=PageView"><img src="https://example.com/ twitter">',
         {VIDEO, ("x", "1111111111111")}, {}),
+    # Only the first <title>, <html lang> and <time datetime> count (the C pass offers no others).
+    "many-titles-and-dates": (
+        '<html lang="de"><body><svg><title>Icon</title></svg><time datetime="">x</time><time>y</time>'
+        '<time datetime="2023-05-01">z</time><time datetime="2024-01-01">w</time><svg><title>Other</title></svg>'
+        '<title>Late</title></body></html>', set(), {"title": "Icon", "lang": "de", "published_at": "2023-05-01T00:00:00"}),
     "image-data-uri": ('<img src="data:image/svg+xml,%3Csvg%3E%3C%2Fsvg%3E">', set(), {}),
     "image-script-url": ('<img src="\tVBScript:go(%2F)">', set(), {}),
 }

@@ -752,7 +752,18 @@ typedef struct {
     buffer text;
     int text_read;
     uint64_t needles;   /* script needles in the text */
+    unsigned once;      /* for the whole walk: which of the page's first title, lang, time were offered */
 } found;
+
+enum { ONCE_TITLE = 1, ONCE_LANG = 2, ONCE_TIME = 4 };
+
+/* The page's metadata reads only the first <title>, <html lang> and <time datetime>: the
+ * rest (SVG titles, lists of dates) are not offered. */
+static int first_of(found *out, unsigned which) {
+    if (out->once & which) return WANT_NOTHING;
+    out->once |= which;
+    return WANT;
+}
 
 /* A script: JSON state, consent-typed markup, or JavaScript naming a post. */
 static int script_rule(lxb_node *node, const attr_view *v, found *out) {
@@ -813,14 +824,14 @@ static int element_rule(lxb_node *node, int linked, int top, found *out) {
     case T_META:
         return meta_rule(&v, top);
     case T_TITLE:
-        return top ? WANT_WITH_TEXT : WANT_NOTHING;
+        return top && first_of(out, ONCE_TITLE) ? WANT_WITH_TEXT : WANT_NOTHING;
     case T_LINK:
         return top && HAS(&v, V_REL) && HAS(&v, V_HREF) && needles_in(&cfg.canonical, v.value[V_REL], v.len[V_REL], 1)
                ? WANT : WANT_NOTHING;
     case T_HTML:
-        return top && HAS(&v, V_LANG) ? WANT : WANT_NOTHING;
+        return top && HAS(&v, V_LANG) ? first_of(out, ONCE_LANG) : WANT_NOTHING;
     case T_TIME:
-        return top && HAS(&v, V_DATETIME) ? WANT : WANT_NOTHING;
+        return top && HAS(&v, V_DATETIME) ? first_of(out, ONCE_TIME) : WANT_NOTHING;
     case T_OTHER_META:
         return top ? WANT : WANT_NOTHING;
     case T_CARD:
