@@ -187,6 +187,13 @@ TRICKY = {
         '<html lang="de"><body><svg><title>Icon</title></svg><time datetime="">x</time><time>y</time>'
         '<time datetime="2023-05-01">z</time><time datetime="2024-01-01">w</time><svg><title>Other</title></svg>'
         '<title>Late</title></body></html>', set(), {"title": "Icon", "lang": "de", "published_at": "2023-05-01T00:00:00"}),
+    # Microdata: only embedUrl names an embed; a page-level name may come from itemprop.
+    "meta-itemprops": (
+        '<html><head><meta itemprop="datePublished" content="2023-05-02"><meta itemprop="name" content="N">'
+        '<meta property="og:title" itemprop="headline" content="T"></head><body><div itemscope>'
+        f'<meta itemprop="EMBEDURL" content="{VIDEO_URL}"><meta itemprop="embedUrl " content="{VIDEO_URL}?x">'
+        f'<meta itemprop="thumbnailUrl" content="{VIDEO_URL}"></div></body></html>',
+        {VIDEO}, {"title": "T", "published_at": "2023-05-02T00:00:00"}),
     "image-data-uri": ('<img src="data:image/svg+xml,%3Csvg%3E%3C%2Fsvg%3E">', set(), {}),
     "image-script-url": ('<img src="\tVBScript:go(%2F)">', set(), {}),
 }

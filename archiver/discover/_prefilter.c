@@ -788,10 +788,20 @@ static int script_rule(lxb_node *node, const attr_view *v, found *out) {
     return WANT_WITH_TEXT;  /* didomi/html, text/plain, text/template...: consent markup maybe */
 }
 
+/* A <meta>: microdata naming an embed (itemprop="embedUrl", any ASCII case; other text may
+ * lower-case to it), or on the page itself a name its metadata reads (property, else name,
+ * else itemprop). */
 static int meta_rule(const attr_view *v, int top) {
-    if (HAS(v, V_ITEMPROP)) return WANT;
+    if (HAS(v, V_ITEMPROP)) {
+        char low[8];
+        const unsigned char *prop = v->value[V_ITEMPROP];
+        size_t len = v->len[V_ITEMPROP];
+        if (non_ascii(prop, len) || (len == 8 && lower_into(low, sizeof low, prop, len, 0) == 8
+                                     && memcmp(low, "embedurl", 8) == 0))
+            return WANT;
+    }
     if (!top || !HAS(v, V_CONTENT)) return WANT_NOTHING;
-    int k = HAS(v, V_PROPERTY) ? V_PROPERTY : (HAS(v, V_NAME) ? V_NAME : -1);
+    int k = HAS(v, V_PROPERTY) ? V_PROPERTY : (HAS(v, V_NAME) ? V_NAME : (HAS(v, V_ITEMPROP) ? V_ITEMPROP : -1));
     if (k < 0) return WANT_NOTHING;
     char low[64];
     size_t n = lower_into(low, sizeof low, v->value[k], v->len[k], 1);
