@@ -194,6 +194,16 @@ TRICKY = {
         f'<meta itemprop="EMBEDURL" content="{VIDEO_URL}"><meta itemprop="embedUrl " content="{VIDEO_URL}?x">'
         f'<meta itemprop="thumbnailUrl" content="{VIDEO_URL}"></div></body></html>',
         {VIDEO}, {"title": "T", "published_at": "2023-05-02T00:00:00"}),
+    # A consent tool's notice next to a blockquote: split across elements, in capitals, in
+    # the parent box, or too far (a box of more than 3000 characters is not read).
+    "consent-notices": (
+        f'<div><p>Zustimmen <b>und In</b>halt laden</p>{BLOCKQUOTE}</div>'
+        f'<div>{BLOCKQUOTE.replace(TWEET_ID, "1111111111111")}<p>YOU NEED TO ACCEPT COOKIES TO SEE THIS CONTENT</p></div>'
+        f'<section>Click to load the\n content {BLOCKQUOTE.replace(TWEET_ID, "2222222222222")}</section>'
+        f'<section>{"x " * 1600}click to load the content {BLOCKQUOTE.replace(TWEET_ID, "3333333333333")}</section>'
+        f'<div>L\'accès à ce contenu a été bloqué afin de respecter votre choix de consentement'
+        f'{BLOCKQUOTE.replace(TWEET_ID, "4444444444444")}</div>',
+        {TWEET, ("x", "1111111111111"), ("x", "2222222222222"), ("x", "3333333333333"), ("x", "4444444444444")}, {}),
     "image-data-uri": ('<img src="data:image/svg+xml,%3Csvg%3E%3C%2Fsvg%3E">', set(), {}),
     "image-script-url": ('<img src="\tVBScript:go(%2F)">', set(), {}),
 }

@@ -358,7 +358,7 @@ static struct {
     needle_list hints, card_words, script_needles, canonical, json_needles;  /* (json: the keys too) */
     needle_list hosts;  /* platform hosts, for hosts_in() */
     needle_list widget_words;  /* ancestry(): classes and ids of feeds and sidebars */
-    needle_list platform_words, player_literals;  /* (any case) */
+    needle_list platform_words, player_literals, notice_words;  /* (any case) */
     Py_ssize_t noscript_levels, widget_levels;
     int configured;
 } cfg;
@@ -431,6 +431,7 @@ static PyObject *configure(PyObject *Py_UNUSED(self), PyObject *conf) {
         || fill_from(conf, "provider_attrs", &cfg.provider_attrs)
         || needles_from(conf, "platform_words", &cfg.platform_words, 1)
         || needles_from(conf, "player_literals", &cfg.player_literals, 1)
+        || needles_from(conf, "notice_words", &cfg.notice_words, 1)
         || fill_from(conf, "script_plain_attrs", &cfg.script_plain_attrs)
         || fill_from(conf, "json_types", &cfg.json_types) || fill_from(conf, "js_types", &cfg.js_types)
         || fill_from(conf, "state_ids", &cfg.state_ids)
@@ -1315,18 +1316,30 @@ static PyObject *ancestry(PyObject *Py_UNUSED(self), PyObject *arg) {
     return PyLong_FromLong(bits);
 }
 
-/* Whether the text selectolax's text(deep=True) gives for a node (its own data for a text
- * node, else its descendants' text nodes) has more than `limit` characters, counted from
- * below: a byte that does not continue a UTF-8 sequence starts a character, whatever
- * decoding with "replace" makes of the rest. 0 means "maybe not". */
-static int text_exceeds(lxb_node *node, Py_ssize_t limit) {
+/* The text selectolax's text(deep=True) gives for a node (its own data for a text node,
+ * else its descendants' text nodes, in order) into buf, unless it has more than `limit`
+ * characters: counted from below (a byte that does not continue a UTF-8 sequence starts
+ * one, whatever decoding with "replace" makes of the rest), so "longer" is certain.
+ * Returns 1 when longer, 0 with the text in buf, -1 on a memory error. */
+static int short_text_of(lxb_node *node, Py_ssize_t limit, buffer *buf) {
     Py_ssize_t chars = 0;
+    buf->len = 0;
     lxb_node *at = node->type == NODE_TEXT ? node : node->first_child;
     while (at) {
         if (at->type == NODE_TEXT) {
             const lx_str *data = &((lx_character_data *)at)->data;
-            for (size_t i = 0; data->data && i < data->length; i++) chars += (data->data[i] & 0xC0) != 0x80;
+            size_t length = data->data ? data->length : 0;
+            for (size_t i = 0; i < length; i++) chars += (data->data[i] & 0xC0) != 0x80;
             if (chars > limit) return 1;
+            if (buf->len + length > buf->cap) {
+                size_t cap = (buf->len + length) * 2;
+                unsigned char *grown = PyMem_Realloc(buf->data, cap);
+                if (!grown) { PyErr_NoMemory(); return -1; }
+                buf->data = grown;
+                buf->cap = cap;
+            }
+            if (length) memcpy(buf->data + buf->len, data->data, length);
+            buf->len += length;
         }
         if (at == node) break;  /* a text node: only its own data */
         if (at->first_child) {
@@ -1340,20 +1353,28 @@ static int text_exceeds(lxb_node *node, Py_ssize_t limit) {
     return 0;
 }
 
-/* boxes_too_long(address, limit) -> bits: 1, 2, 4 when the text of the node's previous
- * sibling, next sibling, parent (in that order) is longer than `limit` characters; the
- * boxes consent.placeholder_text_tool() reads for a tool's notice. */
-static PyObject *boxes_too_long(PyObject *Py_UNUSED(self), PyObject *args) {
+/* notice_boxes(address, limit) -> bits: 1, 2, 4 when the node's previous sibling, next
+ * sibling, parent (in that order) may show a consent tool's notice: its text is at most
+ * `limit` characters and holds a notice word (any ASCII case). The boxes
+ * consent.placeholder_text_tool() reads; the others cannot match. */
+static PyObject *notice_boxes(PyObject *Py_UNUSED(self), PyObject *args) {
     unsigned long long address;
     Py_ssize_t limit;
     if (!PyArg_ParseTuple(args, "Kn", &address, &limit)) return NULL;
+    if (!cfg.configured) { PyErr_SetString(PyExc_RuntimeError, "prefilter not configured"); return NULL; }
     lxb_node *node = (lxb_node *)(uintptr_t)address;
     long bits = 0;
+    buffer text = {NULL, 0, 0};
     if (node) {
         lxb_node *boxes[3] = {node->prev, node->next, node->parent};
-        for (int k = 0; k < 3; k++)
-            if (boxes[k] && text_exceeds(boxes[k], limit)) bits |= 1L << k;
+        for (int k = 0; k < 3; k++) {
+            if (!boxes[k]) continue;
+            int longer = short_text_of(boxes[k], limit, &text);
+            if (longer < 0) { PyMem_Free(text.data); return NULL; }
+            if (!longer && needles_in(&cfg.notice_words, text.data, text.len, 1)) bits |= 1L << k;
+        }
     }
+    PyMem_Free(text.data);
     return PyLong_FromLong(bits);
 }
 
@@ -1374,8 +1395,8 @@ static PyObject *simd(PyObject *Py_UNUSED(self), PyObject *arg) {
 static PyMethodDef methods[] = {
     {"simd", simd, METH_O, "simd(enabled) -> whether literal search uses AVX2."},
     {"ancestry", ancestry, METH_O, "ancestry(address) -> 1 inside <noscript>, | 2 inside a feed or sidebar."},
-    {"boxes_too_long", boxes_too_long, METH_VARARGS,
-     "boxes_too_long(address, limit) -> bits for previous sibling, next sibling, parent with longer text."},
+    {"notice_boxes", notice_boxes, METH_VARARGS,
+     "notice_boxes(address, limit) -> bits for previous sibling, next sibling, parent that may show a notice."},
     {"hints_in", hints_in, METH_O, "hints_in(text) -> whether one of the configured hint literals occurs."},
     {"hosts_in", hosts_in, METH_O, "hosts_in(text) -> whether one of the configured host literals occurs."},
     {"bind", bind, METH_O, "bind(path): find lexbor's functions in selectolax's loaded extension module."},

@@ -51,6 +51,7 @@ def _rules() -> dict:
         # (" yt-", "-yt ", "_yt" and "yt_" all hold "yt": a word stripped of them is still in every match)
         "platform_words": sorted({word.strip(" -_") for word, _ in detectors.PLATFORM_WORDS}),
         "player_literals": list(urls.PLAYER_LITERALS),
+        "notice_words": list(consent.NOTICE_WORDS),
         "tool_attrs": sorted(set(consent.SRC_ATTRS) | set(consent.MARK_ATTRS) | {"data-name"}),
         "script_plain_attrs": sorted(detectors.SCRIPT_PLAIN_ATTRS),
         "json_types": sorted(scripts.JSON_TYPES),
@@ -131,10 +132,11 @@ class LazyNode:
         self.script_literals = _literals(literals)
         self._address, self._ancestry = address, None  # (the locator keeps its tree alive)
 
-    def boxes_too_long(self, limit: int) -> int:
-        """Bits 1, 2, 4: the previous sibling's, next sibling's, parent's text is longer
-        than limit characters (see consent.placeholder_text_tool, which asks this)."""
-        return _prefilter.boxes_too_long(self._address, limit)
+    def notice_boxes(self, limit: int) -> int:
+        """Bits 1, 2, 4: the previous sibling, next sibling, parent may show a consent
+        tool's notice (text of at most limit characters, with a notice word): see
+        consent.placeholder_text_tool, which asks this."""
+        return _prefilter.notice_boxes(self._address, limit)
 
     def ancestry(self) -> int:
         """1: inside a <noscript>, 2: inside a feed or sidebar (see detectors.inside_noscript
