@@ -226,3 +226,17 @@ def test_every_consent_notice_holds_a_notice_word():
 
     for _, phrase in consent._PLACEHOLDER_TEXTS:
         assert any(word in phrase for word in consent.NOTICE_WORDS), phrase
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Words here \u2014 Jane Doe (@jane) May 23, 2023", ("Words here", "Jane Doe", "jane", "May 23, 2023")),
+    ("Words -- a - b (@x_1)", ("Words", "a - b", "x_1", None)),
+    ("\u2014 Jane (@jane) May 1", (None, "Jane", "jane", "May 1")),
+    ("Photo A post shared by Some One (@some.one) on May 2, 2023", ("Photo", "Some One", "some.one", "May 2, 2023")),
+    ("No credit line (@here) at all \u2014 really", ("No credit line (@here) at all \u2014 really", None, None, None)),
+])
+def test_fallback_text_splits_off_the_credit_line(raw, expected):
+    from archiver.discover.text import parse_fallback
+
+    got = parse_fallback(raw)
+    assert (got.text, got.author, got.handle, got.date) == expected

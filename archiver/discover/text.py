@@ -6,10 +6,12 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-# "— Jane Doe (@jane) May 23, 2023" (the em dash may be a plain hyphen or en dash)
-_X_CREDIT = re.compile(r"\s*[\u2014\u2013-]{1,2}\s*(?P<author>[^\u2014\u2013()]{0,120}?)\s*\(@(?P<handle>[A-Za-z0-9_]{1,30})\)\s*(?P<date>[^\u2014\u2013]{0,60})$")
+# "— Jane Doe (@jane) May 23, 2023" (the em dash may be a plain hyphen or en dash). Both
+# patterns start with a character, not with optional space, so that the regex engine skips
+# ahead to where they can start; the space before them is stripped off the body anyway.
+_X_CREDIT = re.compile(r"[\u2014\u2013-]{1,2}\s*(?P<author>[^\u2014\u2013()]{0,120}?)\s*\(@(?P<handle>[A-Za-z0-9_]{1,30})\)\s*(?P<date>[^\u2014\u2013]{0,60})$")
 # Instagram: "A post shared by Jane Doe (@jane) on May 23, 2023 at 1:23pm PDT"
-_IG_CREDIT = re.compile(r"\s*A (?:post|video|photo|reel) shared by\s*(?P<author>[^()]{0,120}?)\s*\(@(?P<handle>[A-Za-z0-9_.]{1,30})\)\s*(?:on\s+(?P<date>.{0,60}))?$", re.I)
+_IG_CREDIT = re.compile(r"A (?:post|video|photo|reel) shared by\s*(?P<author>[^()]{0,120}?)\s*\(@(?P<handle>[A-Za-z0-9_.]{1,30})\)\s*(?:on\s+(?P<date>.{0,60}))?$", re.I)
 _IG_NOISE = re.compile(r"^(?:View this (?:post|photo|video|profile) on Instagram\s*)+", re.I)
 # Either credit line, in collapsed text (single spaces), is at most this long, and ends the
 # text: only the tail needs searching.
