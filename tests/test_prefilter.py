@@ -839,3 +839,24 @@ def test_ancestry_agrees_with_the_python_walk_up(c_path, k):
         assert detectors._in_widget(node) == detectors._in_widget(real)
         checked += 1
     assert checked or k >= len(ANCESTRIES)  # (a random page may have no candidate)
+
+
+LINKS = [
+    '<div class="tweet-card"><svg><a href="s1">x</a><a xlink:href="s2">y</a></svg><math><a href="m">z</a></math>'
+    '<A HREF="up">u</A><a>no href</a><a href>empty</a><template><a href="t">t</a></template><a href="last">l</a></div>',
+    f'<blockquote class="twitter-tweet"><p>Ünïcödé &amp; <b>bold</b></p>&mdash; A <a href="{TWEET_URL}">d</a></blockquote>',
+    '<div class="tweet"><a foo:href="x">prefixed</a><a href="1"><a href="2">nested</a></a></div>',
+]
+
+
+@pytest.mark.parametrize("k", range(len(LINKS) + 40))
+def test_markup_text_and_links_come_out_as_selectolax_gives_them(c_path, k):
+    text = LINKS[k] if k < len(LINKS) else RANDOM_DOCUMENTS[k]
+    tree = LexborHTMLParser(text)
+    _, candidates, _ = prefilter.walk(tree, linked=True, top=True, limit=10_000)
+    for _, _, _, node in candidates:
+        real = node._resolve()
+        assert node.html == real.html
+        assert node.text(deep=True, separator=" ") == real.text(deep=True, separator=" ")
+        assert node.text(deep=True) == real.text(deep=True)
+        assert detectors.hrefs(node) == detectors.hrefs(real)

@@ -46,10 +46,14 @@ struct lx_attr {                  /* lxb_dom_attr_t */
 
 enum { NODE_ELEMENT = 1, NODE_TEXT = 3 };
 
+typedef unsigned int (*serialize_cb)(const unsigned char *data, size_t len, void *ctx);
 static struct {
     const unsigned char *(*element_name)(void *, size_t *);
     lx_attr *(*first_attr)(void *);
     const unsigned char *(*attr_name)(void *, size_t *);
+    const unsigned char *(*element_local_name)(void *, size_t *);
+    const unsigned char *(*attr_local_name)(void *, size_t *);
+    unsigned int (*serialize_tree)(void *node, serialize_cb cb, void *ctx);
     int bound;
 } lx;
 
@@ -460,6 +464,9 @@ static PyObject *bind(PyObject *Py_UNUSED(self), PyObject *arg) {
     LOOK(element_name, "lxb_dom_element_qualified_name");
     LOOK(first_attr, "lxb_dom_element_first_attribute_noi");
     LOOK(attr_name, "lxb_dom_attr_qualified_name");
+    LOOK(element_local_name, "lxb_dom_element_local_name");
+    LOOK(attr_local_name, "lxb_dom_attr_local_name");
+    LOOK(serialize_tree, "lxb_html_serialize_tree_cb");
 #undef LOOK
     lx.bound = 1;
     Py_RETURN_NONE;
@@ -1378,6 +1385,119 @@ static PyObject *notice_boxes(PyObject *Py_UNUSED(self), PyObject *args) {
     return PyLong_FromLong(bits);
 }
 
+/* ---- a candidate's markup, text and links, as selectolax gives them ---------------- */
+
+static int buffer_add(buffer *buf, const unsigned char *data, size_t length) {
+    if (buf->len + length > buf->cap) {
+        size_t cap = (buf->len + length) * 2 + 64;
+        unsigned char *grown = PyMem_Realloc(buf->data, cap);
+        if (!grown) return -1;
+        buf->data = grown;
+        buf->cap = cap;
+    }
+    if (length) memcpy(buf->data + buf->len, data, length);
+    buf->len += length;
+    return 0;
+}
+
+static unsigned int serialized(const unsigned char *data, size_t len, void *ctx) {
+    return buffer_add((buffer *)ctx, data, len) < 0 ? 1 : 0;  /* (lexbor: 0 is "ok") */
+}
+
+static lxb_node *node_at(PyObject *arg) {
+    if (!lx.bound) { PyErr_SetString(PyExc_RuntimeError, "prefilter not bound"); return NULL; }
+    lxb_node *node = (lxb_node *)(uintptr_t)PyLong_AsUnsignedLongLong(arg);
+    if (!node && !PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "no node at address 0");
+    return node;
+}
+
+/* node_html(address) -> the node's markup: selectolax's .html of an element. */
+static PyObject *node_html(PyObject *Py_UNUSED(self), PyObject *arg) {
+    lxb_node *node = node_at(arg);
+    if (!node) return NULL;
+    buffer out = {NULL, 0, 0};
+    if (lx.serialize_tree(node, serialized, &out) != 0) {
+        PyMem_Free(out.data);
+        return PyErr_NoMemory();
+    }
+    PyObject *html = PyUnicode_DecodeUTF8((const char *)(out.data ? out.data : (unsigned char *)""),
+                                          (Py_ssize_t)out.len, "replace");
+    PyMem_Free(out.data);
+    return html;
+}
+
+/* The next node after `at` in tree order within `root`'s subtree (NULL at its end). */
+static lxb_node *next_within(lxb_node *root, lxb_node *at) {
+    if (at->first_child) return at->first_child;
+    while (at != root && !at->next) at = at->parent;
+    return at == root ? NULL : at->next;
+}
+
+/* node_text(address, separator) -> selectolax's text(deep=True, separator=separator) of an
+ * element: its descendants' text nodes in tree order, the separator between them. */
+static PyObject *node_text(PyObject *Py_UNUSED(self), PyObject *args) {
+    unsigned long long address;
+    const char *separator;
+    Py_ssize_t separator_len;
+    if (!PyArg_ParseTuple(args, "Ks#", &address, &separator, &separator_len)) return NULL;
+    lxb_node *node = (lxb_node *)(uintptr_t)address;
+    if (!node) { PyErr_SetString(PyExc_ValueError, "no node at address 0"); return NULL; }
+    buffer out = {NULL, 0, 0};
+    int count = 0;
+    for (lxb_node *at = node->first_child; at; at = next_within(node, at)) {
+        if (at->type != NODE_TEXT) continue;
+        const lx_str *data = &((lx_character_data *)at)->data;
+        if (!data->data) continue;
+        if ((count++ && buffer_add(&out, (const unsigned char *)separator, (size_t)separator_len) < 0)
+            || buffer_add(&out, data->data, data->length) < 0) {
+            PyMem_Free(out.data);
+            return PyErr_NoMemory();
+        }
+    }
+    PyObject *text = PyUnicode_DecodeUTF8((const char *)(out.data ? out.data : (unsigned char *)""),
+                                          (Py_ssize_t)out.len, "replace");
+    PyMem_Free(out.data);
+    return text;
+}
+
+/* node_links(address) -> [href, ...]: for the <a> elements (of any namespace) with an
+ * attribute named href (of any namespace: an SVG xlink:href counts) in the node's subtree,
+ * itself included, in tree order, their plain href attribute or "": what
+ * [a.attributes.get("href") or "" for a in node.css("a[href]")] gives. */
+static PyObject *node_links(PyObject *Py_UNUSED(self), PyObject *arg) {
+    lxb_node *node = node_at(arg);
+    if (!node) return NULL;
+    PyObject *links = PyList_New(0);
+    if (!links) return NULL;
+    for (lxb_node *at = node; at; at = next_within(node, at)) {
+        if (at->type != NODE_ELEMENT) continue;
+        size_t n = 0;
+        const unsigned char *name = lx.element_local_name(at, &n);
+        if (!name || !bytes_eq(name, n, "a")) continue;
+        int has_href = 0;
+        const unsigned char *value = NULL;
+        size_t value_len = 0;
+        for (lx_attr *attr = lx.first_attr(at); attr; attr = attr->next) {
+            size_t len = 0;
+            const unsigned char *local = lx.attr_local_name(attr, &len);
+            if (!local || !bytes_eq(local, len, "href")) continue;
+            has_href = 1;
+            const unsigned char *qualified = lx.attr_name(attr, &len);
+            if (!value && qualified && bytes_eq(qualified, len, "href")) value = attr_value(attr, &value_len);
+        }
+        if (!has_href) continue;
+        PyObject *href = PyUnicode_DecodeUTF8((const char *)(value ? value : (const unsigned char *)""),
+                                              (Py_ssize_t)(value ? value_len : 0), "replace");
+        if (!href || PyList_Append(links, href) < 0) {
+            Py_XDECREF(href);
+            Py_DECREF(links);
+            return NULL;
+        }
+        Py_DECREF(href);
+    }
+    return links;
+}
+
 /* simd(enabled) -> whether literal search now uses AVX2 (it does where the CPU has it;
  * tests turn it off to compare with the table scan). */
 static PyObject *simd(PyObject *Py_UNUSED(self), PyObject *arg) {
@@ -1395,6 +1515,9 @@ static PyObject *simd(PyObject *Py_UNUSED(self), PyObject *arg) {
 static PyMethodDef methods[] = {
     {"simd", simd, METH_O, "simd(enabled) -> whether literal search uses AVX2."},
     {"ancestry", ancestry, METH_O, "ancestry(address) -> 1 inside <noscript>, | 2 inside a feed or sidebar."},
+    {"node_html", node_html, METH_O, "node_html(address) -> the element's markup (selectolax's .html)."},
+    {"node_text", node_text, METH_VARARGS, "node_text(address, separator) -> text(deep=True, separator=...)."},
+    {"node_links", node_links, METH_O, "node_links(address) -> hrefs of the <a href> in the subtree (css('a[href]'))."},
     {"notice_boxes", notice_boxes, METH_VARARGS,
      "notice_boxes(address, limit) -> bits for previous sibling, next sibling, parent that may show a notice."},
     {"hints_in", hints_in, METH_O, "hints_in(text) -> whether one of the configured hint literals occurs."},

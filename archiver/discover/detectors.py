@@ -287,11 +287,19 @@ def _blockquote(el, scan) -> None:
         scan.problem(f"{platform} embed blockquote without a link to its post (\"{shown}\"): not collected")
 
 
+def hrefs(node) -> list:
+    """The href of each <a href> in an element (or ""), in document order."""
+    links = getattr(node, "links", None)  # (the C pass answers for its candidates)
+    if links is not None:
+        return links()
+    return [a.attributes.get("href") or "" for a in node.css("a[href]")]
+
+
 def _last_post_link(el, platform):
     """The post a container links to: embed blockquotes end with the post's own link."""
-    for a in reversed(el.node.css("a[href]")):
+    for href in reversed(hrefs(el.node)):
         try:
-            ref = post_ref(a.attributes.get("href") or "")
+            ref = post_ref(href)
         except UnsafeUrl:
             continue
         if ref and (platform is None or ref.platform == platform):
@@ -304,9 +312,9 @@ def _card(el, scan, platform) -> None:
     if _NOT_EMBED.search(el.classes) or _in_widget(el.node):
         return
     refs = {}
-    for a in el.node.css("a[href]"):
+    for href in hrefs(el.node):
         try:
-            ref = post_ref(a.attributes.get("href") or "")
+            ref = post_ref(href)
         except UnsafeUrl:
             continue
         if ref:

@@ -153,7 +153,18 @@ class LazyNode:
     def text(self, deep: bool = True, separator: str = "", strip: bool = False, skip_empty: bool = False) -> str:
         if self._text is not None and not deep and not separator and not strip and not skip_empty:
             return self._text  # the element's own text, as the C pass read it
+        if deep and not strip and not skip_empty:
+            return _prefilter.node_text(self._address, separator)
         return self._resolve().text(deep=deep, separator=separator, strip=strip, skip_empty=skip_empty)
+
+    @property
+    def html(self) -> str:
+        return _prefilter.node_html(self._address)
+
+    def links(self) -> list:
+        """The href of each <a href> in this element, as [a.attributes.get("href") or ""
+        for a in node.css("a[href]")] gives them (see detectors.hrefs, which asks this)."""
+        return _prefilter.node_links(self._address)
 
     def __getattr__(self, name):
         return getattr(self._resolve(), name)
@@ -173,7 +184,8 @@ def _bind() -> bool:
 _SAMPLE = ("<!doctype html><html lang=en><head><title>T é</title><script type='application/json' id=s>"
            "{\"tweetId\": \"1\"}</script></head><body><!-- c --><p>x<b>y</b></p><template><i>t</i></template>"
            "<div data-x='1' data-empty><span>ü</span><iframe src='https://www.youtube.com/embed/abc'></iframe>"
-           "</div><svg><use xlink:href='#a'></use></svg></body></html>")
+           "<a href='/l'>l &amp; <b>m</b></a><a href>n</a></div>"
+           "<svg><use xlink:href='#a'></use><a xlink:href='#b'>s</a></svg></body></html>")
 
 
 def _self_check() -> bool:
@@ -190,7 +202,10 @@ def _self_check() -> bool:
     locator = Locator(tree.root)
     for (index, tag, attrs, path, text, _, address), node in zip(items, nodes):
         if (tag != node.tag or attrs != node.attributes or text != node.text(deep=False)
-                or locator.resolve(path).mem_id != node.mem_id or address != node.mem_id):
+                or locator.resolve(path).mem_id != node.mem_id or address != node.mem_id
+                or _prefilter.node_html(address) != node.html
+                or _prefilter.node_text(address, " ") != node.text(deep=True, separator=" ")
+                or _prefilter.node_links(address) != [a.attributes.get("href") or "" for a in node.css("a[href]")]):
             return False
     return True
 
