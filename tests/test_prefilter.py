@@ -727,19 +727,61 @@ def _script_text(r: random.Random) -> str:
     for _ in range(r.randint(0, 8)):
         parts.append("".join(r.choices(FILLER_BYTES, k=r.choice((0, 1, 5, 30, 31, 32, 33, 64, 100)))))
         parts.append(r.choice(prefilter.SCRIPT_LITERALS + NEAR_MISSES))
+        parts.append(r.choice(FOLLOWERS))
     text = "".join(parts) + "".join(r.choices(FILLER_BYTES, k=r.randint(0, 40)))
     return text.replace("<", "&lt;")  # (never "</script>")
 
 
+# What may come after a literal: a post URL's next part, or not quite.
+FOLLOWERS = ("", "/", "\\/", "\\u002F", "\\u002f", "%2F", "%2f", ".com/", ".com\\/", "-nocookie.com/", ".com",
+             "es/", "es", "net/@", "com/@", "/r/", "/r", "/x", "/é", "'", '"', "_", "é", ".", "/", "(")
+
+
+def _follows(text: str, end: int, follows: tuple) -> bool:
+    """The follow rule, written out: does one of `follows` come right at text[end:]?"""
+    def at(follow: str, pos: int) -> bool:
+        if not follow:
+            return True
+        c, rest = follow[0], follow[1:]
+        if c == state.SLASH:
+            return any(text.startswith(form, pos) and at(rest, pos + len(form)) for form in state.SLASH_FORMS)
+        if pos >= len(text):
+            return False
+        b = text[pos]
+        ok = (b in "\"'" if c == state.QUOTE else
+              (not b.isascii() or b == "_" or b.isalnum()) if c == state.WORD else b == c)
+        return ok and at(rest, pos + 1)
+    return not follows or any(at(follow, end) for follow in follows)
+
+
 def test_script_literals_are_found_wherever_they_sit(literal_search):
+    # A literal counts where one of its follows comes right after it (see state._POSTISH).
     r = random.Random(SEED)
-    for _ in range(400):
+    follows = dict(zip(prefilter.SCRIPT_LITERALS, state.POST_FOLLOWS + ((),) * len(prefilter.scripts.JS_EXTRA_LITERALS)))
+    counted = 0
+    for _ in range(600):
         text = "var start = 0; " + _script_text(r)
         tree = LexborHTMLParser(f'<html><head><script type="text/x-test">{text}</script></head></html>')
         _, items, _ = prefilter._prefilter.walk(tree.root.mem_id, False, True, 100, prefilter.MAX_PATH_STEPS)
         [mask] = [literals for _, tag, _, _, _, literals, _ in items if tag == "script"]
-        expected = frozenset(literal for literal in prefilter.SCRIPT_LITERALS if literal in text)
+        expected = frozenset(literal for literal in prefilter.SCRIPT_LITERALS
+                             if any(_follows(text, m.end(), follows[literal])
+                                    for m in re.finditer(re.escape(literal), text)))
         assert prefilter._literals(mask) == expected, text
+        counted += len(expected)
+    assert counted > 300
+
+
+def test_a_literal_counts_wherever_its_pattern_matches():
+    # The follows never hide a post: every match of a pattern has one after its literal.
+    r = random.Random(SEED)
+    pieces = state.POST_LITERALS + FOLLOWERS + ("123456789", "abc", "embed", "watch", "p/", "reel", "@user", "1/2")
+    for _ in range(20_000):
+        text = "".join(r.choice(pieces) for _ in range(r.randint(1, 6)))
+        for literals, pattern, follows in state._POSTISH:
+            for m in pattern.finditer(text):
+                literal = next(literal for literal in literals if text.startswith(literal, m.start()))
+                assert _follows(text, m.start() + len(literal), follows), (text, pattern.pattern)
 
 
 def test_json_members_agrees_with_a_plain_search_on_random_state(literal_search):

@@ -136,6 +136,7 @@ typedef struct {
     size_t len[MAX_NEEDLES];
     size_t anchor[MAX_NEEDLES];      /* offset of the anchor pair in the needle */
     unsigned char fold[MAX_NEEDLES];
+    PyObject *follows[MAX_NEEDLES];  /* tuple of bytes: what must come right after (NULL: anything) */
     int count;
     uint64_t all;
     uint64_t by_first[256];          /* bit k set: needle k's anchor pair starts with this byte */
@@ -190,7 +191,10 @@ static int rarity(unsigned char c) {
 }
 
 static void needles_clear(needle_list *list) {
-    for (int k = 0; k < list->count; k++) Py_CLEAR(list->owned[k]);
+    for (int k = 0; k < list->count; k++) {
+        Py_CLEAR(list->owned[k]);
+        Py_CLEAR(list->follows[k]);
+    }
     memset(list, 0, sizeof *list);
 }
 
@@ -255,6 +259,73 @@ static int same(const unsigned char *s, const unsigned char *needle, size_t len,
     return 1;
 }
 
+/* Follows: what must come right after an occurrence for it to count. Byte 1 stands for
+ * each of the slash forms, 2 for either quote, 3 for a word character (ASCII letter,
+ * digit or underscore, or any non-ASCII byte: a superset of Python's \w). */
+enum { FOLLOW_SLASH = 1, FOLLOW_QUOTE = 2, FOLLOW_WORD = 3 };
+static PyObject *slash_forms;  /* tuple of bytes */
+
+static int follow_at(const unsigned char *f, size_t flen, const unsigned char *s, size_t n, size_t q) {
+    for (size_t k = 0; k < flen; k++) {
+        unsigned char c = f[k];
+        if (c == FOLLOW_SLASH) {
+            for (Py_ssize_t j = 0; slash_forms && j < PyTuple_GET_SIZE(slash_forms); j++) {
+                PyObject *form = PyTuple_GET_ITEM(slash_forms, j);
+                size_t len = (size_t)PyBytes_GET_SIZE(form);
+                if (len <= n - q && memcmp(s + q, PyBytes_AS_STRING(form), len) == 0
+                    && follow_at(f + k + 1, flen - k - 1, s, n, q + len))
+                    return 1;
+            }
+            return 0;
+        }
+        if (q >= n) return 0;
+        unsigned char b = s[q++];
+        if (c == FOLLOW_QUOTE) {
+            if (b != '"' && b != '\'') return 0;
+        } else if (c == FOLLOW_WORD) {
+            if (!(b >= 0x80 || b == '_' || (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z'))) return 0;
+        } else if (b != c) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int follows_after(PyObject *follows, const unsigned char *s, size_t n, size_t at) {
+    for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(follows); j++) {
+        PyObject *f = PyTuple_GET_ITEM(follows, j);
+        if (follow_at((const unsigned char *)PyBytes_AS_STRING(f), (size_t)PyBytes_GET_SIZE(f), s, n, at)) return 1;
+    }
+    return 0;
+}
+
+/* Each needle's follows (a sequence aligned with the needles, of sequences of str). */
+static int follows_fill(needle_list *list, PyObject *sequence) {
+    PyObject *items = PySequence_Fast(sequence, "expected a sequence of follows");
+    if (!items) return -1;
+    if (PySequence_Fast_GET_SIZE(items) != list->count) {
+        Py_DECREF(items);
+        PyErr_SetString(PyExc_ValueError, "one follows entry per literal");
+        return -1;
+    }
+    for (int k = 0; k < list->count; k++) {
+        PyObject *entry = PySequence_Tuple(PySequence_Fast_GET_ITEM(items, k));
+        if (!entry) { Py_DECREF(items); return -1; }
+        Py_ssize_t m = PyTuple_GET_SIZE(entry);
+        PyObject *encoded = m ? PyTuple_New(m) : NULL;
+        for (Py_ssize_t j = 0; encoded && j < m; j++) {
+            PyObject *b = PyUnicode_AsUTF8String(PyTuple_GET_ITEM(entry, j));
+            if (!b) Py_CLEAR(encoded);
+            else PyTuple_SET_ITEM(encoded, j, b);
+        }
+        Py_DECREF(entry);
+        if (m && !encoded) { Py_DECREF(items); return -1; }
+        Py_XSETREF(list->follows[k], encoded);
+    }
+    Py_DECREF(items);
+    return 0;
+}
+
 /* The needles (of `bits`) whose anchor pair sits at s[i]: add those found to *found.
  * Returns 1 when the search is over (first_only, or every needle found). */
 static int needles_at(const needle_list *list, const unsigned char *s, size_t n, size_t i, uint64_t bits,
@@ -264,7 +335,8 @@ static int needles_at(const needle_list *list, const unsigned char *s, size_t n,
         bits &= bits - 1;
         size_t anchor = list->anchor[k], len = list->len[k];
         if (i < anchor || i - anchor + len > n) continue;
-        if (same(s + i - anchor, list->text[k], len, list->fold[k])) {
+        if (same(s + i - anchor, list->text[k], len, list->fold[k])
+            && (!list->follows[k] || follows_after(list->follows[k], s, n, i - anchor + len))) {
             *found |= (uint64_t)1 << k;
             if (first_only || *found == list->all) return 1;
         }
@@ -394,6 +466,24 @@ static int json_keys_add(PyObject *conf) {
     return 0;
 }
 
+static int script_follows_fill(PyObject *conf) {
+    PyObject *follows = PyDict_GetItemString(conf, "script_follows");
+    PyObject *forms = PyDict_GetItemString(conf, "slash_forms");
+    if (!follows || !forms) { PyErr_SetString(PyExc_KeyError, "configure() needs script_follows, slash_forms"); return -1; }
+    PyObject *sequence = PySequence_Fast(forms, "expected a sequence of slash forms");
+    if (!sequence) return -1;
+    PyObject *encoded = PyTuple_New(PySequence_Fast_GET_SIZE(sequence));
+    for (Py_ssize_t j = 0; encoded && j < PySequence_Fast_GET_SIZE(sequence); j++) {
+        PyObject *b = PyUnicode_AsUTF8String(PySequence_Fast_GET_ITEM(sequence, j));
+        if (!b) Py_CLEAR(encoded);
+        else PyTuple_SET_ITEM(encoded, j, b);
+    }
+    Py_DECREF(sequence);
+    if (!encoded) return -1;
+    Py_XSETREF(slash_forms, encoded);
+    return follows_fill(&cfg.script_needles, follows);
+}
+
 static int size_from(PyObject *conf, const char *key, Py_ssize_t *out) {
     PyObject *value = PyDict_GetItemString(conf, key);
     if (!value) { PyErr_Format(PyExc_KeyError, "configure() needs %s", key); return -1; }
@@ -440,7 +530,8 @@ static PyObject *configure(PyObject *Py_UNUSED(self), PyObject *conf) {
         || fill_from(conf, "json_types", &cfg.json_types) || fill_from(conf, "js_types", &cfg.js_types)
         || fill_from(conf, "state_ids", &cfg.state_ids)
         || needles_from(conf, "hints", &cfg.hints, 0) || needles_from(conf, "card_words", &cfg.card_words, 1)
-        || needles_from(conf, "script_needles", &cfg.script_needles, 0) || canonical_fill()
+        || needles_from(conf, "script_needles", &cfg.script_needles, 0) || script_follows_fill(conf)
+        || canonical_fill()
         || needles_from(conf, "json_needles", &cfg.json_needles, 0) || json_keys_add(conf)
         || needles_from(conf, "hosts", &cfg.hosts, 0) || ascii_only(&cfg.hints) || ascii_only(&cfg.hosts)
         || needles_from(conf, "widget_words", &cfg.widget_words, 1)
@@ -974,7 +1065,7 @@ static PyObject *walk(PyObject *Py_UNUSED(self), PyObject *args) {
     cache_reset(&tag_cache);
     cache_reset(&attr_cache);
     index_stack stack = {NULL, 0, 0};
-    found got = {{NULL, 0, 0}, 0, 0};
+    found got = {{NULL, 0, 0}, 0, 0, 0};
     Py_ssize_t count = 0, path_steps = 0;
     lxb_node *node = root;
     int failed = 0, complete = 1;

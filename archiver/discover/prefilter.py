@@ -60,6 +60,8 @@ def _rules() -> dict:
         "hints": list(detectors.HINT_LITERALS),
         "card_words": list(detectors.CARD_WORDS),
         "script_needles": list(SCRIPT_LITERALS),
+        "script_follows": list(state.POST_FOLLOWS) + [()] * len(scripts.JS_EXTRA_LITERALS),
+        "slash_forms": list(state.SLASH_FORMS),
         "json_needles": list(state.RAW_JSON_LITERALS),
         "json_keys": list(state.RAW_JSON_KEYS),
         "hosts": list(state.HOSTISH_LITERALS),

@@ -48,27 +48,36 @@ _MARKUP_HINT = re.compile(r"<\s*(?:iframe|blockquote|amp-|object|embed\b|lite-|d
 # share links and profile links do not pass, so most pages' state is never parsed.
 # Every match of a pattern starts with one of its literals, so a pattern is tried only
 # where one occurs; the literals are also what the C prefilter looks for in scripts.
+# There it counts an occurrence only if one of the pattern's follows comes right after it
+# (what every match has there, or a looser form of it): SLASH stands for each of _S's
+# forms, QUOTE for either quote, WORD for a word character (any non-ASCII byte may be
+# one); no follows, anything. So `xhr.status == 200` or `t.method` does not count.
 _S = r"(?:\\?/|\\u002F|%2F)"
-_POSTISH = [(literals, re.compile(pattern)) for literals, pattern in (
-    (("status",), r"status(?:es)?" + _S + r"\d{6}"),
-    (("instagram",), r"instagram\.com" + _S + r"(?:[\w.]+" + _S + r")?(?:p|reel|tv)" + _S),
-    (("youtube",), r"youtube(?:-nocookie)?\.com" + _S + r"(?:embed|watch|v|shorts)"),
-    (("youtu.be",), r"youtu\.be" + _S),
-    (("vimeo.com",), r"vimeo\.com" + _S + r"(?:video" + _S + r")?\d"),
-    (("facebook.com",), r"facebook\.com[^\s\"]{0,80}?(?:posts|videos|plugins|permalink|story)"),
-    (("tiktok.com",), r"tiktok\.com" + _S),
-    (("t.me",), r"t\.me" + _S + r"\w+" + _S + r"\d"),
-    (("bsky.app",), r"bsky\.app"),
-    (("app.bsky",), r"app\.bsky"),
-    (("threads.",), r"threads\.(?:net|com)" + _S + "@"),
-    (("reddit.com",), r"reddit\.com" + _S + "r" + _S),
-    (("redd.it",), r"redd\.it" + _S),
-    (("/@",), r"/@\w+/\d{6}"),
-    (("tweetId", "tweet_Id", "youtubeId", "youtube_Id", "videoId", "video_Id"), r"(?:tweet|youtube|video)_?Id[\"']"),
-    (("tweet_id", "youtube_id"), r"(?:tweet|youtube)_id[\"']"),
-    (("shortcode",), r"shortcode[\"']"),
+SLASH, QUOTE, WORD = "\x01", "\x02", "\x03"
+SLASH_FORMS = ("/", "\\/", "\\u002F", "%2F")
+_POSTISH = [(literals, re.compile(pattern), follows) for literals, pattern, follows in (
+    (("status",), r"status(?:es)?" + _S + r"\d{6}", (SLASH, "es" + SLASH)),
+    (("instagram",), r"instagram\.com" + _S + r"(?:[\w.]+" + _S + r")?(?:p|reel|tv)" + _S, (".com" + SLASH,)),
+    (("youtube",), r"youtube(?:-nocookie)?\.com" + _S + r"(?:embed|watch|v|shorts)",
+     (".com" + SLASH, "-nocookie.com" + SLASH)),
+    (("youtu.be",), r"youtu\.be" + _S, (SLASH,)),
+    (("vimeo.com",), r"vimeo\.com" + _S + r"(?:video" + _S + r")?\d", (SLASH,)),
+    (("facebook.com",), r"facebook\.com[^\s\"]{0,80}?(?:posts|videos|plugins|permalink|story)", ()),
+    (("tiktok.com",), r"tiktok\.com" + _S, (SLASH,)),
+    (("t.me",), r"t\.me" + _S + r"\w+" + _S + r"\d", (SLASH + WORD,)),
+    (("bsky.app",), r"bsky\.app", ()),
+    (("app.bsky",), r"app\.bsky", ()),
+    (("threads.",), r"threads\.(?:net|com)" + _S + "@", ("net" + SLASH + "@", "com" + SLASH + "@")),
+    (("reddit.com",), r"reddit\.com" + _S + "r" + _S, (SLASH + "r" + SLASH,)),
+    (("redd.it",), r"redd\.it" + _S, (SLASH,)),
+    (("/@",), r"/@\w+/\d{6}", (WORD,)),
+    (("tweetId", "tweet_Id", "youtubeId", "youtube_Id", "videoId", "video_Id"), r"(?:tweet|youtube|video)_?Id[\"']",
+     (QUOTE,)),
+    (("tweet_id", "youtube_id"), r"(?:tweet|youtube)_id[\"']", (QUOTE,)),
+    (("shortcode",), r"shortcode[\"']", (QUOTE,)),
 )]
-POST_LITERALS = tuple(literal for literals, _ in _POSTISH for literal in literals)
+POST_LITERALS = tuple(literal for literals, _, _ in _POSTISH for literal in literals)
+POST_FOLLOWS = tuple(follows for literals, _, follows in _POSTISH for _ in literals)
 
 
 MAX_LITERAL_TRIES = 64  # occurrences of one literal tried in turn; then one search of the rest
@@ -77,7 +86,7 @@ MAX_LITERAL_TRIES = 64  # occurrences of one literal tried in turn; then one sea
 def mentions_post(text: str, present: Optional[frozenset] = None) -> bool:
     """Whether a script or JSON text holds something shaped like a post. `present`, when
     known, is the set of POST_LITERALS the text contains (the others are not searched)."""
-    for literals, pattern in _POSTISH:
+    for literals, pattern, _ in _POSTISH:
         for literal in literals:
             if present is not None and literal not in present:
                 continue
