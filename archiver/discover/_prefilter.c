@@ -435,6 +435,7 @@ static struct {
     needle_list hosts;  /* platform hosts, for hosts_in() */
     needle_list widget_words;  /* ancestry(): classes and ids of feeds and sidebars */
     needle_list platform_words, player_literals, notice_words;  /* (any case) */
+    needle_list class_tool_literals, not_embed_words, not_embed_words_alone;  /* (any case) */
     Py_ssize_t noscript_levels, widget_levels;
     int configured;
 } cfg;
@@ -526,6 +527,9 @@ static PyObject *configure(PyObject *Py_UNUSED(self), PyObject *conf) {
         || needles_from(conf, "platform_words", &cfg.platform_words, 1)
         || needles_from(conf, "player_literals", &cfg.player_literals, 1)
         || needles_from(conf, "notice_words", &cfg.notice_words, 1)
+        || needles_from(conf, "class_tool_literals", &cfg.class_tool_literals, 1)
+        || needles_from(conf, "not_embed_words", &cfg.not_embed_words, 1)
+        || needles_from(conf, "not_embed_words_alone", &cfg.not_embed_words_alone, 1)
         || fill_from(conf, "script_plain_attrs", &cfg.script_plain_attrs)
         || fill_from(conf, "json_types", &cfg.json_types) || fill_from(conf, "js_types", &cfg.js_types)
         || fill_from(conf, "state_ids", &cfg.state_ids)
@@ -864,11 +868,86 @@ static int first_of(found *out, unsigned which) {
     return WANT;
 }
 
+/* ---- ancestry: what a candidate sits in --------------------------------------------- */
+
+static int ascii_letter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
+/* One of the words (any case) in s, not right after a letter. */
+static int word_alone_in(const needle_list *words, const unsigned char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && ascii_letter(s[i - 1])) continue;
+        for (int k = 0; k < words->count; k++)
+            if (words->len[k] <= n - i && same(s + i, words->text[k], words->len[k], 1)) return 1;
+    }
+    return 0;
+}
+
+static int element_named(lxb_node *node, const char *name) {
+    if (node->type != NODE_ELEMENT) return 0;
+    size_t n = 0;
+    const unsigned char *tag = lx.element_name(node, &n);
+    return tag && bytes_eq(tag, n, name);
+}
+
+/* Bits: 1 when one of the noscript_levels nearest ancestors is a <noscript>, 2 when one of
+ * the widget_levels nearest is an <aside> or has a class or id naming a feed or sidebar (a
+ * widget word not right after a letter). Names are compared as text, not through the id
+ * caches: those belong to the last walk, maybe of another tree. */
+static long ancestry_bits(lxb_node *node) {
+    long bits = 0;
+    Py_ssize_t level = 0;
+    for (lxb_node *up = node ? node->parent : NULL; up; up = up->parent) {
+        level++;
+        if (level > cfg.noscript_levels && level > cfg.widget_levels) break;
+        if (level <= cfg.noscript_levels && element_named(up, "noscript")) bits |= 1;
+        if (level > cfg.widget_levels || (bits & 2) || up->type != NODE_ELEMENT) continue;
+        if (element_named(up, "aside")) {
+            bits |= 2;
+            continue;
+        }
+        for (lx_attr *attr = lx.first_attr(up); attr; attr = attr->next) {
+            size_t n = 0, len;
+            const unsigned char *name = lx.attr_name(attr, &n);
+            if (!name || !(bytes_eq(name, n, "class") || bytes_eq(name, n, "id"))) continue;
+            const unsigned char *value = attr_value(attr, &len);
+            if (value && word_alone_in(&cfg.widget_words, value, len)) {
+                bits |= 2;
+                break;
+            }
+        }
+    }
+    return bits;
+}
+
+/* A class list that names a button or widget (detectors._NOT_EMBED): _card() passes it by. */
+static int not_embed_class(const unsigned char *s, size_t n) {
+    return needles_in(&cfg.not_embed_words, s, n, 1) || word_alone_in(&cfg.not_embed_words_alone, s, n);
+}
+
+/* Could a script of a type neither JSON nor JavaScript hold markup for consent.script_payload:
+ * starting with "<", holding <iframe or <blockquote, or base64 in its first 2000 characters?
+ * (Non-ASCII text may strip or match otherwise in Python: it counts.) */
+static int payload_like(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    while (i < n && py_space(s[i])) i++;
+    if (i == n) return 0;
+    if (s[i] >= 0x80 || s[i] == '<' || memmem(s, n, "<iframe", 7) || memmem(s, n, "<blockquote", 11)) return 1;
+    if (strchr("{[(/", s[i])) return 0;
+    size_t end = n - i > 2000 ? i + 2000 : n;
+    for (size_t j = i; j < end; j++) {
+        unsigned char c = s[j];
+        if (c >= 0x80) return 1;
+        if (!(py_space(c) || c == '+' || c == '/' || c == '=' || (c >= '0' && c <= '9') || ascii_letter(c))) return 0;
+    }
+    return end - i >= 16;
+}
+
 /* A script: JSON state, consent-typed markup, or JavaScript naming a post. */
 static int script_rule(lxb_node *node, const attr_view *v, found *out) {
     char stype[64];
     size_t slen = VALUE(v, V_TYPE) ? lower_into(stype, sizeof stype, v->value[V_TYPE], v->len[V_TYPE], 1) : 0;
-    int tool = v->tool || HAS(v, V_CLASS) || (slen >= 7 && memcmp(stype, "didomi/", 7) == 0);
+    int tool = v->tool || (slen >= 7 && memcmp(stype, "didomi/", 7) == 0)
+               || (HAS(v, V_CLASS) && needles_in(&cfg.class_tool_literals, v->value[V_CLASS], v->len[V_CLASS], 1));
     int has_src = HAS(v, V_SRC);
     if (HAS(v, V_TELEGRAM)) return WANT_WITH_TEXT;
     int attrs_matter = v->other_than_plain && attributes_worth(node, 0);
@@ -883,8 +962,10 @@ static int script_rule(lxb_node *node, const attr_view *v, found *out) {
     int js = !json && set_contains(&cfg.js_types, (const unsigned char *)stype, slen);
     out->needles = needles_in(&cfg.script_needles, out->text.data, out->text.len, 0) | NEEDLES_LOOKED;
     if (json && slen == 19 && memcmp(stype, "application/ld+json", 19) == 0) return WANT_WITH_TEXT;
-    if (json || js) return out->needles != NEEDLES_LOOKED ? WANT_WITH_TEXT : WANT_NOTHING;
-    return WANT_WITH_TEXT;  /* didomi/html, text/plain, text/template...: consent markup maybe */
+    int named = out->needles != NEEDLES_LOOKED;
+    if (json || js) return named ? WANT_WITH_TEXT : WANT_NOTHING;
+    /* didomi/html, text/plain, text/template...: consent markup, or else JavaScript */
+    return named || payload_like(out->text.data, out->text.len) ? WANT_WITH_TEXT : WANT_NOTHING;
 }
 
 /* A <meta>: microdata naming an embed (itemprop="embedUrl", any ASCII case; other text may
@@ -946,7 +1027,10 @@ static int element_rule(lxb_node *node, int linked, int top, found *out) {
     case T_CARD:
         if (!v.any) return WANT_NOTHING;
         if (attributes_worth(node, 0)) return WANT;
-        if (HAS(&v, V_CLASS) && needles_in(&cfg.card_words, v.value[V_CLASS], v.len[V_CLASS], 1)) return WANT;
+        /* a card: its class names a platform, not a button, and it is not in a feed */
+        if (HAS(&v, V_CLASS) && needles_in(&cfg.card_words, v.value[V_CLASS], v.len[V_CLASS], 1)
+            && !not_embed_class(v.value[V_CLASS], v.len[V_CLASS]) && !(ancestry_bits(node) & 2))
+            return WANT;
         return WANT_NOTHING;
     }
     return WANT_NOTHING;
@@ -1355,33 +1439,8 @@ static PyObject *literal_in(const needle_list *list, PyObject *text) {
 static PyObject *hints_in(PyObject *Py_UNUSED(self), PyObject *text) { return literal_in(&cfg.hints, text); }
 static PyObject *hosts_in(PyObject *Py_UNUSED(self), PyObject *text) { return literal_in(&cfg.hosts, text); }
 
-/* ---- ancestry: what a candidate sits in --------------------------------------------- */
-
-static int ascii_letter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
-
-/* One of the widget words (any case) in s, not right after a letter. */
-static int widget_word_in(const unsigned char *s, size_t n) {
-    const needle_list *words = &cfg.widget_words;
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0 && ascii_letter(s[i - 1])) continue;
-        for (int k = 0; k < words->count; k++)
-            if (words->len[k] <= n - i && same(s + i, words->text[k], words->len[k], 1)) return 1;
-    }
-    return 0;
-}
-
-static int element_named(lxb_node *node, const char *name) {
-    if (node->type != NODE_ELEMENT) return 0;
-    size_t n = 0;
-    const unsigned char *tag = lx.element_name(node, &n);
-    return tag && bytes_eq(tag, n, name);
-}
-
-/* ancestry(address) -> bits: 1 when one of the noscript_levels nearest ancestors is a
- * <noscript>, 2 when one of the widget_levels nearest is an <aside> or has a class or id
- * naming a feed or sidebar (a widget word not right after a letter). The address is a
- * candidate's, from walk(), or a selectolax node's mem_id: its tree must be alive. Names
- * are compared as text: the id caches belong to the last walk, maybe of another tree. */
+/* ancestry(address) -> ancestry_bits() of the node at a candidate's address, from walk(),
+ * or a selectolax node's mem_id: its tree must be alive. */
 static PyObject *ancestry(PyObject *Py_UNUSED(self), PyObject *arg) {
     if (!lx.bound || !cfg.configured) {
         PyErr_SetString(PyExc_RuntimeError, "prefilter not bound and configured");
@@ -1389,29 +1448,7 @@ static PyObject *ancestry(PyObject *Py_UNUSED(self), PyObject *arg) {
     }
     lxb_node *node = (lxb_node *)(uintptr_t)PyLong_AsUnsignedLongLong(arg);
     if (PyErr_Occurred()) return NULL;
-    long bits = 0;
-    Py_ssize_t level = 0;
-    for (lxb_node *up = node ? node->parent : NULL; up; up = up->parent) {
-        level++;
-        if (level > cfg.noscript_levels && level > cfg.widget_levels) break;
-        if (level <= cfg.noscript_levels && element_named(up, "noscript")) bits |= 1;
-        if (level > cfg.widget_levels || (bits & 2) || up->type != NODE_ELEMENT) continue;
-        if (element_named(up, "aside")) {
-            bits |= 2;
-            continue;
-        }
-        for (lx_attr *attr = lx.first_attr(up); attr; attr = attr->next) {
-            size_t n = 0, len;
-            const unsigned char *name = lx.attr_name(attr, &n);
-            if (!name || !(bytes_eq(name, n, "class") || bytes_eq(name, n, "id"))) continue;
-            const unsigned char *value = attr_value(attr, &len);
-            if (value && widget_word_in(value, len)) {
-                bits |= 2;
-                break;
-            }
-        }
-    }
-    return PyLong_FromLong(bits);
+    return PyLong_FromLong(ancestry_bits(node));
 }
 
 /* The text selectolax's text(deep=True) gives for a node (its own data for a text node,

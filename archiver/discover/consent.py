@@ -61,7 +61,7 @@ _CLASS_TOOLS = [
 # and the leftmost match wins overall, as the class names are read left to right).
 _CLASS_TOOL = re.compile("|".join(f"({pattern})" for pattern, _ in _CLASS_TOOLS))
 # Every match contains one of these; most class lists contain none (a cheap test first).
-_CLASS_TOOL_LITERALS = ("_player", "twitter", "_embed", "_post", "tac_", "tarteaucitron", "cmplazyload", "optanon",
+CLASS_TOOL_LITERALS = ("_player", "twitter", "_embed", "_post", "tac_", "tarteaucitron", "cmplazyload", "optanon",
                         "_iub_", "cmplz", "brlbs", "borlabs", "embed-privacy", "klaro", "didomi", "uc-", "cookie")
 _SCRIPT_TYPES = {"didomi": "didomi", "text/plain": None, "text/template": None, "text/html": None,
                  "text/x-template": None}
@@ -80,7 +80,7 @@ def tool_of(el) -> str | None:
         return "klaro"  # Klaro's contextual blocking: <iframe data-name="youtube" data-src=...>
     classes = el.classes
     if classes:
-        m = _CLASS_TOOL.search(classes) if any(word in classes for word in _CLASS_TOOL_LITERALS) else None
+        m = _CLASS_TOOL.search(classes) if any(word in classes for word in CLASS_TOOL_LITERALS) else None
         if m:
             return _CLASS_TOOLS[m.lastindex - 1][1]
     stype = (attrs.get("type") or "").lower()

@@ -59,10 +59,15 @@ PROVIDER_ATTRS = ("data-provider", "data-type", "data-platform", "data-service",
 PLATFORM_WORDS = (("youtube", "youtube"), ("youtu", "youtube"), (" yt-", "youtube"), ("-yt ", "youtube"),
                    ("_yt", "youtube"), ("yt_", "youtube"), ("vimeo", "vimeo"), ("tiktok", "tiktok"),
                    ("instagram", "instagram"), ("instgrm", "instagram"), ("tweet", "x"), ("twitter", "x"))
-# Buttons and widgets that carry a post URL without embedding the post (searched in
-# Element.classes, which is lower-cased: no re.I, which makes the search several times slower).
-_NOT_EMBED = re.compile(r"share|follow|like-?b|fb-like|fb-comments|comment|intent|button|btn|hashtag|mention|"
-                        r"timeline|(?<![a-z])feed|widget|sbi_|icon|logo|count|subscribe|profile|save")
+# Buttons and widgets that carry a post URL without embedding the post: classes with one of
+# these words, or "feed" not right after a letter (searched in Element.classes, which is
+# lower-cased: no re.I, which makes the search several times slower).
+NOT_EMBED_WORDS = ("share", "follow", "likeb", "like-b", "fb-like", "fb-comments", "comment", "intent", "button",
+                   "btn", "hashtag", "mention", "timeline", "widget", "sbi_", "icon", "logo", "count", "subscribe",
+                   "profile", "save")
+NOT_EMBED_WORDS_ALONE = ("feed",)
+_NOT_EMBED = re.compile("|".join(map(re.escape, NOT_EMBED_WORDS))
+                        + "|(?<![a-z])(?:" + "|".join(map(re.escape, NOT_EMBED_WORDS_ALONE)) + ")")
 # A card's class must name the platform of the one post it links (a class saying only
 # "embed" also fits a whole article box that happens to link a tweet).
 _NOT_EMBED_ATTR = re.compile(r"share|like|follow|intent|comment|author|profile|avatar|image|img|thumb|poster")
