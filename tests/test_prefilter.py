@@ -224,6 +224,16 @@ TRICKY = {
         f'<div class="newsfeed-tweet"><a href="https://twitter.com/b/status/1111111111111">x</a></div>'
         f'<div class="tweet FB-Like"><a href="{TWEET_URL}">x</a></div>',
         {("x", "1111111111111")}, {}),
+    # A hinted value that cannot become a URL, markup or JSON leads nowhere; escaped,
+    # encoded or entity-written dots and script URLs may.
+    "hinted-values": (
+        '<svg><use xlink:href="#icon-twitter"></use></svg><div data-network="twitter" data-x="Twitter-Share"></div>'
+        '<iframe data-src="https://news.example.org/embed?u=https%3A%2F%2Ftwitter%2Ecom%2Fa%2Fstatus%2F1111111111111">'
+        '</iframe><div data-url="https:\\/\\/twitter\\u002ecom\\/a\\/status\\/2222222222222"></div>'
+        '<div data-url="https://twitter&#46;com/a/status/3333333333333"></div><div data-x="javascript:twitter()"></div>'
+        '<blockquote>A quote</blockquote><blockquote class="Twitter-Tweet">'
+        f'<a href="{TWEET_URL}">d</a></blockquote><blockquote data-tweet-id="">x</blockquote>',
+        {TWEET, ("x", "1111111111111"), ("x", "3333333333333")}, {}),
     "image-data-uri": ('<img src="data:image/svg+xml,%3Csvg%3E%3C%2Fsvg%3E">', set(), {}),
     "image-script-url": ('<img src="\tVBScript:go(%2F)">', set(), {}),
 }
@@ -939,4 +949,6 @@ def test_the_c_pass_leaves_out_what_python_would_pass_by(c_path):
         ("script", "text/plain"), ("script", "text/template"), ("script", "text/template"), ("script", "text/x-foo"),
         ("script", "text/x-foo")]
     assert offered('<div data-id="123456789" class="box"></div><img src="https://example.com/a%2Fb.png">'
-                   '<meta itemprop="width" content="1"><span class="stwitter"><a href="/x">x</a></span>') == []
+                   '<meta itemprop="width" content="1"><span class="stwitter"><a href="/x">x</a></span>'
+                   '<svg><use xlink:href="#icon-twitter"></use></svg><div data-network="twitter"></div>'
+                   '<blockquote class="pull-quote">A quote</blockquote>') == []

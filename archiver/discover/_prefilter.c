@@ -435,7 +435,7 @@ static struct {
     needle_list hosts;  /* platform hosts, for hosts_in() */
     needle_list widget_words;  /* ancestry(): classes and ids of feeds and sidebars */
     needle_list platform_words, player_literals, notice_words;  /* (any case) */
-    needle_list class_tool_literals, not_embed_words, not_embed_words_alone;  /* (any case) */
+    needle_list class_tool_literals, not_embed_words, not_embed_words_alone, blockquote_classes;  /* (any case) */
     Py_ssize_t noscript_levels, widget_levels;
     int configured;
 } cfg;
@@ -530,6 +530,7 @@ static PyObject *configure(PyObject *Py_UNUSED(self), PyObject *conf) {
         || needles_from(conf, "class_tool_literals", &cfg.class_tool_literals, 1)
         || needles_from(conf, "not_embed_words", &cfg.not_embed_words, 1)
         || needles_from(conf, "not_embed_words_alone", &cfg.not_embed_words_alone, 1)
+        || needles_from(conf, "blockquote_classes", &cfg.blockquote_classes, 1)
         || fill_from(conf, "script_plain_attrs", &cfg.script_plain_attrs)
         || fill_from(conf, "json_types", &cfg.json_types) || fill_from(conf, "js_types", &cfg.js_types)
         || fill_from(conf, "state_ids", &cfg.state_ids)
@@ -763,6 +764,18 @@ static int image_value_worth(int bits, const unsigned char *s, size_t n) {
     return 0;
 }
 
+/* Could a value with a platform hint lead _attributes anywhere: markup ("<"), JSON ("{",
+ * "["), a URL (post_ref() wants a "." or "at://"; a script URL's ":" is reported), or one
+ * that escapes or encoding may turn into one ("&", "\\", "%")? */
+static int url_able(const unsigned char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        switch (s[i]) {
+        case '.': case '&': case '\\': case '<': case '{': case '[': case ':': case '%':
+            return 1;
+        }
+    return 0;
+}
+
 /* Could _attributes act on one of this element's attributes? A value of 4+ bytes under a
  * name not skipped, and: a consent payload or a platform's id attribute; a generic id
  * attribute where a platform word is near; or a platform hint in the value (for an image,
@@ -780,7 +793,9 @@ static int attributes_worth(lxb_node *element, int image) {
             if (platform < 0) platform = platform_word_near(element);
             if (platform) return 1;
         }
-        if (needles_in(&cfg.hints, value, vlen, 1) && (!image || image_value_worth(bits, value, vlen))) return 1;
+        if (needles_in(&cfg.hints, value, vlen, 1) && url_able(value, vlen)
+            && (!image || image_value_worth(bits, value, vlen)))
+            return 1;
     }
     return 0;
 }
@@ -942,6 +957,21 @@ static int payload_like(const unsigned char *s, size_t n) {
     return end - i >= 16;
 }
 
+/* A blockquote: a platform's embed class or a card word in its class, a platform's id
+ * attribute, or attributes worth reading (_blockquote and _attributes do nothing else). */
+static int blockquote_rule(lxb_node *node) {
+    for (lx_attr *attr = lx.first_attr(node); attr; attr = attr->next) {
+        int bits = attr_bits(attr);
+        if (bits & A_NAMED_ID) return WANT;
+        if (!(bits & A_CLASS)) continue;
+        size_t len;
+        const unsigned char *value = attr_value(attr, &len);
+        if (value && (needles_in(&cfg.blockquote_classes, value, len, 1) || needles_in(&cfg.card_words, value, len, 1)))
+            return WANT;
+    }
+    return attributes_worth(node, 0) ? WANT : WANT_NOTHING;
+}
+
 /* A script: JSON state, consent-typed markup, or JavaScript naming a post. */
 static int script_rule(lxb_node *node, const attr_view *v, found *out) {
     char stype[64];
@@ -992,7 +1022,7 @@ static int meta_rule(const attr_view *v, int top) {
 static int element_rule(lxb_node *node, int linked, int top, found *out) {
     int kind = tag_kind(node);
     if (kind == T_NAMELESS) return WANT_NOTHING;
-    if (kind == T_BLOCKQUOTE) return WANT;
+    if (kind == T_BLOCKQUOTE) return blockquote_rule(node);
     if (kind == T_PLAIN || kind == T_FRAME || kind == T_IMG)
         return attributes_worth(node, kind == T_IMG) ? WANT : WANT_NOTHING;
     if (kind == T_TEMPLATE) return WANT;
@@ -1010,7 +1040,7 @@ static int element_rule(lxb_node *node, int linked, int top, found *out) {
     }
     case T_A:
         return linked && HAS(&v, V_HREF) && needles_in(&cfg.hints, v.value[V_HREF], v.len[V_HREF], 1)
-               ? WANT : WANT_NOTHING;
+               && url_able(v.value[V_HREF], v.len[V_HREF]) ? WANT : WANT_NOTHING;
     case T_META:
         return meta_rule(&v, top);
     case T_TITLE:

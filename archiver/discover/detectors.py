@@ -85,7 +85,7 @@ WIDGET_WORDS = ("timeline", "widget", "sidebar", "feed", "sbi", "footer", "relat
 _WIDGET_ANCESTOR = re.compile(r"(?<![a-z])(?:" + "|".join(WIDGET_WORDS) + ")")  # (in lower-cased class and id)
 WIDGET_LEVELS = 10
 NOSCRIPT_LEVELS = 12
-_BLOCKQUOTE_EMBEDS = {
+BLOCKQUOTE_EMBEDS = {
     "twitter-tweet": "x", "twitter-video": "x", "instagram-media": "instagram", "tiktok-embed": "tiktok",
     "bluesky-embed": "bluesky", "mastodon-embed": "mastodon", "text-post-media": "threads",
     "reddit-embed-bq": "reddit", "reddit-card": "reddit",
@@ -257,7 +257,7 @@ def _id_attribute(el, scan, lname: str, value: str) -> bool:
 def _blockquote(el, scan) -> None:
     classes = el.classes
     platform = None
-    for cls, name in _BLOCKQUOTE_EMBEDS.items():
+    for cls, name in BLOCKQUOTE_EMBEDS.items():
         if cls in classes:
             platform = name
             break

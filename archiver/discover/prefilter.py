@@ -55,6 +55,7 @@ def _rules() -> dict:
         "class_tool_literals": list(consent.CLASS_TOOL_LITERALS),
         "not_embed_words": list(detectors.NOT_EMBED_WORDS),
         "not_embed_words_alone": list(detectors.NOT_EMBED_WORDS_ALONE),
+        "blockquote_classes": list(detectors.BLOCKQUOTE_EMBEDS),
         "tool_attrs": sorted(set(consent.SRC_ATTRS) | set(consent.MARK_ATTRS) | {"data-name"}),
         "script_plain_attrs": sorted(detectors.SCRIPT_PLAIN_ATTRS),
         "json_types": sorted(scripts.JSON_TYPES),
