@@ -31,3 +31,23 @@ def test_what_json_refuses_is_refused_with_its_error(text):
 def test_integers_beyond_64_bits_are_the_one_difference():
     # (discovery reads strings only; a number is never looked at)
     assert jsonvalue.loads("[18446744073709551616]") == [1.8446744073709552e19]
+
+
+VALUES_AT = ['x = {"a": [1, {"b": "}"}]}; y = 2;', 'x = [1, 2]]', 'x = {"a": NaN}', 'x = {"a": "\\ud800"} z',
+             'x = {"a": 1}}', 'x = {"é": "ü"} // ok']
+NOT_VALUES_AT = ['x = {"a": [1}', 'x = {"a": 1]', 'x = {a: 1}', 'x = {"a": undefined}', 'x = {"a": 1,}', 'x = {']
+
+
+@pytest.mark.parametrize("text", VALUES_AT)
+def test_a_value_in_script_decodes_as_raw_decode_reads_it(text):
+    pos = text.index("= ") + 2
+    assert repr(jsonvalue.value_at(text, pos)) == repr(json.JSONDecoder().raw_decode(text, pos)[0])
+
+
+@pytest.mark.parametrize("text", NOT_VALUES_AT)
+def test_what_raw_decode_refuses_in_script_is_refused(text):
+    pos = text.index("= ") + 2
+    with pytest.raises(ValueError):
+        jsonvalue.value_at(text, pos)
+    with pytest.raises(ValueError):
+        json.JSONDecoder().raw_decode(text, pos)

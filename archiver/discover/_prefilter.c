@@ -1418,6 +1418,21 @@ static const unsigned char *utf8_from(PyObject *text, Py_ssize_t *start, int byt
     return s;
 }
 
+/* json_value(text, start) -> bytes or None: the UTF-8 text of the JSON object or array at
+ * character offset `start`, to its closing bracket (found by counting brackets outside
+ * strings: exact for valid JSON, the only text its caller accepts from it). */
+static PyObject *json_value(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *text;
+    Py_ssize_t start, n;
+    if (!PyArg_ParseTuple(args, "Un", &text, &start)) return NULL;
+    const unsigned char *s = utf8_from(text, &start, 0, &n);
+    if (!s) return NULL;
+    if (start < 0 || start >= n || (s[start] != '{' && s[start] != '[')) Py_RETURN_NONE;
+    Py_ssize_t end = json_skip_value(s, start, n);
+    if (end < 0) Py_RETURN_NONE;
+    return PyBytes_FromStringAndSize((const char *)s + start, end - start);
+}
+
 /* json_index(text, start, byte_offset, prune_min, max_depth) -> (members, [(ordinal, begin, end, index), ...])
  * or None. The index of the JSON object or array at `start` (a character offset, or a byte
  * offset into the UTF-8 text when byte_offset): its member count and its hot members, each
@@ -1684,6 +1699,7 @@ static PyMethodDef methods[] = {
     {"configure", configure, METH_O, "configure(dict): tag groups, attribute names and literals of the rules."},
     {"walk", walk, METH_VARARGS,
      "walk(root_mem_id, linked, top, limit, max_path_steps, every=False) -> (count, candidates, complete)."},
+    {"json_value", json_value, METH_VARARGS, "json_value(text, start) -> the UTF-8 of the JSON container there."},
     {"json_index", json_index, METH_VARARGS,
      "json_index(text, start, byte_offset, prune_min, max_depth) -> (members, [(ordinal, begin, end, index)])."},
     {NULL, NULL, 0, NULL},

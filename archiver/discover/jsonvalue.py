@@ -12,9 +12,26 @@ import json
 import orjson
 
 
+_DECODER = json.JSONDecoder()
+
+
 def loads(text: str):
     """json.loads(text); raises ValueError (or RecursionError) as it does."""
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
         return json.loads(text)
+
+
+def value_at(text: str, pos: int):
+    """The JSON object or array starting at text[pos], whatever follows it: what json's
+    raw_decode gives (and raises)."""
+    from . import prefilter  # (it imports the modules that import this one)
+
+    raw = prefilter.json_value(text, pos)  # the value's own text, when the C pass can tell
+    if raw is not None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return _DECODER.raw_decode(text, pos)[0]

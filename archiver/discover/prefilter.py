@@ -260,6 +260,17 @@ def json_index(text: str, start: int, *, in_bytes: bool = False, prune_min: int 
         return None
 
 
+def json_value(text: str, start: int) -> Optional[bytes]:
+    """The UTF-8 text of the JSON object or array at character `start`, to its closing
+    bracket; None when the C pass is off or finds none there."""
+    if not ENABLED:
+        return None
+    try:
+        return _prefilter.json_value(text, start)
+    except UnicodeEncodeError:  # a lone surrogate has no UTF-8 form
+        return None
+
+
 def json_members(text: str, start: int, in_bytes: bool = False):
     """(members, [(ordinal, begin, end)...]): json_index() of one level."""
     index = json_index(text, start, in_bytes=in_bytes, max_depth=0)

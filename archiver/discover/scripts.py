@@ -102,8 +102,7 @@ def _decode_at(text: str, pos: int):
             else:
                 inner, _ = decoder.raw_decode(text, pos)
             return jsonvalue.loads(inner) if isinstance(inner, str) and len(inner) < state.MAX_JSON else None
-        value, _ = decoder.raw_decode(text, pos)
-        return value
+        return jsonvalue.value_at(text, pos)
     except (ValueError, IndexError, RecursionError):
         return None
 
