@@ -23,11 +23,12 @@ def match_post_url(url: Optional[str]) -> Optional[PostRef]:
         return None
     lowered = url.lower() if "%" not in url else url.lower() + " " + unquote(url).lower()
     for module in MODULES:
-        if not any(hint in lowered for hint in module.URL_HINTS):
-            continue
-        ref = module.match(url)
-        if ref:
-            return ref
+        for hint in module.URL_HINTS:  # (a plain loop: this runs for every URL a page holds)
+            if hint in lowered:
+                ref = module.match(url)
+                if ref:
+                    return ref
+                break
     return None
 
 
