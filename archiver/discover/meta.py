@@ -22,6 +22,7 @@ META_NAMES = frozenset(("og:title", "twitter:title", "og:url", "og:site_name", "
                         "content-language") + _DATE_KEYS)
 _LD_TYPES_WITH_DATE = re.compile(r"Article|Posting|Report|WebPage|VideoObject|Blog", re.I)
 MAX_LD = 2_000_000
+_ZONE_WITHOUT_COLON = re.compile(r"([+-]\d{2})(\d{2})$")  # "+0200" -> "+02:00", as fromisoformat wants
 
 
 def normalise_date(value: Optional[str]) -> Optional[str]:
@@ -30,7 +31,7 @@ def normalise_date(value: Optional[str]) -> Optional[str]:
         return None
     value = value.strip()
     text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
-    text = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", text)
+    text = _ZONE_WITHOUT_COLON.sub(r"\1:\2", text)
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
