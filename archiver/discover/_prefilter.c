@@ -842,6 +842,28 @@ typedef struct {
     size_t len, cap;
 } buffer;
 
+/* Appends to a buffer; -1 when out of memory (no Python error set). */
+static int buffer_add(buffer *buf, const unsigned char *data, size_t length) {
+    if (buf->len + length > buf->cap) {
+        size_t cap = (buf->len + length) * 2 + 64;
+        unsigned char *grown = PyMem_Realloc(buf->data, cap);
+        if (!grown) return -1;
+        buf->data = grown;
+        buf->cap = cap;
+    }
+    if (length) memcpy(buf->data + buf->len, data, length);
+    buf->len += length;
+    return 0;
+}
+
+/* The next node after `at` in tree order within `root`'s subtree (NULL at its end). */
+static lxb_node *next_within(lxb_node *root, lxb_node *at) {
+    if (at->first_child) return at->first_child;
+    while (at != root && !at->next) at = at->parent;
+    return at == root ? NULL : at->next;
+}
+
+
 /* An element's own text: its text children, concatenated (the content of a script, style,
  * textarea or title; an SVG script's nested elements are not read, which keeps nested
  * containers linear). */
@@ -851,15 +873,7 @@ static int text_of(lxb_node *element, buffer *buf) {
         if (node->type != NODE_TEXT) continue;
         lx_str *str = &((lx_character_data *)node)->data;
         if (!str->data || !str->length) continue;
-        if (buf->len + str->length > buf->cap) {
-            size_t cap = (buf->len + str->length) * 2;
-            unsigned char *grown = PyMem_Realloc(buf->data, cap);
-            if (!grown) { PyErr_NoMemory(); return -1; }
-            buf->data = grown;
-            buf->cap = cap;
-        }
-        memcpy(buf->data + buf->len, str->data, str->length);
-        buf->len += str->length;
+        if (buffer_add(buf, str->data, str->length) < 0) { PyErr_NoMemory(); return -1; }
     }
     return 0;
 }
@@ -1504,31 +1518,15 @@ static PyObject *ancestry(PyObject *Py_UNUSED(self), PyObject *arg) {
 static int short_text_of(lxb_node *node, Py_ssize_t limit, buffer *buf) {
     Py_ssize_t chars = 0;
     buf->len = 0;
-    lxb_node *at = node->type == NODE_TEXT ? node : node->first_child;
-    while (at) {
-        if (at->type == NODE_TEXT) {
-            const lx_str *data = &((lx_character_data *)at)->data;
-            size_t length = data->data ? data->length : 0;
-            for (size_t i = 0; i < length; i++) chars += (data->data[i] & 0xC0) != 0x80;
-            if (chars > limit) return 1;
-            if (buf->len + length > buf->cap) {
-                size_t cap = (buf->len + length) * 2;
-                unsigned char *grown = PyMem_Realloc(buf->data, cap);
-                if (!grown) { PyErr_NoMemory(); return -1; }
-                buf->data = grown;
-                buf->cap = cap;
-            }
-            if (length) memcpy(buf->data + buf->len, data->data, length);
-            buf->len += length;
-        }
-        if (at == node) break;  /* a text node: only its own data */
-        if (at->first_child) {
-            at = at->first_child;
-            continue;
-        }
-        while (at != node && !at->next) at = at->parent;
-        if (at == node) break;
-        at = at->next;
+    /* (a text node: only its own data) */
+    for (lxb_node *at = node->type == NODE_TEXT ? node : node->first_child; at;
+         at = at == node ? NULL : next_within(node, at)) {
+        if (at->type != NODE_TEXT) continue;
+        const lx_str *data = &((lx_character_data *)at)->data;
+        size_t length = data->data ? data->length : 0;
+        for (size_t i = 0; i < length; i++) chars += (data->data[i] & 0xC0) != 0x80;
+        if (chars > limit) return 1;
+        if (buffer_add(buf, data->data, length) < 0) { PyErr_NoMemory(); return -1; }
     }
     return 0;
 }
@@ -1560,19 +1558,6 @@ static PyObject *notice_boxes(PyObject *Py_UNUSED(self), PyObject *args) {
 
 /* ---- a candidate's markup, text and links, as selectolax gives them ---------------- */
 
-static int buffer_add(buffer *buf, const unsigned char *data, size_t length) {
-    if (buf->len + length > buf->cap) {
-        size_t cap = (buf->len + length) * 2 + 64;
-        unsigned char *grown = PyMem_Realloc(buf->data, cap);
-        if (!grown) return -1;
-        buf->data = grown;
-        buf->cap = cap;
-    }
-    if (length) memcpy(buf->data + buf->len, data, length);
-    buf->len += length;
-    return 0;
-}
-
 static unsigned int serialized(const unsigned char *data, size_t len, void *ctx) {
     return buffer_add((buffer *)ctx, data, len) < 0 ? 1 : 0;  /* (lexbor: 0 is "ok") */
 }
@@ -1597,13 +1582,6 @@ static PyObject *node_html(PyObject *Py_UNUSED(self), PyObject *arg) {
                                           (Py_ssize_t)out.len, "replace");
     PyMem_Free(out.data);
     return html;
-}
-
-/* The next node after `at` in tree order within `root`'s subtree (NULL at its end). */
-static lxb_node *next_within(lxb_node *root, lxb_node *at) {
-    if (at->first_child) return at->first_child;
-    while (at != root && !at->next) at = at->parent;
-    return at == root ? NULL : at->next;
 }
 
 /* node_text(address, separator) -> selectolax's text(deep=True, separator=separator) of an
