@@ -82,7 +82,7 @@ MAX_CARD_TEXT = 4000
 # not right after a letter, which keeps "buzzfeed" out), and how far up they are looked for;
 # and how far up a <noscript> makes a find a copy for readers without JavaScript.
 WIDGET_WORDS = ("timeline", "widget", "sidebar", "feed", "sbi", "footer", "related", "recommend")
-_WIDGET_ANCESTOR = re.compile(r"(?<![a-z])(?:" + "|".join(WIDGET_WORDS) + ")")  # (in lower-cased class and id)
+_WIDGET_ANCESTOR = re.compile(r"(?<![a-z])(?:" + "|".join(map(re.escape, WIDGET_WORDS)) + ")")  # (in lower-cased class and id)
 WIDGET_LEVELS = 10
 NOSCRIPT_LEVELS = 12
 BLOCKQUOTE_EMBEDS = {
