@@ -115,3 +115,15 @@ def test_garbage_attribute_values():
             '<div data-attrs="{not json"></div><amp-instagram data-shortcode=""></amp-instagram>')
     result = discover_document(html, None)
     assert result.embeds == []
+
+
+@pytest.mark.parametrize("markup", [
+    '<iframe src="https://[youtube.com/embed/abc"></iframe>', '<iframe src="https://www.youtube.com]/embed/abc"></iframe>',
+    '<div class="fb-post" data-href="https://[facebook.com/a/posts/123456789"></div>',
+    '<iframe data-src="https://[x.invalid/embed?url=https%3A%2F%2Ftwitter.com%2Fa%2Fstatus%2F1234567890123"></iframe>',
+])
+@pytest.mark.parametrize("linked", [False, True])
+def test_urls_that_urlsplit_refuses_are_no_posts(markup, linked):
+    result = discover_document(markup + markup.replace("iframe src", "a href").replace("</iframe>", "</a>"), None,
+                               linked=linked)
+    assert result.embeds == []

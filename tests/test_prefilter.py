@@ -234,6 +234,12 @@ TRICKY = {
         '<blockquote>A quote</blockquote><blockquote class="Twitter-Tweet">'
         f'<a href="{TWEET_URL}">d</a></blockquote><blockquote data-tweet-id="">x</blockquote>',
         {TWEET, ("x", "1111111111111"), ("x", "3333333333333")}, {}),
+    # A script type with other whitespace around it: str.strip() takes it off, so Python
+    # reads the type; the C pass must offer the script too.
+    "json-ld-type-with-other-whitespace": (
+        '<html><head><script type="application/ld+json\u00a0">{"@type": "NewsArticle", "datePublished":'
+        ' "2023-05-01T10:00:00Z"}</script><script type="\x0bapplication/json\x1c">{"tweetUrl":'
+        f' "{TWEET_URL}"}}</script></head></html>', {TWEET}, {"published_at": "2023-05-01T10:00:00Z"}),
     "image-data-uri": ('<img src="data:image/svg+xml,%3Csvg%3E%3C%2Fsvg%3E">', set(), {}),
     "image-script-url": ('<img src="\tVBScript:go(%2F)">', set(), {}),
 }
@@ -952,3 +958,18 @@ def test_the_c_pass_leaves_out_what_python_would_pass_by(c_path):
                    '<meta itemprop="width" content="1"><span class="stwitter"><a href="/x">x</a></span>'
                    '<svg><use xlink:href="#icon-twitter"></use></svg><div data-network="twitter"></div>'
                    '<blockquote class="pull-quote">A quote</blockquote>') == []
+
+
+@pytest.mark.parametrize("address", [-1, 2 ** 64, "x", None, 0])
+def test_what_is_not_a_node_address_is_refused(c_path, address):
+    for ask in (prefilter._prefilter.node_html, prefilter._prefilter.node_links, prefilter._prefilter.ancestry):
+        if address == 0 and ask is prefilter._prefilter.ancestry:
+            continue  # (no node: no ancestors)
+        with pytest.raises((TypeError, ValueError, OverflowError)):
+            ask(address)
+
+
+def test_json_index_depth_is_bounded_whatever_is_asked(c_path):
+    deep = "[" * 100_000 + '"https://x.com/a/status/1234567"' + "]" * 100_000
+    count, hot = prefilter.json_index(deep, 0, prune_min=0, max_depth=10 ** 6)
+    assert count == 1 and [ordinal for ordinal, _, _, _ in hot] == [0]

@@ -556,7 +556,7 @@ static PyObject *bind(PyObject *Py_UNUSED(self), PyObject *arg) {
     if (!handle) { PyErr_Format(PyExc_OSError, "lexbor module not loaded: %s", dlerror()); return NULL; }
 #define LOOK(field, symbol)                                                              \
     *(void **)(&lx.field) = dlsym(handle, symbol);                                       \
-    if (!lx.field) { PyErr_Format(PyExc_OSError, "lexbor has no %s", symbol); return NULL; }
+    if (!lx.field) { dlclose(handle); PyErr_Format(PyExc_OSError, "lexbor has no %s", symbol); return NULL; }
     LOOK(element_name, "lxb_dom_element_qualified_name");
     LOOK(first_attr, "lxb_dom_element_first_attribute_noi");
     LOOK(attr_name, "lxb_dom_attr_qualified_name");
@@ -564,6 +564,7 @@ static PyObject *bind(PyObject *Py_UNUSED(self), PyObject *arg) {
     LOOK(attr_local_name, "lxb_dom_attr_local_name");
     LOOK(serialize_tree, "lxb_html_serialize_tree_cb");
 #undef LOOK
+    dlclose(handle);  /* (only the reference RTLD_NOLOAD took: selectolax's module stays loaded) */
     lx.bound = 1;
     Py_RETURN_NONE;
 }
@@ -709,10 +710,16 @@ static int attr_bits(lx_attr *attr) {
 static int is_ws(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 
 /* value lower-cased (and optionally stripped of ASCII whitespace) into buf, truncated */
+/* What str.isspace() says of an ASCII byte. */
+static int py_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f); }
+
+enum { KEEP_SPACE, STRIP_HTML_SPACE, STRIP_PY_SPACE };  /* (HTML's five, or what str.strip() takes of ASCII) */
+
 static size_t lower_into(char *buf, size_t size, const unsigned char *s, size_t n, int strip) {
-    if (strip) {
-        while (n && is_ws(*s)) { s++; n--; }
-        while (n && is_ws(s[n - 1])) n--;
+    int (*space)(unsigned char) = strip == STRIP_PY_SPACE ? py_space : is_ws;
+    if (strip != KEEP_SPACE) {
+        while (n && space(*s)) { s++; n--; }
+        while (n && space(s[n - 1])) n--;
     }
     if (n > size) n = size;
     for (size_t i = 0; i < n; i++) buf[i] = (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i]);
@@ -725,8 +732,6 @@ static int non_ascii(const unsigned char *s, size_t n) {
     return 0;
 }
 
-/* What str.isspace() says of an ASCII byte. */
-static int py_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f); }
 
 /* Could detectors.platform_hint() name a platform for this element? A platform word (any
  * case; "yt" stands for its four forms) in its tag, class or a provider attribute, or a
@@ -989,7 +994,9 @@ static int blockquote_rule(lxb_node *node) {
 /* A script: JSON state, consent-typed markup, or JavaScript naming a post. */
 static int script_rule(lxb_node *node, const attr_view *v, found *out) {
     char stype[64];
-    size_t slen = VALUE(v, V_TYPE) ? lower_into(stype, sizeof stype, v->value[V_TYPE], v->len[V_TYPE], 1) : 0;
+    if (VALUE(v, V_TYPE) && non_ascii(v->value[V_TYPE], v->len[V_TYPE]))
+        return WANT_WITH_TEXT;  /* str.strip() and .lower() may read it otherwise: Python judges */
+    size_t slen = VALUE(v, V_TYPE) ? lower_into(stype, sizeof stype, v->value[V_TYPE], v->len[V_TYPE], STRIP_PY_SPACE) : 0;
     int tool = v->tool || (slen >= 7 && memcmp(stype, "didomi/", 7) == 0)
                || (HAS(v, V_CLASS) && needles_in(&cfg.class_tool_literals, v->value[V_CLASS], v->len[V_CLASS], 1));
     int has_src = HAS(v, V_SRC);
@@ -1020,7 +1027,7 @@ static int meta_rule(const attr_view *v, int top) {
         char low[8];
         const unsigned char *prop = v->value[V_ITEMPROP];
         size_t len = v->len[V_ITEMPROP];
-        if (non_ascii(prop, len) || (len == 8 && lower_into(low, sizeof low, prop, len, 0) == 8
+        if (non_ascii(prop, len) || (len == 8 && lower_into(low, sizeof low, prop, len, KEEP_SPACE) == 8
                                      && memcmp(low, "embedurl", 8) == 0))
             return WANT;
     }
@@ -1028,7 +1035,7 @@ static int meta_rule(const attr_view *v, int top) {
     int k = HAS(v, V_PROPERTY) ? V_PROPERTY : (HAS(v, V_NAME) ? V_NAME : (HAS(v, V_ITEMPROP) ? V_ITEMPROP : -1));
     if (k < 0) return WANT_NOTHING;
     char low[64];
-    size_t n = lower_into(low, sizeof low, v->value[k], v->len[k], 1);
+    size_t n = lower_into(low, sizeof low, v->value[k], v->len[k], STRIP_HTML_SPACE);
     return set_contains(&cfg.meta_names, (const unsigned char *)low, n) ? WANT : WANT_NOTHING;
 }
 
@@ -1048,7 +1055,7 @@ static int element_rule(lxb_node *node, int linked, int top, found *out) {
         return script_rule(node, &v, out);
     case T_STYLE: {  /* a stylesheet naming embed classes is not an embed; a template style may be */
         char low[16];
-        size_t n = VALUE(&v, V_TYPE) ? lower_into(low, sizeof low, v.value[V_TYPE], v.len[V_TYPE], 0) : 0;
+        size_t n = VALUE(&v, V_TYPE) ? lower_into(low, sizeof low, v.value[V_TYPE], v.len[V_TYPE], KEEP_SPACE) : 0;
         if (n == 0 || (v.len[V_TYPE] == 8 && memcmp(low, "text/css", 8) == 0)) return WANT_NOTHING;
         return WANT_WITH_TEXT;
     }
@@ -1287,6 +1294,8 @@ typedef struct {
     PyObject *sub;      /* the member's own index, or NULL */
 } hot_member;
 
+#define MAX_INDEX_DEPTH 256  /* levels of nested indexes (each a C stack frame) */
+
 typedef struct {
     const unsigned char *s;
     Py_ssize_t n, prune_min;
@@ -1313,16 +1322,15 @@ static void hot_pop(json_indexer *ix, Py_ssize_t down_to) {
 
 /* (members, [(ordinal, begin, end, index or None), ...]) from the hot members above `from` */
 static PyObject *index_object(json_indexer *ix, Py_ssize_t from, Py_ssize_t members) {
-    PyObject *list = PyList_New(ix->used - from);
-    if (!list) return NULL;
-    for (Py_ssize_t k = from; k < ix->used; k++) {
+    PyObject *list = PyList_New(ix->used - from), *index = NULL;
+    for (Py_ssize_t k = from; list && k < ix->used; k++) {
         hot_member *m = &ix->hot[k];
         PyObject *item = Py_BuildValue("(nnnO)", m->ordinal, m->begin, m->end, m->sub ? m->sub : Py_None);
-        if (!item) { Py_DECREF(list); return NULL; }
-        PyList_SET_ITEM(list, k - from, item);
+        if (!item) Py_CLEAR(list);
+        else PyList_SET_ITEM(list, k - from, item);
     }
-    PyObject *index = Py_BuildValue("(nN)", members, list);
-    hot_pop(ix, from);
+    if (list) index = Py_BuildValue("(nN)", members, list);
+    hot_pop(ix, from);  /* (their sub-indexes are released either way) */
     return index;
 }
 
@@ -1465,7 +1473,9 @@ static PyObject *json_index(PyObject *Py_UNUSED(self), PyObject *args) {
     if (start < 0 || start > n) Py_RETURN_NONE;
     Py_ssize_t i = json_skip_space(s, start, n);
     if (i >= n || (s[i] != '{' && s[i] != '[')) Py_RETURN_NONE;
-    json_indexer ix = {s, n, prune_min, max_depth < 1 ? 1 : max_depth, NULL, 0, 0};
+    /* (the index is built recursively: its depth is bounded here, deeper levels are scanned flat) */
+    json_indexer ix = {s, n, prune_min, max_depth < 1 ? 1 : (max_depth > MAX_INDEX_DEPTH ? MAX_INDEX_DEPTH : max_depth),
+                       NULL, 0, 0};
     int hot;
     PyObject *index = NULL;
     Py_ssize_t end = index_container(&ix, i, 0, 0, &hot, &index);
@@ -1565,7 +1575,8 @@ static unsigned int serialized(const unsigned char *data, size_t len, void *ctx)
 static lxb_node *node_at(PyObject *arg) {
     if (!lx.bound) { PyErr_SetString(PyExc_RuntimeError, "prefilter not bound"); return NULL; }
     lxb_node *node = (lxb_node *)(uintptr_t)PyLong_AsUnsignedLongLong(arg);
-    if (!node && !PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "no node at address 0");
+    if (PyErr_Occurred()) return NULL;  /* not an address (and no (unsigned long long)-1 to read) */
+    if (!node) PyErr_SetString(PyExc_ValueError, "no node at address 0");
     return node;
 }
 

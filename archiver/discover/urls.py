@@ -103,8 +103,12 @@ def proxied_ref(value: str) -> Optional[PostRef]:
     url = clean_url(value)
     if not url:
         return None
-    parts = urlsplit(url if "//" in url[:10] else "https://x.invalid" + (url if url.startswith("/") else "/" + url))
-    if _PLATFORM_HOST.search(parts.hostname or ""):
+    try:
+        parts = urlsplit(url if "//" in url[:10] else "https://x.invalid" + (url if url.startswith("/") else "/" + url))
+        host = parts.hostname or ""
+    except ValueError:  # an unbalanced "[" in the host: no URL to unwrap
+        return None
+    if _PLATFORM_HOST.search(host):
         return None  # a platform's own button or widget (?href=, ?url=) is not a proxy
     for name, val in parse_qsl(parts.query):
         if name.lower() in _PROXY_PARAMS and ("//" in val or "%2F" in val):

@@ -25,7 +25,10 @@ def match_post_url(url: Optional[str]) -> Optional[PostRef]:
     for module in MODULES:
         for hint in module.URL_HINTS:  # (a plain loop: this runs for every URL a page holds)
             if hint in lowered:
-                ref = module.match(url)
+                try:
+                    ref = module.match(url)
+                except ValueError:  # urlsplit() refuses it ("https://[youtube.com"): it names no post
+                    ref = None
                 if ref:
                     return ref
                 break
