@@ -1580,6 +1580,16 @@ static lxb_node *node_at(PyObject *arg) {
     return node;
 }
 
+/* The buffer's UTF-8 as a str (bytes lexbor passed through undecoded become U+FFFD, as in
+ * selectolax); the buffer is freed. */
+static PyObject *buffer_str(buffer *out) {
+    PyObject *text = PyUnicode_DecodeUTF8((const char *)(out->data ? out->data : (unsigned char *)""),
+                                          (Py_ssize_t)out->len, "replace");
+    PyMem_Free(out->data);
+    out->data = NULL;
+    return text;
+}
+
 /* node_html(address) -> the node's markup: selectolax's .html of an element. */
 static PyObject *node_html(PyObject *Py_UNUSED(self), PyObject *arg) {
     lxb_node *node = node_at(arg);
@@ -1589,10 +1599,7 @@ static PyObject *node_html(PyObject *Py_UNUSED(self), PyObject *arg) {
         PyMem_Free(out.data);
         return PyErr_NoMemory();
     }
-    PyObject *html = PyUnicode_DecodeUTF8((const char *)(out.data ? out.data : (unsigned char *)""),
-                                          (Py_ssize_t)out.len, "replace");
-    PyMem_Free(out.data);
-    return html;
+    return buffer_str(&out);
 }
 
 /* node_text(address, separator) -> selectolax's text(deep=True, separator=separator) of an
@@ -1616,10 +1623,7 @@ static PyObject *node_text(PyObject *Py_UNUSED(self), PyObject *args) {
             return PyErr_NoMemory();
         }
     }
-    PyObject *text = PyUnicode_DecodeUTF8((const char *)(out.data ? out.data : (unsigned char *)""),
-                                          (Py_ssize_t)out.len, "replace");
-    PyMem_Free(out.data);
-    return text;
+    return buffer_str(&out);
 }
 
 /* node_links(address) -> [href, ...]: for the <a> elements (of any namespace) with an
