@@ -335,6 +335,12 @@ def test_nested_scripts_are_read_once_each(c_path, monkeypatch):
 
 # -- 6. json_members: which members of big state JSON are walked ----------------------
 
+
+def json_members(text: str, start: int, in_bytes: bool = False):
+    """(members, [(ordinal, begin, end)...]): prefilter.json_index() of one level."""
+    index = prefilter.json_index(text, start, in_bytes=in_bytes, max_depth=0)
+    return None if index is None else (index[0], [(ordinal, begin, end) for ordinal, begin, end, _ in index[1]])
+
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
@@ -345,7 +351,7 @@ def decoded_at(text: str, start: int):
 
 def offered(text: str, start: int = 0, in_bytes: bool = False):
     """json_members' answer with each offered member's byte span decoded back to its value."""
-    found = prefilter.json_members(text, start, in_bytes)
+    found = json_members(text, start, in_bytes)
     if found is None:
         return None
     count, spans = found
@@ -393,16 +399,16 @@ def test_json_members_offers_the_members_whose_text_names_a_platform(c_path, nam
     members = members_of(value)
     assert offered(text, start) == (len(value), [(k, members[k]) for k in ordinals])
     # The same object by its byte offset: the same answer.
-    assert prefilter.json_members(text, len(text[:start].encode()), True) == prefilter.json_members(text, start, False)
+    assert json_members(text, len(text[:start].encode()), True) == json_members(text, start, False)
 
 
 def test_json_members_follows_a_member_by_its_byte_span(c_path):
     # Non-ASCII before the member: its byte offset is not its character offset.
     inner = {"x": [1, 2], "y": "https://bsky.app/profile/p", "z": {"w": 0, "tweetId": "1"}}
     text = json.dumps({"é": "ü😀", "outer": inner, "n": None}, ensure_ascii=False)
-    count, [(ordinal, begin, end)] = prefilter.json_members(text, 0, False)
+    count, [(ordinal, begin, end)] = json_members(text, 0, False)
     assert (count, ordinal, json.loads(text.encode()[begin:end])) == (3, 1, inner)
-    _, spans = prefilter.json_members(text, begin, True)
+    _, spans = json_members(text, begin, True)
     assert offered(text, begin, True) == (3, [(1, inner["y"]), (2, inner["z"])])
     assert offered(text, spans[1][1], True) == (2, [(1, "1")])
 
@@ -432,12 +438,12 @@ NOT_FOLLOWED = {
 @pytest.mark.parametrize("name", NOT_FOLLOWED)
 def test_json_members_gives_up_where_it_cannot_follow(c_path, name, in_bytes):
     text, start = NOT_FOLLOWED[name]
-    assert prefilter.json_members(text, start, in_bytes) is None
+    assert json_members(text, start, in_bytes) is None
 
 
 def test_json_members_is_none_without_the_c_pass(monkeypatch):
     monkeypatch.setattr(prefilter, "ENABLED", False)
-    assert prefilter.json_members('{"a": "x.com"}', 0, False) is None
+    assert json_members('{"a": "x.com"}', 0, False) is None
 
 
 # -- 7. the pruned state walk ----------------------------------------------------------
@@ -847,7 +853,7 @@ def test_json_members_agrees_with_a_plain_search_on_random_state(literal_search)
 def _index_level_by_level(text: str, start: int, in_bytes: bool, prune_min: int, levels: int):
     """What json_index should say, built from one-level scans (whose hot members are those
     whose whole raw text holds a literal) at each member's byte offset."""
-    members = prefilter.json_members(text, start, in_bytes)
+    members = json_members(text, start, in_bytes)
     if members is None:
         return None
     raw = text.encode()

@@ -211,7 +211,7 @@ def _self_check() -> bool:
                 or locator.resolve(path).mem_id != node.mem_id or address != node.mem_id
                 or _prefilter.node_html(address) != node.html
                 or _prefilter.node_text(address, " ") != node.text(deep=True, separator=" ")
-                or _prefilter.node_links(address) != [a.attributes.get("href") or "" for a in node.css("a[href]")]):
+                or _prefilter.node_links(address) != detectors.hrefs(node)):
             return False
     return True
 
@@ -269,9 +269,3 @@ def json_value(text: str, start: int) -> Optional[bytes]:
         return _prefilter.json_value(text, start)
     except UnicodeEncodeError:  # a lone surrogate has no UTF-8 form
         return None
-
-
-def json_members(text: str, start: int, in_bytes: bool = False):
-    """(members, [(ordinal, begin, end)...]): json_index() of one level."""
-    index = json_index(text, start, in_bytes=in_bytes, max_depth=0)
-    return None if index is None else (index[0], [(ordinal, begin, end) for ordinal, begin, end, _ in index[1]])

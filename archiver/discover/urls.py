@@ -76,7 +76,7 @@ def clean_url(value: str) -> Optional[str]:
     value = value.strip()
     if len(value) > 4096 or not value:
         return None
-    if _UNSAFE.match(value):
+    if is_script_url(value):
         raise UnsafeUrl(value[:60])
     if "&" in value and ";" in value:
         value = html.unescape(value)
