@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test install system-deps bench clean
 
-# (the discovery prefilter is C: a changed source means a rebuild)
-$(BIN)/archiver: pyproject.toml archiver/discover/_prefilter.c
+# archiver and its web face (the datasette-embed-archive plugin, a distribution of its own in
+# this repository), editable. (The discovery prefilter is C: a changed source means a rebuild.)
+$(BIN)/archiver: pyproject.toml datasette-embed-archive/pyproject.toml archiver/discover/_prefilter.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e ./datasette-embed-archive -e '.[test]'
 	touch $(BIN)/archiver
 
 install: $(BIN)/archiver

@@ -11,14 +11,13 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Optional
 
+from datasette_embed_archive.mediatype import PILLOW_FORMATS, sniff
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .exif import read_exif
-from .mediatype import PILLOW_FORMATS, sniff
 from .phash import dhash
 
 THUMBNAIL_SIZE = 400
-THUMBNAIL_MIME = "image/webp"
 # Pillow's own limit (about 89 megapixels, a 9,500 px square) as an error rather
 # than the warning Pillow gives below twice the limit.
 MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
@@ -37,7 +36,7 @@ class ImageInfo:
     longitude: Optional[float] = None
     taken_at: Optional[str] = None
     phash: Optional[str] = None
-    thumbnail: Optional[bytes] = None  # THUMBNAIL_MIME
+    thumbnail: Optional[bytes] = None  # WebP (datasette_embed_archive.storage.THUMBNAIL_MIME)
 
 
 def describe_image(data: bytes) -> ImageInfo:

@@ -18,12 +18,12 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from datasette_embed_archive.mediatype import extension, is_audio, is_image, is_video, sniff
 from tqdm import tqdm
 
 from .http import Capture, Fetcher, utc_now
 from .imageinfo import describe_image, thumbnail_of
 from .mediafiles import MediaFiles, files_dir
-from .mediatype import extension, is_audio, is_image, is_video, sniff
 from .store import Store
 from .videoinfo import first_frame, probe_video
 

@@ -10,11 +10,7 @@ import os
 from pathlib import Path
 from typing import Optional
 
-
-def files_dir(db_path) -> Path:
-    """Where an archive keeps its files: beside the database, `<db stem>-files`."""
-    db_path = Path(db_path)
-    return db_path.with_name(db_path.stem + "-files")
+from datasette_embed_archive.storage import files_dir  # noqa: F401  (the layout the web face reads)
 
 
 class MediaFiles:

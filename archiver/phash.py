@@ -7,8 +7,7 @@ because it is twenty lines and needs no numpy.
 """
 from __future__ import annotations
 
-from typing import Optional
-
+from datasette_embed_archive.phash import distance  # noqa: F401  (the same comparison the web face runs)
 from PIL import Image
 
 HASH_BITS = 64
@@ -25,13 +24,3 @@ def dhash(image: Image.Image) -> str:
         for col in range(8):
             value = (value << 1) | (pixels[offset + col] > pixels[offset + col + 1])
     return f"{value:016x}"
-
-
-def distance(a: Optional[str], b: Optional[str]) -> Optional[int]:
-    """Differing bits between two hashes; None when either is missing or not a hash."""
-    if not a or not b:
-        return None
-    try:
-        return (int(a, 16) ^ int(b, 16)).bit_count()
-    except (TypeError, ValueError):
-        return None

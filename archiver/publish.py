@@ -8,8 +8,10 @@ The bundle is one directory:
     datasette.yml     configuration for read-only serving (no write queries, no logins)
     metadata.yml      titles, descriptions, licenses
     inspect.json      `datasette inspect` output, so counts need no table scans
+    wheels/           the datasette-embed-archive plugin (search, post, thread, media and map pages)
+    requirements.txt  every package the plugin needs, pinned to the versions archiver ran with
     README.md         how to serve and verify it
-    Dockerfile        a container that serves it
+    Dockerfile        a container that installs exactly those and serves the archive
     MANIFEST          SHA-256 of every other file (`sha256sum -c MANIFEST`)
 
 Served with `datasette serve -i` the database is immutable: every write is refused.
@@ -24,12 +26,14 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 import yaml
 
 from . import annotations
 from .mediafiles import files_dir
+from .plugin_wheel import pinned_requirements, write_plugin_wheel
 from .serve import CONFIG_DATABASE, load_yaml
 from .store import TABLES, Store
 
@@ -38,16 +42,8 @@ DB_NAME = f"{CONFIG_DATABASE}.db"  # the name datasette.yml and metadata.yml are
 WITHHELD = {"captures"}
 ARCHIVE_TABLES = [name for name in TABLES if name not in WITHHELD]
 SERVE_ARGS = ["-i", DB_NAME, "--inspect-file", "inspect.json", "-c", "datasette.yml", "-m", "metadata.yml"]
-DATASETTE_PINS = ("datasette==1.0a41", "datasette-cluster-map==0.18.2")
 # Annotation tables only for volunteers (dropped from the bundle's config unless published).
 FULL_ONLY = ("events", *annotations.CURRENT_VIEWS)
-# Bundle-only view: geolocated posts with their text, for the map.
-GEOLOCATED_VIEW = """
-    select posts.id as post_id, posts.platform, posts.author_handle, posts.text, posts.created_at,
-           public_place.label as place, public_place.latitude, public_place.longitude, public_status.status
-    from public_place join posts on posts.id = public_place.post_id
-    left join public_status on public_status.post_id = public_place.post_id
-"""
 
 
 class PublishError(Exception):
@@ -75,8 +71,9 @@ def publish(db_path, outdir, *, annotations_path=None, media: bool = False, incl
     counts["files"] = _copy_media(bundle_db, files_dir(db_path), files_dir(bundle_db), full=media)
     _write_config(outdir, include_private)
     _inspect(outdir)
-    _write_readme(outdir, counts, media, include_private)
-    _write_dockerfile(outdir)
+    install = _write_plugin(outdir)
+    _write_readme(outdir, counts, media, include_private, install)
+    _write_dockerfile(outdir, install)
     files = _write_manifest(outdir)
     return Published(outdir, counts, files)
 
@@ -113,7 +110,6 @@ def _write_database(db_path: Path, annotations_path: Path, bundle_db: Path, incl
             conn.execute("create index public_tags_tag on public_tags (tag)")
             conn.execute("create index public_status_post on public_status (post_id)")
             conn.execute("create index public_place_post on public_place (post_id)")
-            conn.execute(f"create view geolocated_posts as {GEOLOCATED_VIEW}")
         conn.execute("detach database ann")
         conn.execute("detach database src")
         for fts in ("posts_fts", "pages_fts"):
@@ -192,7 +188,6 @@ def _write_config(outdir: Path, include_private: bool) -> None:
     for name, spec in ((databases.get("annotations") or {}).get("tables") or {}).items():
         if include_private or name not in FULL_ONLY:
             tables[name] = {k: v for k, v in spec.items() if k != "allow"}
-    tables["geolocated_posts"] = {"facets": ["status", "platform"]}
     plugins = {k: v for k, v in (config.get("plugins") or {}).items() if k != "datasette-auth-passwords"}
     bundle_config = {"settings": config.get("settings") or {}, "plugins": plugins,
                      "databases": {CONFIG_DATABASE: {**archive, "queries": queries, "tables": tables}}}
@@ -203,7 +198,6 @@ def _write_config(outdir: Path, include_private: bool) -> None:
     for name, spec in ((mdbs.get("annotations") or {}).get("tables") or {}).items():
         if include_private or name not in FULL_ONLY:
             meta_tables[name] = spec
-    meta_tables["geolocated_posts"] = {"description": "Posts placed on the map by volunteers (public places)."}
     meta_archive["tables"] = meta_tables
     meta_archive["description"] = ("A read-only published copy of the archive, with the volunteers' public "
                                    "annotations" + (" and private ones" if include_private else "") + ".")
@@ -220,7 +214,20 @@ def _inspect(outdir: Path) -> None:
         raise PublishError(f"datasette inspect failed: {result.stderr.strip()}")
 
 
-def _write_readme(outdir: Path, counts: dict, media: bool, include_private: bool) -> None:
+def _write_plugin(outdir: Path) -> str:
+    """The plugin's wheel and its pinned requirements; returns the pip arguments that install them."""
+    try:
+        wheel = write_plugin_wheel(outdir / "wheels")
+        pins = pinned_requirements()
+    except metadata.PackageNotFoundError as exc:
+        raise PublishError(f"cannot package the web pages: {exc.name} is not installed here") from None
+    (outdir / "requirements.txt").write_text(
+        "# What the datasette-embed-archive plugin in wheels/ needs, as archiver ran it.\n" + "\n".join(pins) + "\n",
+        encoding="utf-8")
+    return f"-r requirements.txt {wheel.relative_to(outdir).as_posix()}"
+
+
+def _write_readme(outdir: Path, counts: dict, media: bool, include_private: bool, install: str) -> None:
     command = "datasette serve " + " ".join(SERVE_ARGS)
     text = f"""# Published archive
 
@@ -233,12 +240,16 @@ articles, made with archiver: {counts.get('posts', 0)} posts, {counts.get('pages
 
 ## Serve it
 
-    pip install {" ".join(DATASETTE_PINS)}
+    python3 -m venv .venv && . .venv/bin/activate
+    pip install {install}
     {command}
 
-then open http://127.0.0.1:8001/. The database is opened immutable (`-i`):
-nothing can be written to it. Installing archiver beside Datasette adds its
-post, thread and search pages (`/-/search`).
+then open http://127.0.0.1:8001/: search at `/-/search`, each post at
+`/-/post/<id>`, threads at `/-/thread/<id>`, the map at `/-/map`. The
+database is opened immutable (`-i`): nothing can be written to it.
+`wheels/` holds the datasette-embed-archive plugin that draws those pages,
+and `requirements.txt` pins what it needs to the versions it was published
+with.
 
 Or with Docker:
 
@@ -253,11 +264,13 @@ Or with Docker:
     (outdir / "README.md").write_text(text, encoding="utf-8")
 
 
-def _write_dockerfile(outdir: Path) -> None:
+def _write_dockerfile(outdir: Path, install: str) -> None:
     cmd = ", ".join(f'"{a}"' for a in ["datasette", "serve", *SERVE_ARGS, "-h", "0.0.0.0", "-p", "8001"])
     (outdir / "Dockerfile").write_text(f"""FROM python:3.12-slim
-RUN pip install --no-cache-dir {" ".join(DATASETTE_PINS)}
 WORKDIR /archive
+COPY requirements.txt /archive/
+COPY wheels /archive/wheels
+RUN pip install --no-cache-dir {install}
 COPY . /archive
 EXPOSE 8001
 CMD [{cmd}]

@@ -10,22 +10,19 @@ import copy
 import os
 import sqlite3
 import sys
+from importlib import resources
 from pathlib import Path
 from typing import Optional
 
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DATABASE = "archive"  # the database name datasette.yml and metadata.yml are written for
 
 
 def load_yaml(name: str) -> dict:
-    path = PROJECT_ROOT / name
-    if not path.exists():
-        raise FileNotFoundError(f"{name} not found beside the archiver package ({path}); "
-                                "install archiver from its source tree (pip install -e .)")
-    with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f) or {}
+    """One of the Datasette documents that ship inside the package (archiver/config/)."""
+    text = resources.files("archiver").joinpath("config", name).read_text(encoding="utf-8")
+    return yaml.safe_load(text) or {}
 
 
 def for_database(document: dict, database: str) -> dict:
@@ -66,36 +63,12 @@ def build_datasette(db_path, *, extra_files=(), settings: Optional[dict] = None,
         try:
             annotations_db.connect(annotations_path).close()
             files.append(str(annotations_path))
-            add_map_query(config, name, annotations_path.stem)
         except (sqlite3.Error, OSError) as exc:  # e.g. a read-only directory: browsing still works
             print(f"warning: annotations disabled, cannot open {annotations_path}: {exc}", file=sys.stderr)
     kwargs = dict(config=config, metadata=metadata, crossdb=True, secret=environ.get("DATASETTE_SECRET") or None)
     if immutable:
         return Datasette(immutables=files, **kwargs)
     return Datasette(files=files, **kwargs)
-
-
-def add_map_query(config: dict, archive: str, annotations: str) -> None:
-    """The map of geolocated posts, with their text.
-
-    Places and posts live in two files, so the join is a stored query of the
-    `_memory` database, where both are attached (crossdb); datasette-cluster-map
-    draws any result with latitude and longitude. Public places only: it is the
-    map everyone sees.
-    """
-    from .web.sources import quote
-
-    a, n = quote(archive), quote(annotations)
-    memory = config.setdefault("databases", {}).setdefault("_memory", {})
-    memory.setdefault("queries", {})["geolocated_posts"] = {
-        "title": "Map of geolocated posts",
-        "description": "Posts that volunteers placed on the map (public places), newest first.",
-        "sql": f"""select place.post_id, posts.author_handle, posts.created_at, posts.text, place.label as place,
-       place.latitude, place.longitude, verdict.status as verification
-from {n}.public_place place join {a}.posts posts on posts.id = place.post_id
-left join {n}.public_status verdict on verdict.post_id = place.post_id
-order by place.placed_at desc""",
-    }
 
 
 def login_hint(url: str) -> str:

@@ -133,7 +133,7 @@ def test_search_ranks_and_links_to_post_thread_and_pages(ds):
     html = call(ds, "get", "/-/search?q=Kozinka").text
     assert KOZINKA_PATH in html and "/archive/pages/" in html and "Test Daily" in html
     assert 'data-facet="platform"' in html and 'data-facet="tag"' in html
-    assert 'href="/_memory/geolocated_posts"' in html
+    assert 'href="/-/map"' in html
     pages = call(ds, "get", "/archive/search_pages.json?q=Daily&_shape=objects").json()["rows"]
     assert pages and all(p["site_name"] == "Test Daily" for p in pages)
     # Bad FTS syntax is a search for the words, not an error.
@@ -194,16 +194,35 @@ def test_thread_page_shows_the_whole_thread_in_order(ds, archive):  # noqa: F811
     assert "/-/thread/x~3A902" in call(ds, "get", "/-/post/x~3A902").text
 
 
-def test_map_of_geolocated_posts(ds):
+def add_photo_with_gps(archive, post_id, latitude, longitude):  # noqa: F811
+    """A photo of post_id whose EXIF GPS was read at download, as the media table records it."""
+    conn = sqlite3.connect(archive)
+    with conn:
+        conn.execute("insert into media (sha256, mime, latitude, longitude, taken_at) values (?, 'image/jpeg', ?, ?, "
+                     "'2023-05-22T08:00:00Z')", ["e" * 64, latitude, longitude])
+        conn.execute("insert into post_media (post_id, position, media_sha256, kind, source_url, status) "
+                     "values (?, 99, ?, 'photo', 'https://pbs.example/gps.jpg', 'done')", [post_id, "e" * 64])
+    conn.close()
+
+
+def test_map_of_geolocated_posts(ds, archive):  # noqa: F811
     cookies = login(ds)
-    call(ds, "post", "/-/annotate", data={"post_id": KOZINKA, "latitude": "50.43", "longitude": "36.93"},
-         cookies=cookies)
-    page = call(ds, "get", "/annotations/public_place").text
-    assert "datasette-cluster-map.js" in page and "DATASETTE_CLUSTER_MAP_LATITUDE_COLUMN" in page
+    call(ds, "post", "/-/annotate", data={"post_id": KOZINKA, "latitude": "50.43", "longitude": "36.93",
+                                          "place": "Kozinka checkpoint"}, cookies=cookies)
     call(ds, "post", "/-/annotate", data={"post_id": HOSTILE, "latitude": "1", "longitude": "2", "private": "on"},
          cookies=cookies)
-    rows = call(ds, "get", "/_memory/geolocated_posts.json?_shape=objects").json()["rows"]
-    assert [(r["post_id"], r["latitude"], r["longitude"]) for r in rows] == [(KOZINKA, 50.43, 36.93)]
-    assert "#Kozinka checkpoint" in rows[0]["text"]
-    page = call(ds, "get", "/_memory/geolocated_posts").text
-    assert "datasette-cluster-map.js" in page and 'href="/-/post/x~3A1660927314342432768"' in page
+    add_photo_with_gps(archive, KOZINKA, 48.5, 35.0)
+
+    def points(**kwargs):
+        data = call(ds, "get", "/-/map.json", **kwargs).json()
+        return {(p["post_id"], p["latitude"], p["longitude"], p["placed_by"]) for p in data["points"]}
+
+    public = {(KOZINKA, 50.43, 36.93, "volunteer"), (KOZINKA, 48.5, 35.0, "photo GPS")}
+    assert points() == public  # visitors: public places and photos' GPS
+    assert points(cookies=cookies) == public | {(HOSTILE, 1.0, 2.0, "volunteer")}  # the team sees private ones
+    page = call(ds, "get", "/-/map", cookies=cookies).text
+    assert "archiver-map.js" in page and "leaflet" in page and 'href="/-/post/x~3A1660927314342432768"' in page
+    # The hostile post's text rides in the page as JSON: escaped, so it cannot close the script element.
+    data = page.split('id="archiver-map-data">', 1)[1].split("</script>", 1)[0]
+    assert "<script>" not in data and "<img" not in data and "\\u003cscript\\u003e" in data
+    assert 'href="/-/map"' in call(ds, "get", "/-/search?q=Kozinka").text

@@ -56,7 +56,7 @@ def test_bundle_holds_public_annotations_only(annotated, tmp_path):
     db = out / "archive.db"
     tables = {r["name"] for r in rows(db, "select name from sqlite_master where type in ('table', 'view')")}
     assert {"posts", "pages", "embeds", "accounts", "media", "post_media", "public_tags", "public_notes",
-            "public_status", "public_place", "public_events", "geolocated_posts", "posts_fts"} <= tables
+            "public_status", "public_place", "public_events", "posts_fts"} <= tables
     assert not tables & {"events", "current_tags", "current_notes", "captures"}
     assert [r["tag"] for r in rows(db, "select tag from public_tags")] == ["kozinka"]
     dumped = (out / "archive.db").read_bytes()
@@ -139,8 +139,10 @@ def test_served_bundle_shows_public_annotations_and_refuses_every_write(annotate
         assert facets["tag"] == ["kozinka"] and facets["verdict"] == ["verified"]
         ranked = (await ds.client.get("/archive/search.json?q=Kozinka&_shape=objects")).json()
         assert [r["id"] for r in ranked["rows"]] == [KOZINKA]
-        assert "datasette-cluster-map.js" in (await ds.client.get("/archive/geolocated_posts")).text
-        assert 'href="/archive/geolocated_posts"' in (await ds.client.get("/-/search?q=Kozinka")).text
+        places = (await ds.client.get("/-/map.json")).json()["points"]
+        assert [(p["post_id"], p["latitude"], p["longitude"]) for p in places] == [(KOZINKA, 50.43, 36.93)]
+        near = (await ds.client.get("/archive/near_duplicate_media.json?sha256=ab12&_shape=objects")).json()
+        assert near["ok"] is not False  # phash_distance is there wherever the plugin is installed
         # Every write path, even for the root actor: the database is immutable.
         root = {"ds_actor": ds.client.actor_cookie({"id": "root"})}
         token = await ds.create_token("root")

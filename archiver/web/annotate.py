@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 
 from datasette.utils.asgi import Response
+from datasette_embed_archive import post_path
+from datasette_embed_archive.sources import find_sources
 
 from ..annotations import AnnotationError, Changes, annotate
-from .sources import find_sources
 
 
 def token_may_annotate(datasette, actor: dict, database: str) -> bool:
@@ -62,8 +63,6 @@ async def _read(request) -> tuple[dict, bool]:
 
 
 async def annotate_view(datasette, request):
-    from . import post_path  # here to avoid a cycle: the package imports this module
-
     if request.method != "POST":
         return Response.text("POST a tag, untag, note, status or latitude/longitude here", status=405)
     data, as_json = await _read(request)

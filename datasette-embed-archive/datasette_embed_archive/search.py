@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datasette.database import QueryInterrupted
 from datasette.utils import escape_fts
 
-from ..annotations import state_sql
+from .annotation_state import state_sql
 from .sources import Sources
 
 PAGE_SIZE = 50

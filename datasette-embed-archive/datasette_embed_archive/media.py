@@ -1,4 +1,4 @@
-"""The archive's media in Datasette: files, thumbnails, and near-duplicate search.
+"""The archive's media in Datasette: files and thumbnails.
 
 Files are served from the archive's own origin, so only the types sniffed and
 verified at download (JPEG, PNG, GIF, WebP; MP4, MOV, WebM; MP3, Ogg, M4A, WAV,
@@ -13,15 +13,12 @@ import re
 from pathlib import Path
 from typing import Optional
 
-from datasette import hookimpl
 from datasette.utils import tilde_decode
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
-from ..imageinfo import THUMBNAIL_MIME
-from ..mediafiles import files_dir
-from ..mediatype import INLINE_TYPES, sniff
-from ..phash import distance
+from .mediatype import INLINE_TYPES, sniff
+from .storage import THUMBNAIL_MIME, files_dir
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # Columns holding one media sha256, or (media_thumbnails) several separated by commas. (Foreign-key
@@ -37,12 +34,6 @@ SAFE_HEADERS = {
 }
 
 
-@hookimpl
-def prepare_connection(conn):
-    # phash_distance(a, b): differing bits between two perceptual hashes (null when either is missing).
-    conn.create_function("phash_distance", 2, distance, deterministic=True)
-
-
 def media_url(datasette, sha256: str, thumbnail: bool = False) -> str:
     return datasette.urls.path(f"/-/media/{sha256}" + ("/thumbnail" if thumbnail else ""))
 
@@ -54,10 +45,8 @@ def thumbnail_link(datasette, sha256: str) -> Markup:
         media_url(datasette, sha256), media_url(datasette, sha256, thumbnail=True), sha256[:12])
 
 
-@hookimpl
-def render_cell(row, value, column, table, datasette):
-    if not isinstance(value, str):
-        return None
+def render_media_cell(row, value: str, column, table, datasette):
+    """Thumbnails for the columns that hold media hashes (None for any other cell)."""
     if (table, column) in MEDIA_COLUMNS and SHA256.match(value):
         return thumbnail_link(datasette, value)
     if (table, column) == ("media", "thumbnail_path") and SHA256.match(str(row["sha256"])):
@@ -66,11 +55,6 @@ def render_cell(row, value, column, table, datasette):
         shas = [v for v in value.split(",") if SHA256.match(v)]
         return Markup(" ").join(thumbnail_link(datasette, sha) for sha in shas) if shas else None
     return None
-
-
-@hookimpl
-def register_routes():
-    return [(r"^/-/media/(?P<sha256>[0-9a-f]{64})(?P<thumbnail>/thumbnail)?$", media_file)]
 
 
 async def media_database(datasette):
@@ -131,10 +115,8 @@ def _inside(root: Path, relpath: Optional[str]) -> Optional[Path]:
     return path
 
 
-@hookimpl
-def extra_template_vars(template, database, request, datasette):
-    if template != "archiver_post.html" or not request or "post_id" not in (request.url_vars or {}):
-        return None
+def post_media_vars(datasette, database, request):
+    """The post page's media files with what was verified of each (an awaitable for extra_template_vars)."""
 
     async def media_of_post():
         db = datasette.get_database(database) if database else await media_database(datasette)
@@ -149,17 +131,3 @@ def extra_template_vars(template, database, request, datasette):
         return {"archiver_media_files": [dict(row) for row in result.rows]}
 
     return media_of_post
-
-
-def _register() -> None:
-    """Join Datasette's plugin manager beside archiver.web (which imports this module)."""
-    import sys
-
-    from datasette.plugins import pm
-
-    module = sys.modules[__name__]
-    if not pm.is_registered(module):
-        pm.register(module, name="archiver.web.media")
-
-
-_register()

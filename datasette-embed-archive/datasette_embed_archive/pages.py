@@ -1,0 +1,67 @@
+"""The plugin's own pages: search, a post, a thread (HTML, and JSON where asked)."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from datasette.utils import tilde_decode
+from datasette.utils.asgi import NotFound, Response
+
+from .annotation_state import STATUSES
+from .queries import load_annotations, load_post_page, load_thread
+from .search import SearchRequest, facets_inline, run_search
+from .sources import find_sources
+
+
+async def archive_sources(datasette, request):
+    sources = await find_sources(datasette, request.actor)
+    if sources is None:
+        raise NotFound("No archive database is being served")
+    return sources
+
+
+async def _load_post(datasette, request, loader):
+    """(post id, sources, what loader read for it) for a /-/…/<post id> route; 404 when unknown."""
+    post_id = tilde_decode(request.url_vars["post_id"])
+    sources = await archive_sources(datasette, request)
+    found = await loader(sources.archive, post_id)
+    if found is None:
+        raise NotFound(f"No post {post_id!r} in the archive")
+    return post_id, sources, found
+
+
+async def post_page(datasette, request):
+    post_id, sources, page = await _load_post(datasette, request, load_post_page)
+    context = {"database": sources.archive.name, **page, "annotations": await load_annotations(sources, post_id),
+               "has_annotations": sources.has_annotations, "writable": sources.writable,
+               "logged_in": bool((request.actor or {}).get("id")), "full_annotations": sources.full,
+               "statuses": STATUSES}
+    return Response.html(await datasette.render_template("archiver_post.html", context, request=request))
+
+
+async def thread_page(datasette, request):
+    _post_id, sources, thread = await _load_post(datasette, request, load_thread)
+    if request.url_vars.get("format") == "json":
+        return Response.json(thread, default=str)
+    return Response.html(await datasette.render_template(
+        "archiver_thread.html", {"database": sources.archive.name, **thread}, request=request))
+
+
+async def search_page(datasette, request):
+    sources = await archive_sources(datasette, request)
+    search = SearchRequest.from_args(request.args)
+    wanted = request.args.get("_facets")
+    if request.url_vars.get("format") == "json":
+        # JSON stays lean unless facets are asked for (`_facets=1`, or `only` without the results).
+        result = await run_search(sources, search, facets=wanted in ("1", "on", "only"), rows=wanted != "only",
+                                  facet_time_limit_ms=datasette.setting("facet_time_limit_ms"))
+        return Response.json(result, default=str)
+    inline = wanted == "1" or await facets_inline(sources, search)
+    result = await run_search(sources, search, facets=inline,
+                              facet_time_limit_ms=datasette.setting("facet_time_limit_ms"))
+    args = {k: request.args.get(k) for k in request.args.keys()}
+    return Response.html(await datasette.render_template("archiver_search.html", {
+        "database": sources.archive.name, "search": result, "has_annotations": sources.has_annotations,
+        "args": args, "statuses": STATUSES, "map_url": datasette.urls.path("/-/map"),
+        "facets_json": None if inline else datasette.urls.path("/-/search.json") + "?" + urlencode(
+            {**{k: v for k, v in args.items() if k != "page"}, "_facets": "only"}),
+    }, request=request))
