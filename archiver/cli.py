@@ -119,8 +119,11 @@ def serve(db_path, host, port):
 @click.option("--dir", "workdir", default="demo-archive", show_default=True, type=click.Path(file_okay=False),
               help="Where the demo's archive is written.")
 @click.option("--port", "-p", default=8001, show_default=True, type=int, help="Port for Datasette.")
+@click.option("--site-port", default=8002, show_default=True, type=click.IntRange(0, 65535),
+              help="Port of the local server that plays the sample sites; their pages' URLs include it, so keep "
+                   "it the same to collect into the same archive again (0: any free one).")
 @click.option("--no-serve", is_flag=True, help="Collect the sample, print the summary, and stop.")
-def demo(workdir, port, no_serve):
+def demo(workdir, port, site_port, no_serve):
     """Collect the bundled sample articles from a local server and open the archive.
 
     No network is used: a server on 127.0.0.1 plays the news site and the
@@ -128,7 +131,7 @@ def demo(workdir, port, no_serve):
     """
     from .demo import run_demo
 
-    sys.exit(run_demo(workdir, port=port, serve=not no_serve))
+    sys.exit(run_demo(workdir, port=port, site_port=site_port, serve=not no_serve))
 
 
 @cli.command()

@@ -1,5 +1,6 @@
 """The command line as a user meets it: exit codes, one clear line per failure, no tracebacks."""
 import json
+import socket
 
 import sqlite_utils
 
@@ -77,7 +78,7 @@ def test_discover_json_contract(tmp_path):
 
 
 def test_demo_collects_the_sample_without_network(tmp_path):
-    result = run_archiver("demo", "--dir", tmp_path, "--no-serve")
+    result = run_archiver("demo", "--dir", tmp_path, "--no-serve", "--site-port", "0")
     assert result.returncode == 0, result.stderr
     assert "3 of 3 page(s) collected" in result.stderr
     db = sqlite_utils.Database(tmp_path / "archive.db")
@@ -86,3 +87,33 @@ def test_demo_collects_the_sample_without_network(tmp_path):
     assert {"id": "x:1660927314342432768", "status": "ok"} in hits
     statuses = {r["status"] for r in db["posts"].rows}
     assert {"ok", "deleted", "unavailable"} <= statuses
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_demo_run_twice_gives_the_same_archive(tmp_path):
+    port = str(free_port())
+    tables = ("pages", "embeds", "posts", "accounts", "media", "post_media", "post_versions")
+
+    def run_and_count():
+        result = run_archiver("demo", "--dir", tmp_path, "--no-serve", "--site-port", port)
+        assert result.returncode == 0, result.stderr
+        db = sqlite_utils.Database(tmp_path / "archive.db")
+        return {t: db[t].count for t in tables}, sorted(r["url"] for r in db["pages"].rows)
+
+    first, again = run_and_count(), run_and_count()
+    assert first == again and first[0]["pages"] == 3
+    assert all(url.startswith(f"http://127.0.0.1:{port}/site/") for url in first[1])
+
+
+def test_demo_says_when_its_site_port_is_taken(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = run_archiver("demo", "--dir", tmp_path, "--no-serve", "--site-port", str(taken.getsockname()[1]))
+    assert result.returncode == 2 and "pass --site-port with a free port" in result.stderr
+    assert "Traceback" not in result.stderr

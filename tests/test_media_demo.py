@@ -7,7 +7,7 @@ from archiver.phash import NEAR_DUPLICATE_BITS, distance
 
 
 def test_demo_saves_media_without_network(tmp_path, archiver_cli):
-    result = archiver_cli("demo", "--dir", tmp_path, "--no-serve")
+    result = archiver_cli("demo", "--dir", tmp_path, "--no-serve", "--site-port", "0")
     assert result.returncode == 0, result.stderr
     assert "media: 4 saved, 1 not saved" in result.stderr
     db = sqlite_utils.Database(tmp_path / "archive.db")

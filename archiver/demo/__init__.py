@@ -1,7 +1,11 @@
 """`archiver demo`: collect the bundled sample pages from a local server, then serve the archive.
 
 The local server plays both the news sites and the platforms' endpoints, from
-files shipped in demo/sample, so the demo needs no network.
+files shipped in demo/sample, so the demo needs no network. It listens on a
+fixed port (8002 unless told otherwise), so the sample pages keep the same
+URLs from run to run: running the demo again updates the same archive rather
+than adding the pages twice. It keeps running while the archive is served, so
+the archive's links to the "original" pages work.
 """
 from __future__ import annotations
 
@@ -79,10 +83,21 @@ def sample_pages() -> list[Path]:
     return sorted((SAMPLE / "site").glob("*.html"))
 
 
+DEFAULT_SITE_PORT = 8002
+
+
+class DemoError(Exception):
+    pass
+
+
 @contextmanager
-def sample_server():
-    """A running sample server on 127.0.0.1; yields its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SampleHandler)
+def sample_server(port: int = 0):
+    """A running sample server on 127.0.0.1 (port 0: any free one); yields its base URL."""
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), SampleHandler)
+    except OSError as exc:
+        raise DemoError(f"the sample sites cannot listen on port {port} ({exc.strerror}): "
+                        "pass --site-port with a free port, the same one each time to keep one archive") from None
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -92,7 +107,7 @@ def sample_server():
         server.server_close()
 
 
-def run_demo(workdir, *, port: int = 8001, serve: bool = True) -> int:
+def run_demo(workdir, *, port: int = 8001, site_port: int = DEFAULT_SITE_PORT, serve: bool = True) -> int:
     import click
 
     from ..collect_command import run_collect
@@ -106,21 +121,26 @@ def run_demo(workdir, *, port: int = 8001, serve: bool = True) -> int:
                "(reconstructed samples, no network).", err=True)
     # Platforms the sample server does not play are not asked either.
     os.environ.setdefault("ARCHIVER_OFFLINE", "1")
-    with sample_server() as base:
-        sources = [f"{base}/site/{page.name}" for page in sample_pages()]
-        endpoints = Endpoints([f"x={base}", f"youtube={base}"])
-        status = run_collect(sources, db_path=str(db_path), endpoints=endpoints, allow_private=True, linked=False)
-    if status != 0 or not serve:
-        return status
+    try:
+        with sample_server(site_port) as base:
+            sources = [f"{base}/site/{page.name}" for page in sample_pages()]
+            endpoints = Endpoints([f"x={base}", f"youtube={base}"])
+            status = run_collect(sources, db_path=str(db_path), endpoints=endpoints, allow_private=True,
+                                 linked=False)
+            if status != 0 or not serve:
+                return status
+            password = demo_login()
 
-    password = demo_login()
+            def ready(url):
+                click.echo(f"\nOpen {url} — try searching Kozinka: {url}-/search?q=Kozinka\n"
+                           f"To annotate, log in at {url}-/login as {DEMO_USER} with password {password}\n"
+                           "(a user made for this demo run only; see `archiver users` for real ones)\n"
+                           f"The sample sites stay at {base}/ while the archive is served.\n", err=True)
 
-    def ready(url):
-        click.echo(f"\nOpen {url} — try searching Kozinka: {url}-/search?q=Kozinka\n"
-                   f"To annotate, log in at {url}-/login as {DEMO_USER} with password {password}\n"
-                   "(a user made for this demo run only; see `archiver users` for real ones)\n", err=True)
-
-    return serve_archive(db_path, port=port, on_ready=ready)
+            return serve_archive(db_path, port=port, on_ready=ready)
+    except DemoError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 2
 
 
 DEMO_USER = "demo"
