@@ -6,6 +6,7 @@ Datasette configuration rely on them): add, never rename.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Optional
@@ -16,6 +17,8 @@ from .http import Capture, utc_now
 from .models import Account, Embed, PageMeta, Post
 
 SCHEMA_VERSION = 1
+# How long a write waits for another collect's transaction on the same archive.
+BUSY_TIMEOUT_MS = 60_000
 
 # Fields of a post compared between captures; a difference writes a post_versions row.
 VERSIONED_FIELDS = ("status", "status_detail", "text", "author_handle", "author_name", "created_at",
@@ -127,10 +130,32 @@ class Store:
     def __init__(self, path, *, bodies_dir: Optional[Path] = None):
         self.path = Path(path)
         self.db = sqlite_utils.Database(self.path)
+        # Set first: two collects on one archive wait for each other instead of failing "database is locked".
+        self.db.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
         self.db.execute("pragma journal_mode = wal")
         self.db.execute("pragma foreign_keys = on")
         self.bodies_dir = Path(bodies_dir) if bodies_dir else self.path.with_name(self.path.stem + "-files") / "bodies"
-        self.ensure_schema()
+        with self._schema_lock():
+            self.ensure_schema()
+
+    @contextmanager
+    def _schema_lock(self):
+        """One process at a time creates or upgrades the schema; another collect starting on the same
+        new archive waits, then finds every table there. (SQLite's own lock cannot span it: creating
+        the full-text index commits on its own.)"""
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: nothing to hold
+            yield
+            return
+        lock_path = self.bodies_dir.parent / ".schema.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     # -- schema --------------------------------------------------------------
     def ensure_schema(self) -> None:
@@ -180,18 +205,28 @@ class Store:
     def upsert_page(self, url: str, *, final_url: Optional[str], meta: Optional[PageMeta], capture_id: Optional[int],
                     error: Optional[str], now: str) -> int:
         table = self.db["pages"]
-        existing = next(table.rows_where("url = ?", [url], limit=1), None)
         row = {"url": url, "final_url": final_url, "capture_id": capture_id, "last_captured_at": now,
                "status": "error" if error else "ok", "error": error}
         if meta is not None:
             row.update({k: v for k, v in asdict(meta).items() if v is not None})
-        if existing:
-            if error:  # a failed re-fetch keeps what the earlier capture found
-                row = {k: row[k] for k in ("last_captured_at", "status", "error")}
-            table.update(existing["id"], row)
-            return existing["id"]
-        row["first_captured_at"] = now
-        return table.insert(row).last_pk
+        new_id = self._insert_new("pages", {**row, "first_captured_at": now}, ("url",))
+        if new_id is not None:
+            return new_id
+        existing_id = next(table.rows_where("url = ?", [url], select="id", limit=1))["id"]
+        if error:  # a failed re-fetch keeps what the earlier capture found
+            row = {k: row[k] for k in ("last_captured_at", "status", "error")}
+        table.update(existing_id, row)
+        return existing_id
+
+    def _insert_new(self, table: str, row: dict, key: tuple) -> Optional[int]:
+        """Insert row unless one with the same key is there (perhaps written a moment ago by
+        another collect on this archive); the new rowid, or None when it was there."""
+        columns = ", ".join(f"[{c}]" for c in row)
+        sql = (f"insert into [{table}] ({columns}) values ({', '.join('?' for _ in row)}) "
+               f"on conflict({', '.join(key)}) do nothing")
+        with self.db.conn:
+            cursor = self.db.execute(sql, list(row.values()))
+        return cursor.lastrowid if cursor.rowcount == 1 else None
 
     def upsert_embed(self, page_id: int, embed: Embed, now: str) -> None:
         row = {
@@ -201,22 +236,18 @@ class Store:
             "fallback_author": embed.fallback_author, "fallback_handle": embed.fallback_handle,
             "fallback_date": embed.fallback_date, "html": embed.html, "last_seen_at": now,
         }
-        existing = next(self.db["embeds"].rows_where(
-            "page_id = ? and post_id = ? and position = ? and relation = ?",
-            [page_id, embed.post_id, embed.position, embed.relation], limit=1), None)
-        if existing:
-            self.db["embeds"].update(existing["id"], row)
-        else:
-            self.db["embeds"].insert({**row, "first_seen_at": now})
+        if self._insert_new("embeds", {**row, "first_seen_at": now}, ("page_id", "post_id", "position", "relation")) is None:
+            self.db["embeds"].update(next(self.db["embeds"].rows_where(
+                "page_id = ? and post_id = ? and position = ? and relation = ?",
+                [page_id, embed.post_id, embed.position, embed.relation], select="id", limit=1))["id"], row)
 
     def upsert_placeholder(self, page_id: int, blocked_by: str, detail: str, html: Optional[str], now: str) -> None:
-        existing = next(self.db["placeholders"].rows_where(
-            "page_id = ? and blocked_by = ? and detail = ?", [page_id, blocked_by, detail], limit=1), None)
-        if existing:
-            self.db["placeholders"].update(existing["id"], {"last_seen_at": now})
-        else:
-            self.db["placeholders"].insert({"page_id": page_id, "blocked_by": blocked_by, "detail": detail,
-                                            "html": html, "first_seen_at": now, "last_seen_at": now})
+        row = {"page_id": page_id, "blocked_by": blocked_by, "detail": detail, "html": html,
+               "first_seen_at": now, "last_seen_at": now}
+        if self._insert_new("placeholders", row, ("page_id", "blocked_by", "detail")) is None:
+            with self.db.conn:
+                self.db.execute("update placeholders set last_seen_at = ? where page_id = ? and blocked_by = ? "
+                                "and detail = ?", [now, page_id, blocked_by, detail])
 
     # -- posts ---------------------------------------------------------------
     def upsert_account(self, account: Account, now: str) -> str:
@@ -226,10 +257,8 @@ class Store:
             "handle": account.handle, "display_name": account.display_name, "url": account.url,
             "avatar_url": account.avatar_url, "last_captured_at": now,
         }.items() if v is not None}
-        if table.count_where("id = ?", [account.id]):
+        if self._insert_new("accounts", {**row, "first_captured_at": now}, ("id",)) is None:
             table.update(account.id, row)
-        else:
-            table.insert({**row, "first_captured_at": now})
         return account.id
 
     def upsert_post(self, post: Post, now: str) -> str:
@@ -251,12 +280,11 @@ class Store:
             "status": post.status, "status_detail": post.status_detail, "capture_id": post.raw_capture_id,
             "last_attempt_at": now, "forwarded_from": post.forwarded_from,
         }
-        existing = next(table.rows_where("id = ?", [post.id], limit=1), None)
-        if existing is None:
-            table.insert({**row, "first_captured_at": now, "last_captured_at": now})
+        if self._insert_new("posts", {**row, "first_captured_at": now, "last_captured_at": now}, ("id",)) is not None:
             self._replace_media(post)
             self._replace_facets(post)
             return post.id
+        existing = table.get(post.id)
         if post.status == "unresolved" and existing["status"] != "unresolved":
             table.update(post.id, {"last_attempt_at": now})
             return post.id
@@ -295,16 +323,16 @@ class Store:
     def _replace_media(self, post: Post) -> None:
         for position, item in enumerate(post.media):
             key = {"post_id": post.id, "position": position}
-            existing = next(self.db["post_media"].rows_where("post_id = ? and position = ?",
-                                                             [post.id, position], limit=1), None)
             row = {**key, "kind": item.kind, "source_url": item.source_url, "poster_url": item.poster_url,
                    "alt_text": item.alt_text}
-            if existing:
-                if existing["source_url"] != item.source_url:  # a new file (or a new CDN link): fetch again
-                    row.update({"status": "pending", "attempts": 0})
-                self.db["post_media"].update(existing["id"], row)
-            else:
-                self.db["post_media"].insert({**row, "status": "pending", "attempts": 0})
+            if self._insert_new("post_media", {**row, "status": "pending", "attempts": 0},
+                                ("post_id", "position")) is not None:
+                continue
+            existing = next(self.db["post_media"].rows_where("post_id = ? and position = ?",
+                                                             [post.id, position], limit=1))
+            if existing["source_url"] != item.source_url:  # a new file (or a new CDN link): fetch again
+                row.update({"status": "pending", "attempts": 0})
+            self.db["post_media"].update(existing["id"], row)
 
     # -- reading -------------------------------------------------------------
     def counts(self) -> dict:
