@@ -136,3 +136,43 @@ class Post:
     @property
     def author_handle(self) -> Optional[str]:
         return self.account.handle if self.account else None
+
+
+# The environment variables that override each limit (see Limits.from_env).
+LIMIT_VARIABLES = {
+    "discovery_cpu_seconds": "ARCHIVER_DISCOVERY_CPU_SECONDS",
+    "embeds_per_page": "ARCHIVER_MAX_EMBEDS",
+    "media_per_post": "ARCHIVER_MAX_MEDIA",
+    "api_calls_per_page": "ARCHIVER_MAX_API_CALLS",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one page may cost. A limit reached is recorded as a problem; what fits is kept."""
+
+    discovery_cpu_seconds: float = 20.0  # CPU time to parse a page and find its embeds
+    embeds_per_page: int = 500           # distinct posts taken from one page
+    media_per_post: int = 50             # media files queued for one post
+    api_calls_per_page: int = 300        # platform requests made for one page's posts
+
+    @classmethod
+    def from_env(cls, environ=None) -> "Limits":
+        """Defaults, overridden by ARCHIVER_DISCOVERY_CPU_SECONDS, ARCHIVER_MAX_EMBEDS, _MAX_MEDIA, _MAX_API_CALLS."""
+        import os
+
+        environ = os.environ if environ is None else environ
+        values = {}
+        for name, variable in LIMIT_VARIABLES.items():
+            raw = environ.get(variable, "").strip()
+            if not raw:
+                continue
+            kind = type(getattr(cls, name))
+            try:
+                value = kind(raw)
+            except ValueError:
+                value = -1
+            if value <= 0:
+                raise ValueError(f"{variable} must be a positive number, not {raw!r}")
+            values[name] = value
+        return cls(**values)

@@ -12,7 +12,7 @@ from typing import Optional
 
 from selectolax.lexbor import LexborHTMLParser
 
-from ..models import Discovery, Embed, Placeholder, PostRef
+from ..models import Discovery, Embed, Limits, Placeholder, PostRef
 from . import detectors, prefilter, state
 from .element import Element
 from .meta import MetaCollector
@@ -56,8 +56,10 @@ class Find:
 
 
 class Scanner:
-    def __init__(self, *, linked: bool, base_url: Optional[str]):
+    def __init__(self, *, linked: bool, base_url: Optional[str], max_embeds: int = Limits.embeds_per_page):
         self.linked = linked
+        self.max_embeds = max_embeds
+        self.posts: set[str] = set()  # distinct posts found, at most max_embeds
         self.base_url = base_url
         self.canonical = base_url  # the page's own URL once its <head> is read (state of other articles differs)
         self.finds: list[Find] = []
@@ -77,6 +79,13 @@ class Scanner:
               html: Optional[str] = None, relation: str = "embedded", sub: int = 0) -> bool:
         if ref is None:
             return False
+        kept = relation != "linked" or self.linked  # unasked-for links are dropped in embeds()
+        if kept and ref.post_id not in self.posts:
+            if len(self.posts) >= self.max_embeds:  # a page naming thousands of posts: keep the first ones
+                self.problem(f"more than {self.max_embeds} posts in this page; only the first {self.max_embeds} "
+                             "were kept (ARCHIVER_MAX_EMBEDS)")
+                return False
+            self.posts.add(ref.post_id)
         origin = el.origin
         if origin is not None and origin.blocked_by:
             blocked_by, recovered_from = origin.blocked_by, origin.recovered_from
@@ -199,8 +208,10 @@ def _b64decode(text: str) -> Optional[str]:
         return raw.decode("latin-1")
 
 
-def discover_document(text: str, base_url: Optional[str] = None, *, linked: bool = False) -> Discovery:
-    """Every post the document embeds (and with linked=True, every post its text links to)."""
+def discover_document(text: str, base_url: Optional[str] = None, *, linked: bool = False,
+                      max_embeds: int = Limits.embeds_per_page) -> Discovery:
+    """Every post the document embeds (and with linked=True, every post its text links to),
+    at most max_embeds of them."""
     result = Discovery()
     if not isinstance(text, str):
         result.problems.append("document is not text")
@@ -209,7 +220,7 @@ def discover_document(text: str, base_url: Optional[str] = None, *, linked: bool
         result.problems.append(f"document larger than {MAX_DOCUMENT} characters; the rest was not read")
         text = text[:MAX_DOCUMENT]
     tree = LexborHTMLParser(text)
-    scanner = Scanner(linked=linked, base_url=base_url)
+    scanner = Scanner(linked=linked, base_url=base_url, max_embeds=max_embeds)
     scanner.scan_tree(tree, None, ())
     result.meta = scanner.meta.result()
     result.embeds = scanner.embeds()
