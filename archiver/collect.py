@@ -5,17 +5,20 @@ and reported in one line, and the batch goes on.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional
 from urllib.parse import urlsplit
 
-from .discover import discover_document
-from .http import BodyStore, Fetcher, utc_now
+from .discover.budget import BudgetedDiscovery
+from .http import BodyStore, Capture, Fetcher, utc_now
 from .media import MediaReport, collect_media
-from .models import Discovery, Post
+from .mediafiles import files_dir
+from .models import Discovery, Limits, Post
 from .resolve import DEFAULT_THREAD_DEPTH, ResolveContext, resolve_embed
 from .store import Store
 from .textdecode import decode_document
@@ -67,28 +70,80 @@ def is_url(source: str) -> bool:
     return urlsplit(source).scheme in ("http", "https")
 
 
+class DiskFull(Exception):
+    """No room left for a body, a media file or the database: the batch stops (nothing more can be
+    kept), and running the same command again resumes it."""
+
+
+def disk_full_reason(exc: BaseException) -> Optional[str]:
+    """Why exc means the disk (or the database) is full, or None when it means something else."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return exc.strerror or os.strerror(exc.errno)  # not str(exc): it names the file by its full path
+    if isinstance(exc, sqlite3.OperationalError) and (
+            getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "database or disk is full" in str(exc)):
+        return "the archive database cannot grow (database or disk is full)"
+    return None
+
+
+class PageCallBudget:
+    """The run's fetcher as the platforms see it: at most `limit` requests for one page's posts
+    (embeds, their threads and quotes); over it, a request is answered with an error, not made."""
+
+    def __init__(self, fetcher: Fetcher, limit: int):
+        self.fetcher, self.limit = fetcher, limit
+        self.made = self.refused = 0
+
+    def start_page(self) -> None:
+        self.made = self.refused = 0
+
+    def fetch(self, url: str, **kwargs) -> Capture:
+        if self.made >= self.limit:
+            self.refused += 1
+            return Capture(url=url, kind=kwargs.get("kind", "api"),
+                           error=f"not asked: this page's {self.limit} platform requests are spent "
+                                 "(ARCHIVER_MAX_API_CALLS)")
+        self.made += 1
+        return self.fetcher.fetch(url, **kwargs)
+
+    def __getattr__(self, name):  # everything else (allow_private, offline, bodies...) is the fetcher's
+        return getattr(self.fetcher, name)
+
+
 class Collector:
     """Holds the run's store, session and endpoints; collect() takes the sources."""
 
     def __init__(self, store: Store, *, endpoints, allow_private: Optional[bool] = None,
                  fetcher: Optional[Fetcher] = None, linked: bool = False, thread_depth: int = DEFAULT_THREAD_DEPTH,
-                 warn: Callable[[str], None] = lambda line: None):
+                 limits: Optional[Limits] = None, warn: Callable[[str], None] = lambda line: None):
         self.store = store
         self.bodies = BodyStore(store.bodies_dir)
         self.fetcher = fetcher or Fetcher(bodies=self.bodies, record=store.record_capture,
                                           allow_private=allow_private)
-        self.context = ResolveContext(fetcher=self.fetcher, endpoints=endpoints, thread_depth=thread_depth)
+        self.limits = limits or Limits.from_env()
+        self.calls = PageCallBudget(self.fetcher, self.limits.api_calls_per_page)
+        self.context = ResolveContext(fetcher=self.calls, endpoints=endpoints, thread_depth=thread_depth)
+        self.discovery = BudgetedDiscovery(self.limits, linked=linked)
         self.linked = linked
         self.warn = warn
 
     def collect(self, sources: Iterable[str], progress: Callable[[SourceResult], None] = lambda r: None) -> CollectReport:
+        """Raises DiskFull when there is no room left to keep anything."""
         report = CollectReport()
-        for source in sources:
-            result = self.collect_one(source)
-            report.results.append(result)
-            progress(result)
-        # Media last, once posts are stored: also retries what failed in earlier runs.
-        report.media = collect_media(self.store, self.fetcher, warn=self.warn)
+        try:
+            for source in sources:
+                result = self.collect_one(source)
+                report.results.append(result)
+                progress(result)
+            # Media last, once posts are stored: also retries what failed in earlier runs.
+            report.media = collect_media(self.store, self.fetcher, warn=self.warn)
+        except (OSError, sqlite3.OperationalError) as exc:
+            reason = disk_full_reason(exc)
+            if reason is None:
+                raise
+            self._remove_partial_files()
+            raise DiskFull(reason) from None
+        finally:
+            self.discovery.close()
         return report
 
     def collect_one(self, source: str) -> SourceResult:
@@ -105,17 +160,24 @@ class Collector:
         with self.store.db.conn:
             result.page_id = self.store.upsert_page(source, final_url=final_url, meta=discovery.meta,
                                                     capture_id=capture_id, error=None, now=now)
-            if discovery.problems:
-                self.store.db["pages"].update(result.page_id, {"problems": json.dumps(discovery.problems)})
+            self._record_problems(result)
+        self.calls.start_page()
         for embed in discovery.embeds:
             post = resolve_embed(embed, self.context)
+            self._cap_media(post, result)
             with self.store.db.conn:
                 self._store_post(post, now)
                 self.store.upsert_embed(result.page_id, embed, now)
             result.embeds += 1
             result.post_statuses[post.status] += 1
-            if post.status != "ok" and post.status_detail:
+            if post.status != "ok" and post.status_detail and not self._calls_refused(post):
                 self.warn(f"{source}: {embed.url}: {post.status}: {post.status_detail}")
+        if self.calls.refused:
+            self._problem(result, f"more than {self.limits.api_calls_per_page} platform requests for this page's "
+                                  f"posts; {self.calls.refused} not made, those posts keep what the page showed "
+                                  "(ARCHIVER_MAX_API_CALLS)")
+        with self.store.db.conn:
+            self._record_problems(result)
         with self.store.db.conn:
             for placeholder in discovery.placeholders:
                 self.store.upsert_placeholder(result.page_id, placeholder.blocked_by, placeholder.detail,
@@ -150,11 +212,41 @@ class Collector:
         return text, None, capture_id, None
 
     def _discover(self, text: str, base_url: Optional[str], result: SourceResult) -> Discovery:
-        discovery = discover_document(text, base_url, linked=self.linked)
+        discovery = self.discovery.discover(text, base_url)
         for problem in discovery.problems:
-            self.warn(f"{result.source}: {problem}")
-        result.problems = list(discovery.problems)
+            self._problem(result, problem)
         return discovery
+
+    def _problem(self, result: SourceResult, problem: str) -> None:
+        """A limit reached or bad input survived: kept on the page's row, said once."""
+        result.problems.append(problem)
+        self.warn(f"{result.source}: {problem}")
+
+    def _record_problems(self, result: SourceResult) -> None:
+        if result.problems:
+            self.store.db["pages"].update(result.page_id, {"problems": json.dumps(result.problems)})
+
+    def _cap_media(self, post: Post, result: SourceResult, seen: Optional[set] = None) -> None:
+        """At most media_per_post media queued for a post (and for the posts resolved with it)."""
+        seen = set() if seen is None else seen
+        if post.id in seen:
+            return
+        seen.add(post.id)
+        limit = self.limits.media_per_post
+        if len(post.media) > limit:
+            self._problem(result, f"{post.id}: {len(post.media)} media; only the first {limit} were kept "
+                                  "(ARCHIVER_MAX_MEDIA)")
+            del post.media[limit:]
+        for related in post.related:
+            self._cap_media(related, result, seen)
+
+    def _calls_refused(self, post: Post) -> bool:
+        return bool(self.calls.refused and post.status_detail and "ARCHIVER_MAX_API_CALLS" in post.status_detail)
+
+    def _remove_partial_files(self) -> None:
+        """Files this process was writing when the disk filled (written under a temporary name)."""
+        for partial in files_dir(self.store.path).glob(f"**/.*.{os.getpid()}.tmp"):
+            partial.unlink(missing_ok=True)
 
     def _store_post(self, post: Post, now: str, seen: Optional[set] = None) -> None:
         # Quoted and parent posts are posts too; store them first so links resolve.

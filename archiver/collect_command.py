@@ -6,14 +6,19 @@ import sys
 import click
 from tqdm import tqdm
 
-from .collect import Collector
+from .collect import Collector, DiskFull
+from .models import Limits
 from .resolve import DEFAULT_THREAD_DEPTH
 from .store import Store
 
 
 def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=False, store=None,
                 thread_depth=DEFAULT_THREAD_DEPTH) -> int:
-    """Collect sources into db_path; exit status 1 only when nothing could be collected."""
+    """Collect sources into db_path; exit status 1 when nothing could be collected, or the disk is full."""
+    try:
+        limits = Limits.from_env()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     store = store or Store(db_path)
     show_bar = sys.stderr.isatty() and not quiet and len(sources) > 1
     bar = tqdm(total=len(sources), unit="page", disable=not show_bar, file=sys.stderr)
@@ -31,8 +36,13 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
             click.echo(f"{result.source}: {result.embeds} embed(s)", err=True)
 
     collector = Collector(store, endpoints=endpoints, allow_private=allow_private, linked=linked,
-                          thread_depth=thread_depth, warn=warn)
-    report = collector.collect(sources, progress=progress)
+                          thread_depth=thread_depth, limits=limits, warn=warn)
+    try:
+        report = collector.collect(sources, progress=progress)
+    except DiskFull as exc:
+        bar.close()
+        click.echo(f"archiver: disk full: {exc}; free some space and run the same command again", err=True)
+        return 1
     bar.close()
     click.echo(report.summary() + f" -> {db_path}", err=True)
     return 1 if not report.succeeded else 0

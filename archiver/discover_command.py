@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from .discover import discover_document
+from .discover.budget import BudgetedDiscovery
+from .models import Limits
 from .textdecode import decode_document
 
 
@@ -20,6 +21,15 @@ def read_source(source: str):
 
 
 def run_discover(sources, *, as_json: bool, linked: bool) -> int:
+    try:
+        limits = Limits.from_env()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    with BudgetedDiscovery(limits, linked=linked) as discovery:
+        return _discover_sources(sources, discovery, as_json=as_json)
+
+
+def _discover_sources(sources, discovery: BudgetedDiscovery, *, as_json: bool) -> int:
     found_any = failed = 0
     fetcher = None
     for source in sources:
@@ -33,13 +43,15 @@ def run_discover(sources, *, as_json: bool, linked: bool) -> int:
                     fetcher = Fetcher()
                 page = fetcher.fetch_page(source)
                 if page.error:
-                    raise OSError(page.error)
+                    click.echo(f"archiver: {source}: {page.error}", err=True)
+                    failed += 1
+                    continue
                 text, base_url = page.text, page.final_url
-        except OSError as exc:
-            click.echo(f"archiver: {source}: {exc}", err=True)
+        except OSError as exc:  # the file named as given, not by the path the error carries
+            click.echo(f"archiver: {source}: cannot read file: {exc.strerror or exc.__class__.__name__}", err=True)
             failed += 1
             continue
-        result = discover_document(text, base_url, linked=linked)
+        result = discovery.discover(text, base_url)
         for problem in result.problems:
             click.echo(f"archiver: {source}: {problem}", err=True)
         for embed in result.embeds:

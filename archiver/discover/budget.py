@@ -38,10 +38,12 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def _serve(conn, cpu_seconds: float) -> None:
+def _serve(conn, parent_end, cpu_seconds: float) -> None:
     """The child: discover each page sent, under a CPU limit that starts afresh for each page."""
     from .document import discover_document
 
+    if parent_end is not None:  # forked with a copy of the parent's end: closed, so the parent's close ends us
+        parent_end.close()
     if resource is not None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # stopped by SIGXCPU: no core file
         signal.signal(signal.SIGXCPU, signal.SIG_DFL)
@@ -52,7 +54,8 @@ def _serve(conn, cpu_seconds: float) -> None:
             return
         if resource is not None:
             used = resource.getrusage(resource.RUSAGE_SELF)
-            soft = math.ceil(used.ru_utime + used.ru_stime + cpu_seconds)
+            cpu = used.ru_utime + used.ru_stime
+            soft = max(math.floor(cpu) + 1, round(cpu + cpu_seconds))  # whole seconds, nearest to the budget
             hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
             resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
         try:
@@ -119,8 +122,10 @@ class BudgetedDiscovery:
     def _start(self) -> None:
         ctx = _context()
         parent, child = ctx.Pipe()
-        self._child = ctx.Process(target=_serve, args=(child, self.limits.discovery_cpu_seconds), daemon=True,
-                                  name="archiver-discovery")
+        forked = ctx.get_start_method() == "fork"
+        self._child = ctx.Process(target=_serve, args=(child, parent if forked else None,
+                                                       self.limits.discovery_cpu_seconds),
+                                  daemon=True, name="archiver-discovery")
         self._child.start()
         child.close()
         self._conn = parent
