@@ -1,26 +1,43 @@
 """One HTTP session for everything the archiver fetches.
 
-Timeouts, retries with backoff, a body size cap, an address guard for URLs
-taken from fetched content, and a record of every response as evidence: the
-body stored by SHA-256 on disk and a Capture handed to whoever records them.
+Timeouts, a total deadline per fetch, retries with backoff, a body size cap, an
+address guard for every URL the user did not give, and a record of every
+response as evidence: the body stored by SHA-256 on disk and a Capture handed
+to whoever records them.
+
+The guard reads a URL's host exactly as urllib3 (which connects) reads it,
+refuses URLs that parsers could read two ways, resolves the host once, checks
+every address and then connects to the address it checked, so a name that
+resolves differently a moment later (DNS rebinding) cannot slip through.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import ipaddress
 import json
 import os
 import re
 import socket
+import threading
 import time
+import uuid
+from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, LocationParseError, NewConnectionError
+from urllib3.poolmanager import SSL_KEYWORDS
 from urllib3.util import parse_url
+from urllib3.util.connection import create_connection
 
 from . import USER_AGENT
 from .textdecode import decode_document
@@ -28,7 +45,15 @@ from .textdecode import decode_document
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 # Videos are the evidence too, and far larger than pages (ARCHIVER_MEDIA_MAX_BYTES overrides).
 DEFAULT_MEDIA_MAX_BYTES = 300 * 1024 * 1024
-DEFAULT_TIMEOUT = (10.0, 30.0)  # connect, read
+DEFAULT_TIMEOUT = (10.0, 30.0)  # connect, read: each socket operation
+# A whole fetch (every redirect and retry) ends after this many seconds, however
+# the server trickles its answer (ARCHIVER_DEADLINE overrides).
+DEFAULT_DEADLINE = 60.0
+# Media may take longer: the deadline grows by one second per this many bytes
+# received, so a big video arriving at least this fast is never cut
+# (ARCHIVER_MEDIA_MIN_RATE overrides, in bytes per second).
+DEFAULT_MEDIA_MIN_RATE = 100_000
+CHUNK = 64 * 1024
 MAX_REDIRECTS = 10
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 60.0
@@ -42,9 +67,32 @@ def env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-class RefusedAddress(Exception):
-    """A URL taken from fetched content points at a loopback, private or link-local address."""
+def env_number(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
 
+
+class RefusedAddress(Exception):
+    """A URL the user did not give points at a non-public address, or could be read two ways."""
+
+
+class DeadlineExceeded(Exception):
+    """A fetch went on longer than its deadline (a server trickling its answer)."""
+
+
+class DiskFull(OSError):
+    """The disk filled up while a body or media file was written; its temporary file is removed."""
+
+    def __init__(self, relative_name: str, code: int = errno.ENOSPC):
+        super().__init__(code, f"disk full while writing {relative_name}: "
+                               "free some space and run the same command again")
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
+# ENOSPC: the file system is full; EDQUOT: the user's quota is.
+DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 
 @dataclass
 class Capture:
@@ -96,64 +144,432 @@ class Page:
         return self.capture.final_url or self.capture.url
 
 
-class BodyStore:
-    """Bodies on disk by SHA-256: <root>/ab/<sha256>. Identical bytes are stored once."""
+@contextmanager
+def written_in_full(tmp: Path, relative_name: str) -> Iterator[None]:
+    """Remove the temporary file if writing it fails; a full disk becomes DiskFull naming the file."""
+    try:
+        yield
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.errno in DISK_FULL_ERRNOS:
+            raise DiskFull(relative_name, exc.errno) from None
+        raise
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
-    def __init__(self, root: Path):
+
+def temporary_name(final: Path) -> Path:
+    """A hidden sibling name, unique per writer: a killed run leaves no partial file under `final`."""
+    return final.with_name(f".{final.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+
+
+def write_atomically(final: Path, data: bytes, relative_name: str, opener=None) -> None:
+    """data into `final` through a temporary name and an atomic rename."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_name(final)
+    with written_in_full(tmp, relative_name):
+        with open(tmp, "xb", opener=opener) as out:
+            out.write(data)
+        os.replace(tmp, final)
+
+
+class BodyStore:
+    """Bodies on disk by SHA-256: <root>/ab/<sha256>. Identical bytes are stored once.
+
+    opener: passed to open() for every file written (the standard hook; tests use
+    it to put a real full device under a temporary file).
+    """
+
+    def __init__(self, root: Path, opener=None):
         self.root = Path(root)
+        self.opener = opener
 
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
+
+    def relative_name(self, path: Path) -> str:
+        """A path as error texts show it: from the store's own directory name, never absolute."""
+        return str(Path(self.root.name) / path.relative_to(self.root))
 
     def put(self, body: bytes) -> str:
         digest = hashlib.sha256(body).hexdigest()
         path = self.path_for(digest)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Written under a temporary name first: a killed run leaves no partial file
-            # under the final, content-addressed name.
-            tmp = path.with_name(f".{digest}.{os.getpid()}.tmp")
-            tmp.write_bytes(body)
-            os.replace(tmp, path)
+            write_atomically(path, body, self.relative_name(path), self.opener)
         return digest
+
+    def writer(self) -> "BodyWriter":
+        return BodyWriter(self)
 
     def get(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
 
 
+class BodyWriter:
+    """A body streamed to a temporary file, hashed as it comes; kept only when committed.
+
+    Use as a context manager: leaving it without commit() removes the temporary file,
+    so a body over the size cap, cut by the deadline or broken off leaves nothing.
+    """
+
+    def __init__(self, store: BodyStore):
+        self.store = store
+        self.size = 0
+        self._hash = hashlib.sha256()
+        store.root.mkdir(parents=True, exist_ok=True)
+        self._tmp = temporary_name(store.root / "incoming")
+        self._name = self.store.relative_name(self._tmp)
+        with written_in_full(self._tmp, self._name):
+            self._file = open(self._tmp, "xb", opener=store.opener)
+
+    def write(self, chunk: bytes) -> None:
+        with written_in_full(self._tmp, self._name):
+            self._file.write(chunk)
+        self._hash.update(chunk)
+        self.size += len(chunk)
+
+    def commit(self) -> Optional[str]:
+        """Move the bytes under their SHA-256 name; None (nothing kept) for an empty body."""
+        digest = self._hash.hexdigest()
+        final = self.store.path_for(digest)
+        with written_in_full(self._tmp, self._name):
+            self._file.close()
+            if not self.size:
+                self._tmp.unlink()
+                return None
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self._tmp, final)
+        return digest
+
+    def __enter__(self) -> "BodyWriter":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        try:
+            self._file.close()
+        except OSError:
+            pass  # the write that failed has said why
+        self._tmp.unlink(missing_ok=True)
+
+
+class DigestOnly:
+    """A BodyWriter's stand-in for a Fetcher without a body store: hashes and counts, keeps nothing."""
+
+    def __init__(self):
+        self.size = 0
+        self._hash = hashlib.sha256()
+
+    def write(self, chunk: bytes) -> None:
+        self._hash.update(chunk)
+        self.size += len(chunk)
+
+    def commit(self) -> Optional[str]:
+        return self._hash.hexdigest() if self.size else None
+
+    def __enter__(self) -> "DigestOnly":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        pass
+
+
 def is_public_address(address: str) -> bool:
+    """True for an address on the public internet, also looking inside IPv6 forms that carry an IPv4 one."""
     ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+        if any(inner is not None and not is_public_address(str(inner)) for inner in embedded):
+            return False
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local
+                                 or ip.is_private or ip.is_unspecified)
 
 
-def check_public(url: str) -> None:
-    """Raise RefusedAddress unless every address the URL's host resolves to is public."""
-    host = urlsplit(url).hostname
-    if not host:
-        raise RefusedAddress(f"no host in {url!r}")
+# Characters that parsers disagree on: a backslash ends the host for urllib3 but not for
+# urlsplit; whitespace and control characters are stripped by some and kept by others.
+_AMBIGUOUS_CHARACTERS = re.compile(r"[\\\s\x00-\x1f\x7f]")
+ALLOW_PRIVATE_HINT = "(use --allow-private or ARCHIVER_ALLOW_PRIVATE=1 to allow)"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a guarded request goes: the host and port as urllib3 reads them, and the address checked."""
+
+    scheme: str
+    host: str
+    port: int
+    address: Optional[str] = None
+
+
+def read_target(url: str) -> Target:
+    """The host and port urllib3 will connect to; RefusedAddress for a URL that reads two ways.
+
+    Refused: backslashes, spaces and control characters, a user name or password,
+    a percent-encoded host, and any URL whose host or port urlsplit reads differently.
+    """
+    if _AMBIGUOUS_CHARACTERS.search(url):
+        raise RefusedAddress(f"refused: backslash, space or control character in {url[:200]!r}")
     try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except socket.gaierror:
-        return  # the fetch itself reports the DNS failure
-    for info in infos:
-        address = info[4][0]
-        if not is_public_address(address):
-            raise RefusedAddress(
-                f"refused: {host} resolves to non-public address {address} "
-                "(use --allow-private or ARCHIVER_ALLOW_PRIVATE=1 to allow)")
+        parsed = parse_url(url)
+        split = urlsplit(url)
+        split_port = split.port
+    except (LocationParseError, ValueError):
+        raise RefusedAddress(f"refused: not a URL that reads one way: {url[:200]!r}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise RefusedAddress(f"refused: not an http(s) URL with a host: {url[:200]!r}")
+    if parsed.auth is not None or "@" in split.netloc:
+        raise RefusedAddress(f"refused: user name or password in {url[:200]!r}")
+    if "%" in split.netloc:
+        raise RefusedAddress(f"refused: percent-encoded host in {url[:200]!r}")
+    host = parsed.host.strip("[]").lower()
+    if _idna(split.hostname or "") != host or split_port != parsed.port:
+        raise RefusedAddress(f"refused: host or port reads two ways in {url[:200]!r}")
+    return Target(parsed.scheme, host, parsed.port or (443 if parsed.scheme == "https" else 80))
+
+
+def _idna(host: str) -> str:
+    """A host as urllib3 sends it (xn-- labels for non-ASCII names)."""
+    try:
+        return host if host.isascii() else host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+Resolver = Callable[..., list]
+
+
+class AddressGuard:
+    """Checks where a URL the user did not give would connect, and pins that address.
+
+    resolve: getaddrinfo by default; tests give another (no real DNS needed).
+    is_allowed: which addresses pass; public ones by default.
+    """
+
+    def __init__(self, resolve: Optional[Resolver] = None, is_allowed: Callable[[str], bool] = is_public_address):
+        self.resolve = resolve or socket.getaddrinfo
+        self.is_allowed = is_allowed
+
+    def target(self, url: str) -> Target:
+        """The URL's target with the one address to connect to; RefusedAddress otherwise (DNS failure too)."""
+        target = read_target(url)
+        try:
+            infos = self.resolve(target.host, target.port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError, OSError):
+            infos = []
+        addresses = [info[4][0] for info in infos]
+        if not addresses:
+            # Fail closed: a name that does not resolve here must not resolve differently later.
+            raise RefusedAddress(f"could not resolve host {target.host} (DNS failure)")
+        for address in addresses:
+            if not self.is_allowed(address):
+                raise RefusedAddress(f"refused: {target.host} resolves to non-public address {address} "
+                                     f"{ALLOW_PRIVATE_HINT}")
+        return Target(target.scheme, target.host, target.port, addresses[0])
+
+
+def check_public(url: str, guard: Optional[AddressGuard] = None) -> Target:
+    """Raise RefusedAddress unless the URL reads one way and its host resolves only to public addresses."""
+    return (guard or AddressGuard()).target(url)
 
 
 def check_on_this_machine(url: str) -> None:
     """Raise RefusedAddress unless the URL names this machine literally (no DNS lookup)."""
-    host = (urlsplit(url).hostname or "").lower()
+    try:
+        host = (parse_url(url).host or "").strip("[]").lower()  # the host urllib3 would connect to
+    except LocationParseError:
+        host = ""
     try:
         local = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         local = False
     if not local:
         raise RefusedAddress(f"not fetched: offline (ARCHIVER_OFFLINE=1) and {host or url!r} is not this machine")
+
+
+def same_origin(url: str, other: str) -> bool:
+    """Same scheme, host and port: a redirect that stays where the user pointed."""
+    try:
+        a, b = parse_url(url), parse_url(other)
+    except LocationParseError:
+        return False
+    return (a.scheme, (a.host or "").lower(), a.port) == (b.scheme, (b.host or "").lower(), b.port)
+
+
+# -- the fetch's deadline, and connections that keep it -------------------------------
+
+_this_fetch = threading.local()  # the Deadline of the fetch running in this thread
+
+
+class Deadline:
+    """A fetch's whole time allowance. When it runs out, the sockets the fetch uses are
+    shut down, which ends any read blocked on them: a per-read timeout alone lets a
+    server sending a byte every few seconds hold a fetch forever."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.started = time.monotonic()
+        self.ends = self.started + seconds
+        self.expired = False
+        self._sockets: list = []
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._timer: Optional[threading.Timer] = None
+
+    def __enter__(self) -> "Deadline":
+        _this_fetch.deadline = self
+        self._arm()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        _this_fetch.deadline = None
+        with self._lock:
+            self._stopped = True
+            self._sockets.clear()
+            if self._timer:
+                self._timer.cancel()
+
+    def allow(self, seconds: float) -> None:
+        """Let the fetch run until `seconds` after it started, if that is later (media growing)."""
+        self.ends = max(self.ends, self.started + seconds)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def remaining(self) -> float:
+        return self.ends - time.monotonic()
+
+    def passed(self) -> bool:
+        return self.expired or self.remaining() <= 0
+
+    def watch(self, sock) -> None:
+        with self._lock:
+            if not self._stopped:
+                self._sockets.append(sock)
+        if self.expired:
+            _shut(sock)
+
+    def _arm(self) -> None:
+        self._timer = threading.Timer(max(self.remaining(), 0.0), self._on_timer)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _on_timer(self) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            if self.remaining() > 0:  # allowed more time meanwhile
+                self._arm()
+                return
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+def _watch(sock) -> None:
+    deadline = getattr(_this_fetch, "deadline", None)
+    if deadline is not None and sock is not None:
+        deadline.watch(sock)
+
+
+class _DeadlineAndPin:
+    """For urllib3's connections: put every socket under the running fetch's deadline,
+    and connect to the pinned address when there is one (Host header, TLS SNI and
+    certificate checks still use the host name)."""
+
+    def __init__(self, *args, pinned_address: Optional[str] = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pinned_address = pinned_address
+
+    def _new_conn(self):
+        sock = self._connect_pinned() if self.pinned_address else super()._new_conn()
+        _watch(sock)
+        return sock
+
+    def _connect_pinned(self):
+        """urllib3's own connect, to the checked address instead of a fresh lookup of the host."""
+        try:
+            return create_connection((self.pinned_address, self.port), self.timeout,
+                                     source_address=self.source_address, socket_options=self.socket_options)
+        except socket.timeout as exc:
+            raise ConnectTimeoutError(self, f"Connection to {self.host} timed out. "
+                                            f"(connect timeout={self.timeout})") from exc
+        except OSError as exc:
+            raise NewConnectionError(self, f"Failed to establish a new connection: {exc}") from exc
+
+    def getresponse(self):
+        _watch(self.sock)  # a kept-alive connection serves the next fetch, under its deadline
+        return super().getresponse()
+
+
+class _HTTPConnection(_DeadlineAndPin, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_DeadlineAndPin, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+MAX_PINNED_POOLS = 32
+
+
+class FetchAdapter(HTTPAdapter):
+    """requests' adapter with the deadline's connections; with a guard, every request is
+    checked where it is sent (the URL as prepared) and connected to the address checked."""
+
+    def __init__(self, guard: Optional[AddressGuard] = None, **kwargs):
+        self.guard = guard
+        self._pinned: dict[tuple, HTTPConnectionPool] = {}
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_POOLS)
+
+    def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
+        if self.guard is None:
+            return super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert)
+        target = self.guard.target(request.url)  # never through a proxy: the address is what we checked
+        host_params, pool_kwargs = self.build_connection_pool_key_attributes(request, verify, cert)
+        key = (target.scheme, target.host, target.port, target.address)
+        pool = self._pinned.get(key)
+        if pool is None:
+            pool = self._pinned[key] = self._pinned_pool(host_params, pool_kwargs, target.address)
+        return pool
+
+    def _pinned_pool(self, host_params: dict, pool_kwargs: dict, address: str) -> HTTPConnectionPool:
+        if len(self._pinned) >= MAX_PINNED_POOLS:
+            self._close_pinned()
+        scheme = host_params["scheme"]
+        options = {**self.poolmanager.connection_pool_kw, **pool_kwargs}
+        if scheme == "http":
+            options = {k: v for k, v in options.items() if k not in SSL_KEYWORDS}
+        return _POOLS[scheme](host_params["host"], host_params["port"], pinned_address=address, **options)
+
+    def _close_pinned(self) -> None:
+        for pool in self._pinned.values():
+            pool.close()
+        self._pinned.clear()
+
+    def close(self):
+        self._close_pinned()
+        super().close()
 
 
 def describe_error(exc: Exception, url: str) -> str:
@@ -186,11 +602,19 @@ def describe_error(exc: Exception, url: str) -> str:
 
 
 class Fetcher:
-    """The one session. `record` is called with every Capture (success or failure)."""
+    """The one session. `record` is called with every Capture (success or failure).
+
+    deadline: seconds a whole fetch may take (ARCHIVER_DEADLINE, default 60);
+    media_min_rate: bytes per second a media download is allowed beyond that
+    (ARCHIVER_MEDIA_MIN_RATE, default 100000). guard: the address guard for URLs
+    the user did not give (a real resolver by default).
+    """
 
     def __init__(self, *, bodies: Optional[BodyStore] = None, record: Optional[Callable[[Capture], None]] = None,
                  allow_private: Optional[bool] = None, max_bytes: int = DEFAULT_MAX_BYTES,
-                 timeout=DEFAULT_TIMEOUT, retries: Optional[int] = None, backoff: Optional[float] = None):
+                 timeout=DEFAULT_TIMEOUT, retries: Optional[int] = None, backoff: Optional[float] = None,
+                 deadline: Optional[float] = None, media_min_rate: Optional[float] = None,
+                 guard: Optional[AddressGuard] = None):
         self.bodies = bodies
         self.record = record
         self.allow_private = env_flag("ARCHIVER_ALLOW_PRIVATE") if allow_private is None else allow_private
@@ -201,6 +625,10 @@ class Fetcher:
         self.timeout = timeout
         self.retries = int(os.environ.get("ARCHIVER_RETRIES", 3)) if retries is None else retries
         self.backoff = float(os.environ.get("ARCHIVER_BACKOFF", 1.0)) if backoff is None else backoff
+        self.deadline = env_number("ARCHIVER_DEADLINE", DEFAULT_DEADLINE) if deadline is None else deadline
+        self.media_min_rate = (env_number("ARCHIVER_MEDIA_MIN_RATE", DEFAULT_MEDIA_MIN_RATE)
+                               if media_min_rate is None else media_min_rate)
+        self.timeouts: Counter = Counter()  # host -> fetches that timed out or ran past their deadline
         self.session = requests.Session()
         self.session.headers.update({
             "User-Agent": USER_AGENT,
@@ -208,6 +636,14 @@ class Fetcher:
             "Accept-Language": "en;q=0.9, *;q=0.5",
         })
         self.session.max_redirects = MAX_REDIRECTS
+        _mount(self.session, FetchAdapter())
+        # URLs the user did not give: same headers and cookies, no proxy or .netrc from the
+        # environment, and every request checked and pinned where it is sent.
+        self.guarded_session = requests.Session()
+        self.guarded_session.trust_env = False
+        self.guarded_session.headers = self.session.headers
+        self.guarded_session.cookies = self.session.cookies
+        _mount(self.guarded_session, FetchAdapter(guard or AddressGuard()))
 
     # -- public -------------------------------------------------------------
     def fetch(self, url: str, *, kind: str = "page", trusted: bool = False, headers: Optional[dict] = None,
@@ -215,18 +651,20 @@ class Fetcher:
         """GET url, following redirects by hand so every hop passes the address guard.
 
         trusted: the user gave this URL (or configured its endpoint), so it may point
-        anywhere; URLs taken from fetched content are guarded unless allow_private.
+        anywhere; a redirect that leaves its origin is guarded like any URL taken from
+        fetched content, and so is everything else unless allow_private.
         """
         request_headers = dict(headers or {})
         if accept:
             request_headers["Accept"] = accept
         capture = Capture(url=url, kind=kind, request_headers=request_headers)
-        try:
-            self._fetch_into(capture, trusted=trusted)
-        except RefusedAddress as exc:
-            capture.error = str(exc)
-        except requests.RequestException as exc:
-            capture.error = describe_error(exc, capture.final_url or url)
+        with Deadline(self.deadline) as deadline:
+            try:
+                self._fetch_into(capture, trusted=trusted, deadline=deadline)
+            except RefusedAddress as exc:
+                capture.error = str(exc)
+            except (DeadlineExceeded, requests.RequestException) as exc:
+                capture.error = self._failure(exc, capture.final_url or url, deadline)
         _redact(capture)
         if self.record:
             self.record(capture)
@@ -239,91 +677,156 @@ class Fetcher:
         return page_from_capture(capture)
 
     # -- internals ----------------------------------------------------------
-    def _fetch_into(self, capture: Capture, *, trusted: bool) -> None:
+    def _failure(self, exc: Exception, url: str, deadline: Deadline) -> str:
+        """The error line for a failed fetch; timeouts are counted per host."""
+        host = urlsplit(url).hostname or url
+        if deadline.passed() or isinstance(exc, DeadlineExceeded):
+            self.timeouts[host] += 1
+            return f"{host} sent too slowly: stopped after {deadline.elapsed():.0f} s"
+        if isinstance(exc, requests.exceptions.Timeout):
+            self.timeouts[host] += 1
+        return describe_error(exc, url)
+
+    def _fetch_into(self, capture: Capture, *, trusted: bool, deadline: Deadline) -> None:
         url = capture.url
-        guarded = not (trusted or self.allow_private)
         seen = set()
         for _hop in range(MAX_REDIRECTS + 1):
             if self.offline:
                 check_on_this_machine(url)
-            if guarded:
-                check_public(url)
+            session = self._session_for(url, trusted_origin=capture.url if trusted else None)
             if url in seen:
                 capture.final_url = url
                 capture.error = f"redirect loop ({len(capture.redirects)} redirects, back to {url})"
                 return
             seen.add(url)
-            response = self._get_with_retries(url, capture.request_headers)
+            response = self._get_with_retries(session, url, capture.request_headers, deadline)
             try:
                 location = response.headers.get("Location")
                 if response.is_redirect and location:
                     capture.redirects.append({"url": url, "status": response.status_code, "location": location})
                     url = urljoin(url, location)
                     continue
-                self._read_body(response, capture, url)
+                self._read_body(response, capture, url, deadline)
                 return
             finally:
                 response.close()
         capture.final_url = url
         capture.error = f"more than {MAX_REDIRECTS} redirects"
 
-    def _get_with_retries(self, url: str, headers: dict) -> requests.Response:
+    def _session_for(self, url: str, *, trusted_origin: Optional[str]) -> requests.Session:
+        """The plain session for the user's own origin (or with allow_private), else the guarded one."""
+        if self.allow_private or (trusted_origin and same_origin(url, trusted_origin)):
+            return self.session
+        read_target(url)  # refuse ambiguous URLs before requests rewrites them
+        return self.guarded_session
+
+    def _get_with_retries(self, session: requests.Session, url: str, headers: dict,
+                          deadline: Deadline) -> requests.Response:
         attempt = 0
         while True:
             try:
                 parse_url(url)
-                response = self.session.get(url, headers=headers, timeout=self.timeout, stream=True,
-                                            allow_redirects=False)
+                response = session.get(url, headers=headers, timeout=self.timeout, stream=True,
+                                       allow_redirects=False)
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                if attempt >= self.retries or _not_worth_retrying(exc):
+                delay = None if attempt >= self.retries or _not_worth_retrying(exc) else \
+                    self._retry_delay(attempt, None, deadline)
+                if delay is None:
                     raise
-                self._sleep(attempt, None)
+                time.sleep(delay)
                 attempt += 1
                 continue
             except ValueError as exc:  # urllib3 rejects the URL outright
                 raise requests.exceptions.InvalidURL(str(exc)) from None
             if response.status_code in RETRY_STATUSES and attempt < self.retries:
-                retry_after = response.headers.get("Retry-After")
-                response.close()
-                self._sleep(attempt, retry_after)
-                attempt += 1
-                continue
+                delay = self._retry_delay(attempt, response.headers.get("Retry-After"), deadline)
+                if delay is not None:
+                    response.close()
+                    time.sleep(delay)
+                    attempt += 1
+                    continue
             return response
 
-    def _sleep(self, attempt: int, retry_after: Optional[str]) -> None:
+    def _retry_delay(self, attempt: int, retry_after: Optional[str], deadline: Deadline) -> Optional[float]:
+        """How long to wait before the next attempt; None when the deadline would pass first."""
         delay = self.backoff * (2 ** attempt)
         if retry_after:
             try:
                 delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER))
             except ValueError:
                 pass  # an HTTP date: keep our own backoff
-        time.sleep(delay)
+        return delay if delay < deadline.remaining() else None
 
-    def _read_body(self, response: requests.Response, capture: Capture, url: str) -> None:
+    def _read_body(self, response: requests.Response, capture: Capture, url: str, deadline: Deadline) -> None:
         capture.final_url = url
         capture.status_code = response.status_code
         capture.headers = dict(response.headers)
         # The request as sent (session headers included), so the capture can be written as WARC.
         capture.request_headers = dict(response.request.headers)
         capture.content_type = response.headers.get("Content-Type")
-        cap = self.media_max_bytes if capture.kind == "media" else self.max_bytes
-        chunks, size = [], 0
-        for chunk in response.iter_content(64 * 1024):
+        chunks = self._body_chunks(response, capture.kind, deadline)
+        if capture.kind == "media":
+            self._stream_to_disk(chunks, capture)
+        else:
+            self._read_into_memory(chunks, capture)
+        if capture.error is None and not (200 <= response.status_code < 300):
+            capture.error = f"HTTP {response.status_code} {response.reason or ''}".strip()
+
+    def _body_chunks(self, response: requests.Response, kind: str, deadline: Deadline) -> Iterator[bytes]:
+        """The body as it arrives; DeadlineExceeded when it comes too slowly."""
+        received = 0
+        for chunk in response.iter_content(CHUNK):
+            received += len(chunk)
+            if kind == "media":
+                deadline.allow(self.deadline + received / self.media_min_rate)
+            if deadline.passed():
+                raise DeadlineExceeded()
+            yield chunk
+        if deadline.expired:  # the deadline shut the socket: what looked like the end was not
+            raise DeadlineExceeded()
+
+    def _read_into_memory(self, chunks: Iterator[bytes], capture: Capture) -> None:
+        """Pages and API answers: up to max_bytes in memory (the first part kept when over)."""
+        cap = self.max_bytes
+        parts, size = [], 0
+        for chunk in chunks:
             size += len(chunk)
             if size > cap:
                 capture.error = f"body is over the size cap of {cap} bytes (kept the first part)"
-                chunks.append(chunk[: len(chunk) - (size - cap)])
+                parts.append(chunk[: len(chunk) - (size - cap)])
                 break
-            chunks.append(chunk)
-        body = b"".join(chunks)
+            parts.append(chunk)
+        body = b"".join(parts)
         capture.body = body
         capture.size = len(body)
         if self.bodies is not None and body:
             capture.sha256 = self.bodies.put(body)
         elif body:
             capture.sha256 = hashlib.sha256(body).hexdigest()
-        if capture.error is None and not (200 <= response.status_code < 300):
-            capture.error = f"HTTP {response.status_code} {response.reason or ''}".strip()
+
+    def _stream_to_disk(self, chunks: Iterator[bytes], capture: Capture) -> None:
+        """Media: straight to a temporary file in the body store, never whole in memory.
+
+        Over the media cap nothing is kept (an endless stream would fill the disk
+        once per URL): the capture says so and how much came.
+        """
+        cap = self.media_max_bytes
+        with (self.bodies.writer() if self.bodies is not None else DigestOnly()) as out:
+            for chunk in chunks:
+                if out.size + len(chunk) > cap:
+                    capture.size = out.size + len(chunk)
+                    capture.error = (f"body is over the size cap of {cap} bytes "
+                                     f"(stopped after {capture.size} bytes, nothing kept)")
+                    return
+                out.write(chunk)
+            capture.size = out.size
+            capture.sha256 = out.commit()
+
+
+def _mount(session: requests.Session, adapter: FetchAdapter) -> None:
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+
 
 
 _SECRET_PARAM = re.compile(r"([?&]access_token=)[^&#]*", re.I)

@@ -55,6 +55,13 @@ def endpoint_url(ctx, name: str, url: str) -> Optional[str]:
     return ctx.endpoints.url(name, url)
 
 
+def fetch_endpoint(ctx, name: str, target: str, accept: str) -> Capture:
+    """GET an endpoint URL. Trusted only when the user pointed `name` somewhere (--endpoint):
+    hosts taken from a page (a Mastodon instance) and the platforms' own public hosts pass
+    the address guard like any content URL."""
+    return ctx.fetcher.fetch(target, kind="api", trusted=ctx.endpoints.is_overridden(name), accept=accept)
+
+
 def ask(ctx, name: str, url: str, label: str, *, want: str = "json") -> Reply:
     """GET an endpoint's URL; want is "json" (parsed) or "html" (decoded text)."""
     target = endpoint_url(ctx, name, url)
@@ -62,7 +69,7 @@ def ask(ctx, name: str, url: str, label: str, *, want: str = "json") -> Reply:
         return Reply(None, status="unresolved", detail=f"{label}: not asked ({OFFLINE_ENV} is set and "
                                                          f"endpoint {name!r} is not configured)")
     accept = "application/json" if want == "json" else "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
-    capture = ctx.fetcher.fetch(target, kind="api", trusted=True, accept=accept)
+    capture = fetch_endpoint(ctx, name, target, accept)
     failure = classify(capture)
     if failure:
         return Reply(capture, status=failure[0], detail=f"{label}: {failure[1]}")

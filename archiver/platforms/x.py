@@ -9,7 +9,7 @@ from ..models import Account, MediaItem, Post
 from ..timeparse import parse_iso, parse_rfc2822
 from . import oembed
 from .base import match_rules, rule
-from .common import ask, endpoint_url
+from .common import ask, endpoint_url, fetch_endpoint
 from .fields import dig as _dig, dicts as _list, integer as _int, text as _str
 
 NAME = "x"
@@ -80,7 +80,7 @@ def resolve_syndication(ref, ctx) -> Post:
     if url is None:
         return Post(NAME, ref.native_id, ref.url, status="unresolved",
                     status_detail="X syndication: not asked (offline, endpoint 'x' not configured)")
-    capture = ctx.fetcher.fetch(url, kind="api", trusted=True, accept="application/json")
+    capture = fetch_endpoint(ctx, "x", url, "application/json")
     post = Post(NAME, ref.native_id, ref.url, raw_capture_id=capture.id)
     if capture.status_code is None:  # nothing came back at all
         post.status, post.status_detail = "unresolved", f"X syndication: {capture.error}"
