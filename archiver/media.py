@@ -4,8 +4,9 @@ Runs after posts are stored: every `post_media` row not yet `done` (new ones
 are `pending`; `failed`, `invalid` and `partial` ones are tried again) and every
 account whose avatar is not yet saved. Media URLs come from fetched content, so
 they go through the Fetcher untrusted: the address guard applies. Each
-response is a capture; the bytes are kept by SHA-256 even when they turn out
-not to be the media claimed, and the row says why.
+response is a capture, its body streamed to disk (never whole in memory); the
+bytes are kept by SHA-256 even when they turn out not to be the media claimed,
+and the row says why.
 
 post_media.status: done; partial (a video kept but its poster not); failed
 (nothing usable came back: network, HTTP, size cap, empty body); invalid
@@ -21,7 +22,7 @@ from typing import Callable, Optional
 from datasette_embed_archive.mediatype import extension, is_audio, is_image, is_video, sniff
 from tqdm import tqdm
 
-from .http import Capture, Fetcher, utc_now
+from .http import BodyStore, Capture, Fetcher, utc_now
 from .imageinfo import describe_image, thumbnail_of
 from .mediafiles import MediaFiles, files_dir
 from .store import Store
@@ -35,6 +36,7 @@ MAX_ATTEMPTS = 5
 # What each post_media kind must turn out to be; thumbnail: a preview image (oEmbed, a video's web preview).
 EXPECTED = {"photo": "image", "thumbnail": "image", "audio": "audio"}  # video and gif: video
 IS_EXPECTED = {"image": is_image, "video": is_video, "audio": is_audio}
+SNIFF_BYTES = 4096  # more than sniff() reads
 
 
 @dataclass
@@ -63,6 +65,8 @@ class MediaCollector:
         self.store = store
         self.db = store.db
         self.fetcher = fetcher
+        if fetcher.bodies is None:  # media stream into a body store: without one nothing would be kept
+            fetcher.bodies = BodyStore(store.bodies_dir)
         self.files = MediaFiles(files_dir(store.path))
         self.warn = warn
         self._fetched: dict[tuple, Outcome] = {}  # one request per URL per run
@@ -143,7 +147,7 @@ class MediaCollector:
     def outcome(self, capture: Capture, expect: str) -> Outcome:
         if capture.error:  # network, HTTP status, refused address, size cap: any body stays in captures
             return Outcome("failed", error=capture.error, capture_id=capture.id)
-        if not capture.body:
+        if not capture.sha256:
             return Outcome("failed", error="empty body (0 bytes)", capture_id=capture.id)
         media = self.keep(capture)
         outcome = Outcome("done" if media["status"] in ("ok", "unverified") else "invalid", sha256=media["sha256"],
@@ -155,22 +159,26 @@ class MediaCollector:
 
     def keep(self, capture: Capture) -> dict:
         """The media row for these bytes: stored and described once, however many posts use them."""
-        body, sha = capture.body, capture.sha256
+        sha = capture.sha256
         existing = next(self.db["media"].rows_where("sha256 = ?", [sha], limit=1), None)
         if existing and self.files.path(existing["path"]).exists():
             return existing
-        mime = sniff(body)
+        body = self.fetcher.bodies.path_for(sha)
+        with open(body, "rb") as f:
+            head = f.read(SNIFF_BYTES)
+        mime = sniff(head)
         first = existing or {"first_captured_at": capture.fetched_at, "capture_id": capture.id}
-        row = {"sha256": sha, "size": len(body), "first_captured_at": first["first_captured_at"],
+        row = {"sha256": sha, "size": capture.size, "first_captured_at": first["first_captured_at"],
                "capture_id": first["capture_id"]}
         if is_video(mime) or is_audio(mime):
-            _, row["path"] = self.files.put(body, extension(mime), sha256=sha, same_bytes=self._body_path(sha))
+            row["path"] = self.files.put_file(body, extension(mime), sha)
             video = probe_video(self.files.path(row["path"]), "video" if is_video(mime) else "audio")
             row.update(mime=mime, status=video.status, error=video.error, format=video.format, width=video.width,
                        height=video.height, duration=video.duration)
         else:
-            info = describe_image(body)  # also says why HTML, SVG or unknown bytes are not an image
-            _, row["path"] = self.files.put(body, extension(info.mime), sha256=sha, same_bytes=self._body_path(sha))
+            # Pillow needs an image's bytes; anything else is told apart by its first ones.
+            info = describe_image(body.read_bytes() if is_image(mime) else head)
+            row["path"] = self.files.put_file(body, extension(info.mime), sha)
             row.update(mime=info.mime, status=info.status, error=info.error, format=info.format, width=info.width,
                        height=info.height, phash=info.phash, exif=json.dumps(info.exif) if info.exif else None,
                        latitude=info.latitude, longitude=info.longitude, taken_at=info.taken_at,
@@ -195,10 +203,6 @@ class MediaCollector:
             with self.db.conn:
                 self.db["media"].update(video_sha, {"thumbnail_path": thumbnail})
         return note
-
-    def _body_path(self, sha: str):
-        bodies = self.fetcher.bodies
-        return bodies.path_for(sha) if bodies is not None else None
 
 
 def collect_media(store: Store, fetcher: Fetcher, *, warn: Callable[[str], None] = lambda line: None) -> MediaReport:
