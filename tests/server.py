@@ -25,6 +25,9 @@ class Answer:
     headers: dict = field(default_factory=dict)
     gzip: bool = False
     delay: float = 0.0
+    trickle: float = 0.0  # seconds between the body's bytes, sent one at a time
+    trickle_headers: float = 0.0  # the same for the status line and headers
+    endless: bool = False  # the body repeated until the client hangs up (no Content-Length)
 
 
 class Routes(dict):
@@ -38,6 +41,7 @@ class _Handler(BaseHTTPRequestHandler):
         server: TestServer = self.server.owner
         parts = urlsplit(self.path)
         server.requests.append(self.path)
+        server.headers.append(dict(self.headers))
         route = server.routes.get(parts.path)
         if route is None:
             answer = Answer(404, b"not found", "text/plain")
@@ -55,9 +59,40 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Encoding", "gzip")
         for name, value in answer.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        if answer.endless:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        else:
+            self.send_header("Content-Length", str(len(body)))
+        try:
+            self._send_headers(answer.trickle_headers)
+            self._send_body(body, answer)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client hung up, as a fetch past its deadline does
+
+    def _send_headers(self, pause: float):
+        if not pause:
+            self.end_headers()
+            return
+        self._headers_buffer.append(b"\r\n")
+        head = b"".join(self._headers_buffer)
+        self._headers_buffer = []
+        self._trickle(head, pause)
+
+    def _send_body(self, body: bytes, answer: Answer):
+        if answer.endless:
+            while True:
+                self.wfile.write(body)
+        elif answer.trickle:
+            self._trickle(body, answer.trickle)
+        else:
+            self.wfile.write(body)
+
+    def _trickle(self, data: bytes, pause: float):
+        for i in range(len(data)):
+            self.wfile.write(data[i:i + 1])
+            self.wfile.flush()
+            time.sleep(pause)
 
     def log_message(self, *args):
         pass
@@ -66,16 +101,25 @@ class _Handler(BaseHTTPRequestHandler):
 class TestServer:
     __test__ = False  # not a test class
 
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1", ssl_context=None):
         self.routes = Routes()
         self.requests: list[str] = []
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.headers: list[dict] = []  # each request's headers, in order
+        self.httpd = ThreadingHTTPServer((host, 0), _Handler)
+        if ssl_context is not None:
+            self.httpd.socket = ssl_context.wrap_socket(self.httpd.socket, server_side=True)
+        self.scheme = "https" if ssl_context is not None else "http"
         self.httpd.owner = self
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        host, port = self.httpd.server_address[:2]
+        return f"{self.scheme}://{host}:{port}"
+
+    @property
+    def port(self) -> int:
+        return self.httpd.server_address[1]
 
     def url(self, path: str) -> str:
         return self.base + path
