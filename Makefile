@@ -2,15 +2,17 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+LOCAL_DISTS := --no-emit-package embed-archiver --no-emit-package datasette-embed-archive
 
-.PHONY: demo test install system-deps bench clean
+.PHONY: demo test install system-deps bench lock dist dist-check clean
 
 # archiver and its web face (the datasette-embed-archive plugin, a distribution of its own in
-# this repository), editable. (The discovery prefilter is C: a changed source means a rebuild.)
-$(BIN)/archiver: pyproject.toml datasette-embed-archive/pyproject.toml archiver/discover/_prefilter.c
+# this repository), editable, with every other package at the version requirements.lock pins.
+# (The discovery prefilter is C: a changed source means a rebuild.)
+$(BIN)/archiver: pyproject.toml datasette-embed-archive/pyproject.toml requirements.lock archiver/discover/_prefilter.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ./datasette-embed-archive -e '.[test]'
+	$(BIN)/pip install --quiet -c requirements.lock -e ./datasette-embed-archive -e '.[test]'
 	touch $(BIN)/archiver
 
 install: $(BIN)/archiver
@@ -40,9 +42,25 @@ system-deps:
 test: system-deps install
 	$(BIN)/python -m pytest -q
 
+# The wheels and sdists of both distributions, checked as PyPI would.
+dist: install
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -m build --outdir dist datasette-embed-archive
+	$(BIN)/twine check --strict dist/*
+
+# What a user gets: the wheels in fresh virtualenvs, outside the source tree (see the script).
+dist-check: system-deps dist
+	bash .ci/check-dist
+
+# requirements.lock: every package both distributions and the tests need, pinned (from requirements.in).
+lock: install
+	$(BIN)/pip install --quiet uv==0.13.8
+	$(BIN)/uv pip compile requirements.in --python $(BIN)/python $(LOCAL_DISTS) -o requirements.lock
+
 bench: install
 	$(BIN)/python benchmarks/discover.py
 	$(BIN)/python benchmarks/media.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info datasette-embed-archive/build datasette-embed-archive/*.egg-info

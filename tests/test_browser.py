@@ -199,3 +199,104 @@ def test_published_bundle_read_only_in_the_browser(page, archive, tmp_path):  # 
     finally:
         stop(proc)
     assert re.search(r"[0-9a-f]{64}  archive.db", (out / "MANIFEST").read_text())
+
+
+def test_map_draws_markers_with_text_as_text(page, live, archive):  # noqa: F811
+    conn = sqlite3.connect(archive)
+    with conn:  # a post whose text and author carry markup, placed on the map by a volunteer
+        conn.execute("insert into posts (id, platform, native_id, author_handle, author_name, text, status, thread_id) "
+                     "values ('x:667', 'x', '667', 'evil_demo', ?, ?, 'ok', 'x:667')", [HOSTILE_NAME, HOSTILE_TEXT])
+    conn.close()
+    conn = annotations.connect(annotations.path_beside(archive))
+    annotations.annotate(conn, KOZINKA, "someone", Changes(geo=(50.43, 36.93), place="Kozinka checkpoint"))
+    annotations.annotate(conn, "x:667", "someone", Changes(geo=(48.5, 35.0)))
+    conn.close()
+    page.goto(live + "/-/map")
+    page.wait_for_function("document.querySelectorAll('path.archiver-marker').length === 2")
+    assert page.locator("#archiver-map").get_attribute("data-markers") == "2"
+    texts = []
+    for i in range(2):  # each marker's popup: the hostile one shows its markup as characters
+        page.locator("path.archiver-marker").nth(i).click(force=True)
+        page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 1")  # the last one has closed
+        popup = page.locator(".leaflet-popup .archiver-map-popup")
+        assert popup.locator("a").get_attribute("href").startswith("/-/post/x~3A")
+        texts.append(popup.inner_text())
+    hostile = next(text for text in texts if HOSTILE_NAME in text)
+    assert HOSTILE_TEXT in hostile and any("Kozinka checkpoint" in text for text in texts)
+    assert page.locator(".archiver-map-popup img, .archiver-map-popup b, .archiver-map-popup script").count() == 0
+    assert page.dialogs == [] and page.errors == []
+
+
+def dockerfile_command(bundle: Path, port: int) -> list[str]:
+    """The bundle's Dockerfile CMD, on 127.0.0.1:port."""
+    import json
+
+    cmd = json.loads(re.search(r"^CMD (.*)$", (bundle / "Dockerfile").read_text(), re.M).group(1))
+    return [{"0.0.0.0": "127.0.0.1", "8001": str(port)}.get(arg, arg) for arg in cmd]
+
+
+@pytest.fixture
+def published_bundle(tmp_path):
+    """A served bundle of the demo's archive, annotated and published.
+
+    ARCHIVER_BUNDLE_URL names one served elsewhere (the packaging check installs it in a
+    fresh virtualenv by its Dockerfile's steps); otherwise it is published and served here,
+    with the Dockerfile's command.
+    """
+    if os.environ.get("ARCHIVER_BUNDLE_URL"):
+        yield os.environ["ARCHIVER_BUNDLE_URL"]
+        return
+    demo = tmp_path / "demo"
+    result = subprocess.run([sys.executable, "-m", "archiver", "demo", "--no-serve", "--dir", str(demo),
+                             "--site-port", "0"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    conn = annotations.connect(annotations.path_beside(demo / "archive.db"))
+    annotations.annotate(conn, KOZINKA, "someone", Changes(tags=["checkpoint"], geo=(50.43, 36.93),
+                                                           place="Kozinka checkpoint"))
+    conn.close()
+    bundle = tmp_path / "bundle"
+    publish(demo / "archive.db", bundle)
+    port = free_port()
+    command = dockerfile_command(bundle, port)
+    base = f"http://127.0.0.1:{port}"
+    proc = start([sys.executable, "-m", *command], base + "/-/versions.json", cwd=bundle)
+    yield base
+    stop(proc)
+
+
+def loaded_images(page, selector) -> int:
+    page.wait_for_load_state("networkidle")
+    return page.evaluate(f"""[...document.querySelectorAll({selector!r})]
+                             .filter(img => img.complete && img.naturalWidth > 0).length""")
+
+
+def test_published_bundle_pages(page, published_bundle):
+    base = published_bundle
+    page.goto(base + "/-/search")
+    page.fill("input[name=q]", "Kozinka")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_load_state()
+    page.locator(f'article[data-post-id="{KOZINKA}"] a.archiver-result-link').click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/-/post/x~3A1660927314342432768")
+    assert "#Kozinka" in page.locator("article.archiver-post .text").inner_text()
+    assert "checkpoint" in page.locator("#annotations").inner_text()
+    assert loaded_images(page, ".archiver-media img") >= 1  # the video's poster, as a thumbnail
+    page.goto(base + "/-/thread/x~3A1660927314342432768")
+    assert page.locator("h1").inner_text().startswith("Thread of")
+    # Thumbnails inline in Datasette's own table, and each file's page.
+    page.goto(base + "/archive/media")
+    assert loaded_images(page, "a.archiver-thumb img") >= 2
+    gps = page.request.get(base + "/archive/media.json?latitude__notblank=1&_shape=objects").json()["rows"]
+    poster = gps[0]["sha256"]
+    thumbnail = page.request.get(base + f"/-/media/{poster}/thumbnail")
+    assert thumbnail.status == 200 and thumbnail.headers["content-type"] == "image/webp"
+    # The map: the volunteer's place and the poster's EXIF GPS.
+    page.goto(base + "/-/map")
+    page.wait_for_function("document.querySelectorAll('path.archiver-marker').length >= 2")
+    assert int(page.locator("#archiver-map").get_attribute("data-markers")) >= 2
+    # The near-duplicate query needs the plugin's phash_distance: the re-posted photo is found.
+    page.goto(base + f"/archive/near_duplicate_media?sha256={poster}")
+    rows = page.locator("table.rows-and-columns tbody tr")
+    assert rows.count() >= 2 and "no such function" not in page.content()
+    assert page.errors == []

@@ -21,7 +21,7 @@ DEFAULT_TILES = {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
 
 
 def points_sql(sources: Sources) -> str:
-    """Volunteers' places and photos' GPS, each with its post, newest first."""
+    """Volunteers' places and the GPS of photos (and video posters), each with its post, newest first."""
     a = sources.a
     parts = []
     if sources.has_annotations:
@@ -31,7 +31,7 @@ def points_sql(sources: Sources) -> str:
     parts.append(f"""select post_media.post_id, media.latitude, media.longitude, null as label,
                             'photo GPS' as placed_by, media.taken_at as placed_at
                      from {a}.media media join {a}.post_media post_media
-                       on post_media.media_sha256 = media.sha256
+                       on media.sha256 in (post_media.media_sha256, post_media.poster_sha256)
                      where media.latitude is not null and media.longitude is not null""")
     return f"""select point.*, posts.author_handle, posts.author_name, posts.created_at, posts.status,
                       substr(posts.text, 1, {TEXT_CHARS}) as text

@@ -18,6 +18,7 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
 from .mediatype import INLINE_TYPES, sniff
+from .queries import load_media
 from .storage import THUMBNAIL_MIME, files_dir
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -122,12 +123,7 @@ def post_media_vars(datasette, database, request):
         db = datasette.get_database(database) if database else await media_database(datasette)
         if not await db.table_exists("media"):
             return {}
-        result = await db.execute("""
-            select post_media.*, media.mime, media.width, media.height, media.duration, media.size,
-                   media.latitude, media.longitude, media.taken_at, media.phash, media.thumbnail_path,
-                   media.status as file_status, media.error as file_error
-            from post_media left join media on media.sha256 = post_media.media_sha256
-            where post_media.post_id = ? order by post_media.position""", [tilde_decode(request.url_vars["post_id"])])
-        return {"archiver_media_files": [dict(row) for row in result.rows]}
+        post_id = tilde_decode(request.url_vars["post_id"])
+        return {"archiver_media_files": (await load_media(db, [post_id])).get(post_id, [])}
 
     return media_of_post

@@ -70,17 +70,23 @@ async def load_thread(database, post_id: str) -> Optional[dict]:
     posts = await _rows(database, """
         select * from posts where id = :root or thread_id = :root
         order by id != :root, thread_position is null, thread_position, created_at, id""", {"root": root})
-    ids = [p["id"] for p in posts]
-    media: dict[str, list] = {}
-    if ids:
-        marks = ",".join("?" for _ in ids)
-        # The same fields the post page's media section shows (see web/media.py).
-        for item in await _rows(database, f"""
-                select post_media.*, media.mime, media.width, media.height, media.duration, media.size,
-                       media.latitude, media.longitude, media.taken_at, media.phash, media.thumbnail_path
-                from post_media left join media on media.sha256 = post_media.media_sha256
-                where post_media.post_id in ({marks}) order by post_media.post_id, post_media.position""", ids):
-            media.setdefault(item["post_id"], []).append(item)
+    media = await load_media(database, [p["id"] for p in posts])
     for post in posts:
         post["media"] = media.get(post["id"], [])
     return {"root": root, "posts": posts, "current": post_id}
+
+
+async def load_media(database, post_ids: list) -> dict[str, list]:
+    """post id -> its media, in order, each with what was verified of the file (and whether this copy has it)."""
+    media: dict[str, list] = {}
+    if not post_ids:
+        return media
+    marks = ",".join("?" for _ in post_ids)
+    for item in await _rows(database, f"""
+            select post_media.*, media.mime, media.width, media.height, media.duration, media.size,
+                   media.latitude, media.longitude, media.taken_at, media.phash, media.thumbnail_path,
+                   media.path is not null as has_file, media.status as file_status, media.error as file_error
+            from post_media left join media on media.sha256 = post_media.media_sha256
+            where post_media.post_id in ({marks}) order by post_media.post_id, post_media.position""", post_ids):
+        media.setdefault(item["post_id"], []).append(item)
+    return media

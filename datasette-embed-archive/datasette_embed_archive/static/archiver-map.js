@@ -1,4 +1,4 @@
-// Draws /-/map's places with Leaflet. Post text, names and labels come from untrusted
+// Draws /-/map's places with Leaflet (datasette-leaflet's ES module, imported here). Post text, names and labels come from untrusted
 // pages and platforms: they are written into popups as text nodes, never as markup.
 (function () {
   function popup(point) {
@@ -17,7 +17,7 @@
     return box;
   }
 
-  function draw() {
+  function draw(L) {
     var element = document.getElementById("archiver-map");
     var data = JSON.parse(document.getElementById("archiver-map-data").textContent);
     var map = L.map(element, { worldCopyJump: true });
@@ -36,9 +36,13 @@
     element.dataset.markers = String(markers.length);
   }
 
+  function start() {
+    import(document.getElementById("archiver-map").dataset.leaflet).then(draw);
+  }
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
+    document.addEventListener("DOMContentLoaded", start);
   } else {
-    draw();
+    start();
   }
 })();
