@@ -245,8 +245,10 @@ class Collector:
 
     def _remove_partial_files(self) -> None:
         """Files this process was writing when the disk filled (written under a temporary name)."""
-        for partial in files_dir(self.store.path).glob(f"**/.*.{os.getpid()}.tmp"):
-            partial.unlink(missing_ok=True)
+        mine = f".{os.getpid()}."  # .<name>.<pid>.tmp, or .<name>.<pid>.<random>.tmp
+        for partial in files_dir(self.store.path).glob("**/.*.tmp"):
+            if mine in partial.name:
+                partial.unlink(missing_ok=True)
 
     def _store_post(self, post: Post, now: str, seen: Optional[set] = None) -> None:
         # Quoted and parent posts are posts too; store them first so links resolve.
