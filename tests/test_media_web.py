@@ -132,3 +132,45 @@ def test_thread_page_shows_the_media_through_the_same_partial(archive):
     page = get(build_datasette(archive), "/-/thread/x~3A1")
     assert page.status_code == 200
     assert f'src="/-/media/{sha(ORIGINAL)}/thumbnail"' in page.text
+
+
+def asgi_get(ds, path, headers=()):
+    """Every ASGI message the app sends for one GET (to see how a body is sent, not only what)."""
+    messages = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        messages.append(message)
+
+    scope = {"type": "http", "http_version": "1.1", "method": "GET", "scheme": "http", "path": path,
+             "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": list(headers),
+             "client": ("127.0.0.1", 1), "server": ("localhost", 80)}
+    asyncio.run(ds.app()(scope, receive, send))
+    return messages
+
+
+def test_large_files_and_ranges_stream_in_chunks(archive):
+    from archiver.mediafiles import files_dir
+
+    ds = build_datasette(archive)
+    path = files_dir(archive) / Store(archive).db["media"].get(sha(ORIGINAL))["path"]
+    big = ORIGINAL[:64] + bytes(range(256)) * (3 * 4096)  # 3 MB that still sniffs as the JPEG it was
+    path.write_bytes(big)
+    for headers, expected, status in (((), big, 200),
+                                      (((b"range", b"bytes=1000000-2999999"),), big[1000000:3000000], 206)):
+        messages = asgi_get(ds, f"/-/media/{sha(ORIGINAL)}", headers)
+        start = next(m for m in messages if m["type"] == "http.response.start")
+        bodies = [m["body"] for m in messages if m["type"] == "http.response.body"]
+        assert start["status"] == status and dict(start["headers"])[b"content-length"] == str(len(expected)).encode()
+        assert b"".join(bodies) == expected and len(bodies) > 1  # sent as it is read, never whole in memory
+
+
+def test_search_text_with_nul_is_a_clear_400(archive):
+    ds = build_datasette(archive)
+    page = get(ds, "/-/search?q=Koz%00inka")
+    assert page.status_code == 400 and "NUL" in page.text
+    data = get(ds, "/-/search.json?q=%00&tag=x")
+    assert data.status_code == 400 and data.json()["ok"] is False
+    assert get(ds, "/-/search?q=checkpoint").status_code == 200

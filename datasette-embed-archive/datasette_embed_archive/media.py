@@ -9,6 +9,8 @@ Content-Security-Policy, so no browser runs what a post's author uploaded.
 """
 from __future__ import annotations
 
+import asyncio
+import os
 import re
 from pathlib import Path
 from typing import Optional
@@ -27,6 +29,7 @@ SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MEDIA_COLUMNS = {("post_media", "media_sha256"), ("post_media", "poster_sha256"), ("media", "sha256"),
                  ("accounts", "avatar_sha256")}
 THUMBNAILS_COLUMN = "media_thumbnails"
+SNIFF_BYTES = 2048  # what mediatype.sniff reads
 SAFE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; sandbox",
@@ -76,21 +79,57 @@ async def media_file(datasette, request):
     path = _inside(files_dir(database.path), relpath)
     if path is None:
         raise NotFound("No such media file in the archive")
-    data = path.read_bytes()
     claimed = THUMBNAIL_MIME if thumbnail else row["mime"]
     headers = {**SAFE_HEADERS, "Accept-Ranges": "bytes"}
-    if not (claimed in INLINE_TYPES and sniff(data) == claimed):
+    head, size = await asyncio.to_thread(_head_and_size, path)
+    if not (claimed in INLINE_TYPES and sniff(head) == claimed):
         # Not a type we show (HTML, SVG, unknown), or the file no longer is what was verified.
         claimed = "application/octet-stream"
         headers["Content-Disposition"] = f'attachment; filename="{sha256}.bin"'
-    wanted = _byte_range(request.headers.get("range"), len(data))
+    wanted = _byte_range(request.headers.get("range"), size)
     if wanted is None:
-        return Response(data, content_type=claimed, headers=headers)
+        return FileSlice(path, 0, size, 200, claimed, headers)
     start, end = wanted  # browsers (Safari always) ask for videos in ranges
-    if start >= len(data):
-        return Response(b"", status=416, headers={**headers, "Content-Range": f"bytes */{len(data)}"})
-    headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
-    return Response(data[start:end + 1], status=206, content_type=claimed, headers=headers)
+    if start >= size:
+        return Response(b"", status=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return FileSlice(path, start, end + 1 - start, 206, claimed, headers)
+
+
+def _head_and_size(path: Path) -> tuple[bytes, int]:
+    """The first bytes (enough to sniff the type) and the size of a file."""
+    with open(path, "rb") as f:
+        return f.read(SNIFF_BYTES), os.fstat(f.fileno()).st_size
+
+
+class FileSlice:
+    """An answer of `length` bytes of a file from `start`, read in chunks off the event loop.
+
+    A video may be hundreds of MB: it is never held in memory, and no read blocks the
+    server while other requests wait.
+    """
+
+    CHUNK = 256 * 1024
+
+    def __init__(self, path: Path, start: int, length: int, status: int, content_type: str, headers: dict):
+        self.path, self.start, self.length = path, start, length
+        self.status, self.content_type, self.headers = status, content_type, headers
+
+    async def asgi_send(self, send):
+        headers = {**self.headers, "Content-Type": self.content_type, "Content-Length": str(self.length)}
+        await send({"type": "http.response.start", "status": self.status,
+                    "headers": [[k.lower().encode("latin-1"), str(v).encode("latin-1")] for k, v in headers.items()]})
+        remaining = self.length
+        with open(self.path, "rb") as f:
+            await asyncio.to_thread(f.seek, self.start)
+            while remaining > 0:
+                chunk = await asyncio.to_thread(f.read, min(self.CHUNK, remaining))
+                if not chunk:  # the file shrank since its size was read: end the body here
+                    break
+                remaining -= len(chunk)
+                await send({"type": "http.response.body", "body": chunk, "more_body": remaining > 0})
+        if remaining > 0 or self.length == 0:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def _byte_range(header: Optional[str], size: int) -> Optional[tuple[int, int]]:

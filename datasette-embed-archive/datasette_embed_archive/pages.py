@@ -8,7 +8,7 @@ from datasette.utils.asgi import NotFound, Response
 
 from .annotation_state import STATUSES
 from .queries import load_annotations, load_post_page, load_thread
-from .search import SearchRequest, facets_inline, run_search
+from .search import InvalidSearch, SearchRequest, facets_inline, run_search
 from .sources import find_sources
 
 
@@ -48,7 +48,12 @@ async def thread_page(datasette, request):
 
 async def search_page(datasette, request):
     sources = await archive_sources(datasette, request)
-    search = SearchRequest.from_args(request.args)
+    try:
+        search = SearchRequest.from_args(request.args)
+    except InvalidSearch as exc:
+        if request.url_vars.get("format") == "json":
+            return Response.json({"ok": False, "error": str(exc)}, status=400)
+        return Response.text(str(exc), status=400)
     wanted = request.args.get("_facets")
     if request.url_vars.get("format") == "json":
         # JSON stays lean unless facets are asked for (`_facets=1`, or `only` without the results).

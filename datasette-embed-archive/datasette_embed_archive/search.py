@@ -13,6 +13,7 @@ matches the HTML page does not wait for them: it fetches them afterwards
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field
 
 from datasette.database import QueryInterrupted
@@ -22,6 +23,13 @@ from .annotation_state import state_sql
 from .sources import Sources
 
 PAGE_SIZE = 50
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class InvalidSearch(ValueError):
+    pass
+
+
 MAX_PAGE = 20
 FACET_LIMIT = 10
 FACET_TIME_LIMIT_MS = 500  # unless the facet_time_limit_ms setting says otherwise
@@ -70,6 +78,10 @@ class SearchRequest:
 
     @classmethod
     def from_args(cls, args) -> "SearchRequest":
+        """The search a query string asks for; InvalidSearch for text no search can hold."""
+        for name in ("q", *FILTERS):
+            if CONTROL_CHARACTERS.search(args.get(name) or ""):
+                raise InvalidSearch(f"{name} holds a NUL or another control character: remove it and search again")
         filters = {name: args.get(name) for name in FILTERS if args.get(name)}
         try:
             page = min(max(int(args.get("page") or 1), 1), MAX_PAGE)
