@@ -20,6 +20,8 @@ from typing import Iterable, Optional
 
 from datasette_embed_archive.annotation_state import STATUSES, state_sql
 
+from . import eventlog
+
 KINDS = ("tag", "untag", "note", "status", "geo")
 VISIBILITIES = ("public", "private")
 MAX_TAG = 100
@@ -36,7 +38,9 @@ create table if not exists events (
     longitude real check (longitude is null or longitude between -180 and 180),
     actor_id text not null,
     created_at text not null,
-    visibility text not null default 'public' check (visibility in ({", ".join(repr(v) for v in VISIBILITIES)}))
+    visibility text not null default 'public' check (visibility in ({", ".join(repr(v) for v in VISIBILITIES)})),
+    prev_hash text,  -- the hash of the event before (see eventlog.py)
+    hash text
 );
 create index if not exists events_post_id on events (post_id, id);
 create index if not exists events_kind on events (kind, post_id);
@@ -44,6 +48,16 @@ create trigger if not exists events_no_update before update on events
 begin select raise(abort, 'annotation events are append-only: add a new event instead'); end;
 create trigger if not exists events_no_delete before delete on events
 begin select raise(abort, 'annotation events are append-only: add an untag or a new status instead'); end;
+"""
+# Created once the chain columns exist. INSERT OR REPLACE deletes without firing delete triggers:
+# an id already used is refused before that can happen.
+CHAIN_TRIGGERS_SQL = """
+create trigger if not exists events_no_replace before insert on events
+when exists (select 1 from events where id = new.id)
+begin select raise(abort, 'annotation events are append-only: an event id is never used twice'); end;
+create trigger if not exists events_extend_chain before insert on events
+when new.prev_hash is not (select hash from events order by id desc limit 1)
+begin select raise(abort, 'annotation events extend the hash chain: prev_hash must be the last event''s hash'); end;
 """
 
 
@@ -77,6 +91,8 @@ def path_beside(archive_path) -> Path:
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
     conn.executescript(EVENTS_SQL)
+    _add_chain(conn)
+    conn.executescript(CHAIN_TRIGGERS_SQL)
     existing = dict(conn.execute("select name, sql from sqlite_master where type = 'view'").fetchall())
     for name, sql in VIEWS.items():
         wanted = f"CREATE VIEW {name} as {sql}"  # as sqlite_master keeps it
@@ -84,6 +100,30 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
             conn.execute(f"drop view if exists {name}")
             conn.execute(wanted)
     conn.commit()
+
+
+def _add_chain(conn: sqlite3.Connection) -> None:
+    """A log made before events were chained: add the columns and chain its events, in their order, once."""
+    if "hash" in {row[1] for row in conn.execute("pragma table_info(events)")}:
+        return
+    conn.execute("begin immediate")
+    try:
+        conn.execute("alter table events add column prev_hash text")
+        conn.execute("alter table events add column hash text")
+        conn.execute("drop trigger events_no_update")  # the one rewrite the log ever gets, in this transaction
+        conn.row_factory = sqlite3.Row
+        rows = [dict(r) for r in conn.execute("select * from events order by id")]
+        conn.row_factory = None
+        previous = None
+        for row in rows:
+            row["hash"] = eventlog.event_hash(previous, row)
+            conn.execute("update events set prev_hash = ?, hash = ? where id = ?", [previous, row["hash"], row["id"]])
+            previous = row["hash"]
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    conn.executescript(EVENTS_SQL)  # puts the update trigger back
 
 
 def connect(path) -> sqlite3.Connection:
@@ -172,14 +212,15 @@ def annotate(conn: sqlite3.Connection, post_id: str, actor_id: str, changes: Cha
              now: Optional[str] = None) -> list[int]:
     """Append the events for `changes` in one transaction; returns their ids."""
     events = build_events(post_id, actor_id, changes, now)
-    columns = ("post_id", "kind", "value", "latitude", "longitude", "actor_id", "created_at", "visibility")
+    columns = (*eventlog.HASHED, "prev_hash", "hash")
     sql = f"insert into events ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})"
     # One transaction whatever the connection's isolation mode (Datasette's writer is autocommit).
     owns = not conn.in_transaction
     if owns:
         conn.execute("begin immediate")
     try:
-        ids = [conn.execute(sql, [event[c] for c in columns]).lastrowid for event in events]
+        chained = eventlog.chain(events, eventlog.head(conn))
+        ids = [conn.execute(sql, [event[c] for c in columns]).lastrowid for event in chained]
     except BaseException:
         if owns:
             conn.execute("rollback")

@@ -245,15 +245,18 @@ def publish(outdir, db_path, annotations_path, media, include_private, force):
 @click.option("--db", "db_path", default="archive.db", show_default=True,
               type=click.Path(dir_okay=False, exists=True), help="The archive database.")
 def verify(db_path):
-    """Re-hash every stored body, media file and thumbnail against the database.
+    """Re-hash every stored body, media file and thumbnail against the database,
+    and check the hash chain of the annotation log beside it.
 
-    Reports each file that is missing or whose bytes changed; the exit status
-    is 1 when anything is.
+    Reports each file that is missing or whose bytes changed, and each
+    annotation event changed or removed since it was recorded (also when the
+    log's triggers were dropped); the exit status is 1 when anything is.
     """
     from .verify import verify_archive
 
     report = verify_archive(db_path)
-    for problem in report.problems:
+    for problem in [*report.problems, *report.log_problems]:
         click.echo(f"archiver: {problem}", err=True)
-    click.echo(f"{report.checked} file(s) checked, {len(report.problems)} missing or altered", err=True)
+    click.echo(f"{report.checked} file(s) checked, {len(report.problems)} missing or altered; "
+               f"{report.events_checked} annotation event(s) checked, {len(report.log_problems)} problem(s)", err=True)
     sys.exit(0 if report.ok else 1)

@@ -106,6 +106,10 @@ def _write_database(db_path: Path, annotations_path: Path, bundle_db: Path, incl
                 for view in ("public_events", *annotations.PUBLIC_VIEWS, *(FULL_ONLY if include_private else ())):
                     conn.execute(f"create table {view} as select * from ann.{view}")
                     counts[view] = conn.execute(f"select count(*) from {view}").fetchone()[0]
+                # The whole log's hash chain, without what private events say: its head pins every event.
+                conn.execute("create table events_chain as select id, prev_hash, hash from ann.events order by id")
+                head = conn.execute("select id, hash from events_chain order by id desc limit 1").fetchone()
+                counts["chain_head"] = {"id": head[0], "hash": head[1]} if head else None
             conn.execute("create index public_tags_post on public_tags (post_id)")
             conn.execute("create index public_tags_tag on public_tags (tag)")
             conn.execute("create index public_status_post on public_status (post_id)")
@@ -234,6 +238,7 @@ def _write_readme(outdir: Path, counts: dict, media: bool, include_private: bool
 A read-only copy of an archive of social-media posts embedded in news
 articles, made with archiver: {counts.get('posts', 0)} posts, {counts.get('pages', 0)} pages,
 {counts.get('embeds', 0)} embeds, {counts.get('public_events', 0)} public annotation events.
+{_chain_sentence(counts.get('chain_head'))}
 {"Private annotations and the annotation log with its authors are included." if include_private else
  "Private annotations and the authors of annotations are not included."}
 {"Media files are included." if media else "Thumbnails are included; the full media files are not."}
@@ -262,6 +267,13 @@ Or with Docker:
 `MANIFEST` lists the SHA-256 of every other file in this directory.
 """
     (outdir / "README.md").write_text(text, encoding="utf-8")
+
+
+def _chain_sentence(head) -> str:
+    if not head:
+        return "No annotation was recorded."
+    return (f"The annotation log's hash chain ends at event {head['id']} with hash {head['hash']} "
+            "(table `events_chain`: every event's id, previous hash and hash).")
 
 
 def _write_dockerfile(outdir: Path, install: str) -> None:

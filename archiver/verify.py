@@ -1,7 +1,8 @@
 """Re-hash every stored body, media file and thumbnail against the database.
 
 The archive is evidence: a file that is missing, or whose bytes no longer hash
-to the SHA-256 the database recorded when it was fetched, is reported.
+to the SHA-256 the database recorded when it was fetched, is reported. So is
+any annotation event beside it that was changed or removed (see eventlog.py).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional
 
+from . import annotations, eventlog
 from .http import BodyStore
 from .mediafiles import MediaFiles, files_dir
 
@@ -30,10 +32,12 @@ class Problem:
 class VerifyReport:
     checked: int = 0
     problems: list = field(default_factory=list)
+    events_checked: int = 0
+    log_problems: list = field(default_factory=list)  # what is wrong with the annotation log
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.log_problems
 
 
 def verify_archive(db_path) -> VerifyReport:
@@ -45,6 +49,14 @@ def verify_archive(db_path) -> VerifyReport:
         problem = _check(path, sha)
         if problem:
             report.problems.append(Problem(what, sha, path, problem))
+    log = annotations.path_beside(db_path)
+    if log.exists():
+        conn = sqlite3.connect(f"file:{log}?mode=ro", uri=True)
+        try:
+            report.events_checked = conn.execute("select count(*) from events").fetchone()[0]
+            report.log_problems = eventlog.check(conn)
+        finally:
+            conn.close()
     return report
 
 

@@ -67,7 +67,11 @@ def test_bundle_holds_public_annotations_only(annotated, tmp_path):
     assert media["ab12"]["path"] is None and media["ab12"]["thumbnail_path"] == "media/ab/ab12.webp"
     assert media["cd34"]["thumbnail_path"] is None  # never point at a file the bundle lacks
     assert result.counts["posts"] == rows(annotated, "select count(*) as n from posts")[0]["n"] and verify(out) == []
+    chain = rows(db, "select id, hash from events_chain order by id")
+    live = rows(annotations.path_beside(annotated), "select id, hash from events order by id")
+    assert chain == live and len(chain) == 6  # every event's place in the chain, private ones too
     readme = (out / "README.md").read_text()
+    assert f"ends at event 6 with hash {live[-1]['hash']}" in readme
     assert "datasette serve -i archive.db --inspect-file inspect.json -c datasette.yml -m metadata.yml" in readme
     config = yaml.safe_load((out / "datasette.yml").read_text())
     assert set(config["databases"]) == {"archive"} and "datasette-auth-passwords" not in config.get("plugins", {})
