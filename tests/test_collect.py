@@ -12,10 +12,11 @@ from server import FIXTURES, Answer
 KOZINKA_ID = "1660927314342432768"
 
 
-def collect(server, db_path, *sources, warnings=None, linked=False):
+def collect(server, db_path, *sources, warnings=None, **options):
+    """Collect sources against the test server (X pointed at it); options go to the Collector (linked, limits…)."""
     store = Store(db_path)
-    collector = Collector(store, endpoints=Endpoints([f"x={server.base}"]), allow_private=True, linked=linked,
-                          warn=(warnings.append if warnings is not None else lambda line: None))
+    collector = Collector(store, endpoints=Endpoints([f"x={server.base}"]), allow_private=True,
+                          warn=(warnings.append if warnings is not None else lambda line: None), **options)
     collector.fetcher.backoff = 0.01
     collector.fetcher.retries = 1
     return collector.collect(sources), sqlite_utils.Database(db_path)

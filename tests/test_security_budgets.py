@@ -21,6 +21,7 @@ from archiver.http import BodyStore
 from archiver.models import Limits
 from archiver.store import Store
 from server import FIXTURES, Answer
+from test_collect import collect
 
 KOZINKA_ID = "1660927314342432768"
 CORPUS = Path(__file__).parent.parent.parent / "shared" / "corpus" / "pages"
@@ -29,15 +30,6 @@ CORPUS = Path(__file__).parent.parent.parent / "shared" / "corpus" / "pages"
 def tweet(n: int) -> str:
     return (f'<blockquote class="twitter-tweet"><p>Post {n}</p>&mdash; W (@w) '
             f'<a href="https://twitter.com/w/status/{1700000000000000100 + n}">May 1, 2024</a></blockquote>\n')
-
-
-def collect(server, db_path, *sources, limits=Limits(), warnings=None):
-    store = Store(db_path)
-    collector = Collector(store, endpoints=Endpoints([f"x={server.base}"]), allow_private=True, limits=limits,
-                          warn=(warnings.append if warnings is not None else lambda line: None))
-    collector.fetcher.backoff = 0.01
-    collector.fetcher.retries = 1
-    return collector.collect(sources), sqlite_utils.Database(db_path)
 
 
 def page_problems(db, url):
