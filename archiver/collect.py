@@ -5,7 +5,6 @@ and reported in one line, and the batch goes on.
 """
 from __future__ import annotations
 
-import errno
 import json
 import os
 import sqlite3
@@ -15,7 +14,7 @@ from typing import Callable, Iterable, Optional
 from urllib.parse import urlsplit
 
 from .discover.budget import BudgetedDiscovery
-from .http import BodyStore, Capture, Fetcher, utc_now
+from .http import DISK_FULL_ERRNOS, BodyStore, Capture, DiskFull, Fetcher, utc_now
 from .media import MediaReport, collect_media
 from .mediafiles import files_dir
 from .models import Discovery, Limits, Post
@@ -70,14 +69,16 @@ def is_url(source: str) -> bool:
     return urlsplit(source).scheme in ("http", "https")
 
 
-class DiskFull(Exception):
+class BatchStopped(Exception):
     """No room left for a body, a media file or the database: the batch stops (nothing more can be
-    kept), and running the same command again resumes it."""
+    kept), and running the same command again resumes it. The message says what was full."""
 
 
 def disk_full_reason(exc: BaseException) -> Optional[str]:
     """Why exc means the disk (or the database) is full, or None when it means something else."""
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    if isinstance(exc, DiskFull):  # from the body and media stores: it names the file it was writing
+        return f"no room to write {exc.relative_name}"
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:
         return exc.strerror or os.strerror(exc.errno)  # not str(exc): it names the file by its full path
     if isinstance(exc, sqlite3.OperationalError) and (
             getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "database or disk is full" in str(exc)):
@@ -127,7 +128,7 @@ class Collector:
         self.warn = warn
 
     def collect(self, sources: Iterable[str], progress: Callable[[SourceResult], None] = lambda r: None) -> CollectReport:
-        """Raises DiskFull when there is no room left to keep anything."""
+        """Raises BatchStopped when there is no room left to keep anything."""
         report = CollectReport()
         try:
             for source in sources:
@@ -141,7 +142,7 @@ class Collector:
             if reason is None:
                 raise
             self._remove_partial_files()
-            raise DiskFull(reason) from None
+            raise BatchStopped(reason) from None
         finally:
             self.discovery.close()
         return report

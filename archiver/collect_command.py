@@ -6,7 +6,7 @@ import sys
 import click
 from tqdm import tqdm
 
-from .collect import Collector, DiskFull
+from .collect import BatchStopped, Collector
 from .models import Limits
 from .resolve import DEFAULT_THREAD_DEPTH
 from .store import Store
@@ -39,7 +39,7 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
                           thread_depth=thread_depth, limits=limits, warn=warn)
     try:
         report = collector.collect(sources, progress=progress)
-    except DiskFull as exc:
+    except BatchStopped as exc:
         bar.close()
         click.echo(f"archiver: disk full: {exc}; free some space and run the same command again", err=True)
         return 1

@@ -86,6 +86,7 @@ class DiskFull(OSError):
     def __init__(self, relative_name: str, code: int = errno.ENOSPC):
         super().__init__(code, f"disk full while writing {relative_name}: "
                                "free some space and run the same command again")
+        self.relative_name = relative_name
 
     def __str__(self) -> str:
         return self.strerror

@@ -22,6 +22,7 @@ from archiver.models import Limits
 from archiver.store import Store
 from server import FIXTURES, Answer
 from test_collect import collect
+from test_security_fetch import full_device, needs_dev_full
 
 KOZINKA_ID = "1660927314342432768"
 CORPUS = Path(__file__).parent.parent.parent / "shared" / "corpus" / "pages"
@@ -214,6 +215,29 @@ def test_enospc_writing_a_body_stops_the_batch_with_one_line(db_path, capsys):
                                 "free some space and run the same command again"]
     assert not list(store.bodies_dir.parent.glob("**/*.tmp"))
     assert store.db["pages"].count == 0  # stopped at the first source
+
+
+@needs_dev_full
+def test_the_body_store_running_out_of_room_is_said_once(db_path, capsys):
+    """The real store under a full device: one line naming the file (relative), the advice said once."""
+    store = Store(db_path)
+    original = Collector.__init__
+
+    def with_full_disk(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.bodies = BodyStore(store.bodies_dir, opener=full_device)
+
+    Collector.__init__ = with_full_disk
+    try:
+        status, err = run_full(store, [str(FIXTURES / "pages" / "two-tweets.html")], capsys)
+    finally:
+        Collector.__init__ = original
+    assert status == 1
+    [line] = err.splitlines()
+    assert line.startswith("archiver: disk full: no room to write bodies/")
+    assert line.endswith("; free some space and run the same command again")
+    assert line.count("free some space") == 1 and str(db_path.parent) not in line
+    assert not list(store.bodies_dir.parent.glob("**/*.tmp"))
 
 
 def test_sqlite_database_full_stops_the_batch_with_one_line(db_path, capsys, tmp_path):
