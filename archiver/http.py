@@ -95,6 +95,7 @@ class DiskFull(OSError):
 # ENOSPC: the file system is full; EDQUOT: the user's quota is.
 DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 
+
 @dataclass
 class Capture:
     """One HTTP exchange, kept as evidence whether it succeeded or not."""
@@ -366,11 +367,6 @@ class AddressGuard:
                 raise RefusedAddress(f"refused: {target.host} resolves to non-public address {address} "
                                      f"{ALLOW_PRIVATE_HINT}")
         return Target(target.scheme, target.host, target.port, addresses[0])
-
-
-def check_public(url: str, guard: Optional[AddressGuard] = None) -> Target:
-    """Raise RefusedAddress unless the URL reads one way and its host resolves only to public addresses."""
-    return (guard or AddressGuard()).target(url)
 
 
 def check_on_this_machine(url: str) -> None:
@@ -827,7 +823,6 @@ class Fetcher:
 def _mount(session: requests.Session, adapter: FetchAdapter) -> None:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-
 
 
 _SECRET_PARAM = re.compile(r"([?&]access_token=)[^&#]*", re.I)

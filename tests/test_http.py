@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from archiver.http import BodyStore, Fetcher, RefusedAddress, check_public, page_from_capture
+from archiver.http import AddressGuard, BodyStore, Fetcher, RefusedAddress, page_from_capture
 from server import Answer
 
 
@@ -136,9 +136,9 @@ def test_public_address():
     assert is_public_address("93.184.216.34")
 
 
-def test_check_public_on_literal_loopback():
+def test_the_guard_refuses_literal_loopback():
     with pytest.raises(RefusedAddress):
-        check_public("http://127.0.0.1:9/x")
+        AddressGuard().target("http://127.0.0.1:9/x")
 
 
 def test_page_checks_non_html_and_empty(server, fetcher):
