@@ -111,9 +111,7 @@ def _add_chain(conn: sqlite3.Connection) -> None:
         conn.execute("alter table events add column prev_hash text")
         conn.execute("alter table events add column hash text")
         conn.execute("drop trigger events_no_update")  # the one rewrite the log ever gets, in this transaction
-        conn.row_factory = sqlite3.Row
-        rows = [dict(r) for r in conn.execute("select * from events order by id")]
-        conn.row_factory = None
+        rows = list(eventlog.rows_as_dicts(conn, "select * from events order by id"))
         previous = None
         for row in rows:
             row["hash"] = eventlog.event_hash(previous, row)

@@ -40,6 +40,13 @@ def chain(events: list[dict], last: tuple[int, Optional[str]]) -> list[dict]:
     return chained
 
 
+def rows_as_dicts(conn: sqlite3.Connection, sql: str):
+    """The rows of sql as dicts, leaving the connection's own row factory as it was."""
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    return (dict(row) for row in cursor.execute(sql))
+
+
 def check(conn: sqlite3.Connection) -> list[str]:
     """What is wrong with the log: events changed or removed, triggers missing (empty when intact)."""
     problems = []
@@ -47,10 +54,8 @@ def check(conn: sqlite3.Connection) -> list[str]:
     missing = [name for name in TRIGGERS if name not in present]
     if missing:
         problems.append(f"the log's append-only triggers are missing ({', '.join(missing)}): it can be rewritten")
-    conn.row_factory = sqlite3.Row
     previous = None
-    for row in conn.execute(f"select {', '.join(HASHED)}, prev_hash, hash from events order by id"):
-        event = dict(row)
+    for event in rows_as_dicts(conn, f"select {', '.join(HASHED)}, prev_hash, hash from events order by id"):
         if event["prev_hash"] != previous:
             problems.append(f"event {event['id']}: the event before it was changed or removed (the chain is broken)")
         if event_hash(event["prev_hash"], event) != event["hash"]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from datasette.utils.asgi import Response
-from datasette_embed_archive import post_path
+from datasette_embed_archive.paths import post_path
 from datasette_embed_archive.sources import find_sources
 
 from ..annotations import AnnotationError, Changes, annotate
