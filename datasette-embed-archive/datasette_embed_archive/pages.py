@@ -66,7 +66,7 @@ async def search_page(datasette, request):
     args = {k: request.args.get(k) for k in request.args.keys()}
     return Response.html(await datasette.render_template("archiver_search.html", {
         "database": sources.archive.name, "search": result, "has_annotations": sources.has_annotations,
-        "args": args, "statuses": STATUSES, "map_url": datasette.urls.path("/-/map"),
+        "args": args, "statuses": STATUSES,
         "facets_json": None if inline else datasette.urls.path("/-/search.json") + "?" + urlencode(
             {**{k: v for k, v in args.items() if k != "page"}, "_facets": "only"}),
     }, request=request))
