@@ -282,6 +282,9 @@ def test_published_bundle_pages(page, published_bundle):
     assert "#Kozinka" in page.locator("article.archiver-post .text").inner_text()
     assert "checkpoint" in page.locator("#annotations").inner_text()
     assert loaded_images(page, ".archiver-media img") >= 1  # the video's poster, as a thumbnail
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the media's hashes and URLs wrap
+    assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(base + "/-/thread/x~3A1660927314342432768")
     assert page.locator("h1").inner_text().startswith("Thread of")
     # Thumbnails inline in Datasette's own table, and each file's page.
