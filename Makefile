@@ -8,8 +8,7 @@ LOCAL_DISTS := --no-emit-package embed-archiver --no-emit-package datasette-embe
 
 # archiver and its web face (the datasette-embed-archive plugin, a distribution of its own in
 # this repository), editable, with every other package at the version requirements.lock pins.
-# (The discovery prefilter is C: a changed source means a rebuild.)
-$(BIN)/archiver: pyproject.toml datasette-embed-archive/pyproject.toml requirements.lock archiver/discover/_prefilter.c
+$(BIN)/archiver: pyproject.toml datasette-embed-archive/pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c requirements.lock -e ./datasette-embed-archive -e '.[test]'
@@ -20,16 +19,11 @@ install: $(BIN)/archiver
 demo: install
 	$(BIN)/archiver demo
 
-# Debian's chromium (browser tests, driven by Playwright), ffmpeg (video checks), and a C
-# compiler with Python's headers (the discovery prefilter; without them discovery runs in
-# pure Python and the test that checks the prefilter is built fails).
+# Debian's chromium (browser tests, driven by Playwright) and ffmpeg (video merging and checks).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v ffprobe >/dev/null 2>&1 || missing="$$missing ffmpeg"; \
-	command -v cc >/dev/null 2>&1 || missing="$$missing gcc"; \
-	$(PYTHON) -c "import os, sysconfig; raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" \
-	  || missing="$$missing python3-dev"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing$$missing with apt-get"; \
