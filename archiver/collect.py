@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from .discover.budget import BudgetedDiscovery
 from .http import DISK_FULL_ERRNOS, BodyStore, Capture, DiskFull, Fetcher, utc_now
-from .media import MediaReport, collect_media
-from .mediafiles import files_dir
+from .media.collector import MediaReport, collect_media
+from .media.files import files_dir
 from .models import Discovery, Limits, Post
 from .resolve import DEFAULT_THREAD_DEPTH, ResolveContext, resolve_embed
 from .store import Store

@@ -32,7 +32,7 @@ from pathlib import Path
 import yaml
 
 from . import annotations
-from .mediafiles import files_dir
+from .media.files import files_dir
 from .plugin_wheel import pinned_requirements, write_plugin_wheel
 from .serve import CONFIG_DATABASE, load_yaml
 from .store import TABLES, Store

@@ -14,7 +14,7 @@ from typing import Iterator, Optional
 
 from . import annotations, eventlog
 from .http import BodyStore
-from .mediafiles import MediaFiles, files_dir
+from .media.files import MediaFiles, files_dir
 
 
 @dataclass

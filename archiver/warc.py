@@ -21,7 +21,7 @@ from warcio.warcwriter import WARCWriter
 
 from . import __version__
 from .http import BodyStore
-from .mediafiles import files_dir
+from .media.files import files_dir
 
 DROPPED_RESPONSE_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 

@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 from PIL import Image, ImageDraw  # noqa: E402
 from PIL.TiffImagePlugin import IFDRational  # noqa: E402
 
-from archiver.imageinfo import THUMBNAIL_SIZE, describe_image  # noqa: E402
+from archiver.media.image import THUMBNAIL_SIZE, describe_image  # noqa: E402
 
 
 def draw(size, seed):

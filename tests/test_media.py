@@ -11,9 +11,9 @@ from PIL import Image
 from archiver.collect import Collector
 from archiver.endpoints import Endpoints
 from archiver.http import BodyStore, Fetcher, utc_now
-from archiver.imageinfo import describe_image
-from archiver.media import collect_media
-from archiver.mediafiles import MediaFiles, files_dir
+from archiver.media.image import describe_image
+from archiver.media.collector import collect_media
+from archiver.media.files import MediaFiles, files_dir
 from archiver.models import Account, MediaItem, Post
 from archiver.store import Store
 from fixtures.media import samples
@@ -233,7 +233,7 @@ def test_exif_date_without_offset_stays_camera_local_and_south_west_is_negative(
 
 
 def test_near_duplicates_have_close_hashes():
-    from archiver.phash import distance
+    from archiver.media.phash import distance
 
     picture = samples.picture((1200, 900), seed=7)
     original = describe_image(samples.encode(picture, quality=95))
@@ -273,9 +273,9 @@ def test_a_damaged_exif_block_is_noted_and_the_image_still_described():
 
 
 def test_without_ffmpeg_a_video_is_kept_unverified(server, store, monkeypatch):
-    import archiver.videoinfo
+    import archiver.media.video
 
-    monkeypatch.setattr(archiver.videoinfo.shutil, "which", lambda name: None)
+    monkeypatch.setattr(archiver.media.video.shutil, "which", lambda name: None)
     add_post(store, MediaItem("video", serve(server, "/v.mp4", samples.TINY_MP4.read_bytes(), "video/mp4")))
     assert run(store).done == 1
     row = rows(store)[0]
@@ -308,7 +308,7 @@ def test_audio_is_kept_and_probed(server, store):
 
 
 def test_failed_downloads_stop_after_max_attempts_and_restart_on_a_new_url(server, tmp_path):
-    from archiver.media import MAX_ATTEMPTS, MediaCollector
+    from archiver.media.collector import MAX_ATTEMPTS, MediaCollector
     from archiver.http import Fetcher
     from archiver.models import MediaItem, Post
     from archiver.store import Store

@@ -3,7 +3,7 @@ import shutil
 
 import sqlite_utils
 
-from archiver.phash import NEAR_DUPLICATE_BITS, distance
+from archiver.media.phash import NEAR_DUPLICATE_BITS, distance
 
 
 def test_demo_saves_media_without_network(tmp_path, archiver_cli):

@@ -62,7 +62,7 @@ def test_html_and_svg_are_never_served_as_documents(archive, body):
 
 
 def test_a_file_changed_on_disk_is_not_served_inline(archive):
-    from archiver.mediafiles import files_dir
+    from archiver.media.files import files_dir
 
     path = files_dir(archive) / Store(archive).db["media"].get(sha(OTHER))["path"]
     path.write_bytes(HTML)
@@ -152,7 +152,7 @@ def asgi_get(ds, path, headers=()):
 
 
 def test_large_files_and_ranges_stream_in_chunks(archive):
-    from archiver.mediafiles import files_dir
+    from archiver.media.files import files_dir
 
     ds = build_datasette(archive)
     path = files_dir(archive) / Store(archive).db["media"].get(sha(ORIGINAL))["path"]

@@ -17,7 +17,7 @@ import pytest
 
 from archiver.endpoints import Endpoints
 from archiver.http import AddressGuard, BodyStore, DiskFull, Fetcher, is_public_address
-from archiver.media import collect_media
+from archiver.media.collector import collect_media
 from archiver.models import MediaItem, Post, PostRef
 from archiver.platforms import mastodon
 from archiver.platforms.common import ask

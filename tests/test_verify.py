@@ -6,7 +6,7 @@ import pytest
 
 from archiver.collect import Collector
 from archiver.endpoints import Endpoints
-from archiver.mediafiles import files_dir
+from archiver.media.files import files_dir
 from archiver.store import Store
 from fixtures.media import samples
 from server import Answer

@@ -76,7 +76,7 @@ def test_standard_tools_read_the_export(archive, tmp_path):
 
 
 def test_a_missing_body_is_skipped_with_a_warning(archive, tmp_path):
-    from archiver.mediafiles import files_dir
+    from archiver.media.files import files_dir
     from archiver.warc import export_warc
 
     body = next((files_dir(archive) / "bodies").rglob("*"))

@@ -1,4 +1,4 @@
-"""Comparing 64-bit perceptual hashes (the collector computes them; see archiver.phash)."""
+"""Comparing 64-bit perceptual hashes (the collector computes them; see archiver.media.phash)."""
 from __future__ import annotations
 
 from typing import Optional

@@ -22,11 +22,11 @@ from typing import Callable, Optional
 from datasette_embed_archive.mediatype import extension, is_audio, is_image, is_video, sniff
 from tqdm import tqdm
 
-from .http import BodyStore, Capture, Fetcher, utc_now
-from .imageinfo import describe_image, thumbnail_of
-from .mediafiles import MediaFiles, files_dir
-from .store import Store
-from .videoinfo import first_frame, probe_video
+from ..http import BodyStore, Capture, Fetcher, utc_now
+from .image import describe_image, thumbnail_of
+from .files import MediaFiles, files_dir
+from ..store import Store
+from .video import first_frame, probe_video
 
 ACCEPT = "*/*"  # the original file as the CDN has it, not a format it would transcode to for us
 RETRIED = ("pending", "failed", "invalid", "partial")

@@ -13,7 +13,7 @@ from typing import Optional
 
 from datasette_embed_archive.storage import files_dir  # noqa: F401  (the layout the web face reads)
 
-from .http import temporary_name, write_atomically, written_in_full
+from ..http import temporary_name, write_atomically, written_in_full
 
 
 class MediaFiles:
