@@ -190,7 +190,8 @@ def users():
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
 def users_add(name, password_stdin):
     """Hash a password for NAME and print the line that makes NAME a user of `archiver serve`."""
-    from .users import env_line, hash_password
+    from .passwords import hash_password
+    from .users import env_line
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")

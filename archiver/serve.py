@@ -45,7 +45,7 @@ def build_datasette(db_path, *, extra_files=(), settings: Optional[dict] = None,
     from datasette.app import Datasette
 
     from . import annotations as annotations_db
-    from .users import auth_plugin_config
+    from .users import password_hashes
 
     environ = os.environ if environ is None else environ
     db_path = Path(db_path)
@@ -53,9 +53,8 @@ def build_datasette(db_path, *, extra_files=(), settings: Optional[dict] = None,
     config = for_database(load_yaml("datasette.yml"), name)
     if settings:
         config.setdefault("settings", {}).update(settings)
-    plugins = config.setdefault("plugins", {})
-    plugins["datasette-auth-passwords"] = {**(plugins.get("datasette-auth-passwords") or {}),
-                                           **auth_plugin_config(environ)}
+    plugins = config["plugins"] = config.get("plugins") or {}
+    plugins["archiver"] = {**(plugins.get("archiver") or {}), "password_hashes": password_hashes(environ)}
     metadata = for_database(load_yaml("metadata.yml"), name)
     files = [str(db_path), *map(str, extra_files)]
     if annotations and not immutable:
@@ -74,7 +73,13 @@ def build_datasette(db_path, *, extra_files=(), settings: Optional[dict] = None,
 def login_hint(url: str) -> str:
     from .users import password_hashes
 
-    names = sorted(password_hashes())
+    from .passwords import is_valid
+
+    hashes = password_hashes()
+    names = sorted(name for name, value in hashes.items() if is_valid(value))
+    for name in sorted(set(hashes) - set(names)):
+        print(f"warning: {name} cannot log in: the hash in its ARCHIVER_PASSWORD_HASH_ variable is malformed "
+              "(make one with `archiver users add NAME`)", file=sys.stderr)
     if not names:
         return ("Nobody can log in to annotate: add users with `archiver users add NAME` "
                 "(ARCHIVER_PASSWORD_HASH_<NAME> in the environment).")

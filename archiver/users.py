@@ -15,15 +15,6 @@ ENV_PREFIX = "ARCHIVER_PASSWORD_HASH_"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
-def hash_password(password: str) -> str:
-    # The same PBKDF2 format datasette-auth-passwords verifies at login.
-    from datasette_auth_passwords.utils import hash_password as _hash
-
-    if not password:
-        raise ValueError("the password is empty")
-    return _hash(password)
-
-
 def check_name(name: str) -> str:
     name = (name or "").strip().lower()
     if not NAME_RE.match(name) or "__" in name:  # "__" stands for "-" in variable names
@@ -51,7 +42,3 @@ def password_hashes(environ: Optional[Mapping[str, str]] = None) -> dict[str, st
                 users[name] = value.strip()
     return users
 
-
-def auth_plugin_config(environ: Optional[Mapping[str, str]] = None) -> dict:
-    """datasette-auth-passwords' configuration for the users in the environment."""
-    return {f"{name}_password_hash": value for name, value in sorted(password_hashes(environ).items())}

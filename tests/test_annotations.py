@@ -101,8 +101,7 @@ def test_annotate_command(archive, archiver_cli):
 
 
 def test_users_command(archiver_cli):
-    from datasette_auth_passwords.utils import verify_password
-
+    from archiver.passwords import verify_password
     from archiver.users import password_hashes
 
     result = subprocess.run([sys.executable, "-m", "archiver", "users", "add", "Alice", "--password-stdin"],

@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from archiver.serve import build_datasette
-from archiver.users import hash_password
+from archiver.passwords import hash_password
 from conftest import datasette_request as call
 
 from test_web import KOZINKA, archive  # noqa: F401  (the archive fixture)
@@ -46,7 +46,7 @@ def test_serve_creates_annotations_beside_the_archive(ds, archive):  # noqa: F81
 
 
 def test_login_and_annotate_with_the_server_stamped_actor(ds, archive):  # noqa: F811
-    assert call(ds, "post", "/-/login", data={"username": "alice", "password": "wrong"}).status_code == 200
+    assert call(ds, "post", "/-/login", data={"username": "alice", "password": "wrong"}).status_code == 401
     cookies = login(ds)
     form = {"post_id": KOZINKA, "tag": "Kozinka", "actor_id": "mallory", "actor": "mallory"}
     response = call(ds, "post", "/-/annotate", data=form, cookies=cookies)

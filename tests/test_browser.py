@@ -19,7 +19,8 @@ import pytest
 from archiver import annotations
 from archiver.annotations import Changes
 from archiver.publish import publish
-from archiver.users import env_name, hash_password
+from archiver.passwords import hash_password
+from archiver.users import env_name
 
 from test_web import KOZINKA, archive  # noqa: F401  (the archive fixture)
 

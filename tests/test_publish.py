@@ -74,7 +74,7 @@ def test_bundle_holds_public_annotations_only(annotated, tmp_path):
     assert f"ends at event 6 with hash {live[-1]['hash']}" in readme
     assert "datasette serve -i archive.db --inspect-file inspect.json -c datasette.yml -m metadata.yml" in readme
     config = yaml.safe_load((out / "datasette.yml").read_text())
-    assert set(config["databases"]) == {"archive"} and "datasette-auth-passwords" not in config.get("plugins", {})
+    assert set(config["databases"]) == {"archive"} and "archiver" not in config.get("plugins", {})
     assert not any(q.get("write") for q in config["databases"]["archive"].get("queries", {}).values())
     assert "-i" in (out / "Dockerfile").read_text()
 

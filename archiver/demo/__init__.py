@@ -151,7 +151,8 @@ def demo_login() -> str:
     import os
     import secrets
 
-    from ..users import env_name, hash_password
+    from ..passwords import hash_password
+    from ..users import env_name
 
     password = secrets.token_urlsafe(9)
     os.environ[env_name(DEMO_USER)] = hash_password(password)
