@@ -192,7 +192,7 @@ def _write_config(outdir: Path, include_private: bool) -> None:
     for name, spec in ((databases.get("annotations") or {}).get("tables") or {}).items():
         if include_private or name not in FULL_ONLY:
             tables[name] = {k: v for k, v in spec.items() if k != "allow"}
-    plugins = {k: v for k, v in (config.get("plugins") or {}).items() if k != "datasette-auth-passwords"}
+    plugins = {k: v for k, v in (config.get("plugins") or {}).items() if k != "archiver"}  # logins stay home
     bundle_config = {"settings": config.get("settings") or {}, "plugins": plugins,
                      "databases": {CONFIG_DATABASE: {**archive, "queries": queries, "tables": tables}}}
     metadata = load_yaml("metadata.yml")
