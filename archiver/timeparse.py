@@ -1,9 +1,11 @@
 """Dates as pages and platforms write them, to ISO 8601 UTC."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Optional
+from functools import lru_cache
+from typing import Optional, Sequence
 
 _DISPLAY_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d")
 
@@ -42,9 +44,14 @@ def parse_rfc2822(text: Optional[str]) -> Optional[str]:
         return None
 
 
-def parse_display_date(text: Optional[str]) -> Optional[str]:
-    """'May 23, 2023' as an embed shows it -> '2023-05-23'; anything else -> None."""
-    if not text:
+def parse_display_date(text: Optional[str], languages: Sequence[str] = ()) -> Optional[str]:
+    """A date as a page or an embed shows it, in any language -> ISO 8601; unreadable -> None.
+
+    'May 23, 2023', '23 mai 2023' and '23 мая 2023 г.' give '2023-05-23'; with a time of
+    day ('23 мая 2023 г., 14:05') the time is kept, without a zone when none was written.
+    `languages` (the page's, e.g. ['fr']) are tried first.
+    """
+    if not text or not isinstance(text, str):
         return None
     value = " ".join(text.split())
     for fmt in _DISPLAY_FORMATS:
@@ -52,4 +59,39 @@ def parse_display_date(text: Optional[str]) -> Optional[str]:
             return datetime.strptime(value, fmt).date().isoformat()
         except ValueError:
             continue
-    return parse_iso(value)
+    return parse_iso(value) or _parse_any_language(value, tuple(languages))
+
+
+# A written date names its year: without one ("vor 2 Stunden", "Mai") there is nothing to
+# keep, and dateparser would spend a second trying every language to say so.
+_HAS_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+_MAX_CHARS = 80  # a date, not a paragraph
+
+
+def _parse_any_language(value: str, languages: tuple) -> Optional[str]:
+    if len(value) > _MAX_CHARS or not _HAS_YEAR.search(value):
+        return None
+    for hint in ((languages, None) if languages else (None,)):
+        try:
+            found = _date_parser(hint).get_date_data(value).date_obj
+        except Exception:  # noqa: BLE001 - an unknown language or text dateparser trips on: not a date
+            found = None
+        if found is not None:
+            break
+    else:
+        return None
+    if found.tzinfo is not None:
+        return iso_utc(found)
+    if (found.hour, found.minute, found.second) == (0, 0, 0):
+        return found.date().isoformat()
+    return found.isoformat(timespec="seconds")
+
+
+@lru_cache(maxsize=32)
+def _date_parser(languages: Optional[tuple]):
+    from dateparser.date import DateDataParser  # loaded on first use: most dates are ISO
+
+    # Absolute dates only: "2 hours ago" says nothing once the page is saved.
+    settings = {"PARSERS": ["absolute-time", "custom-formats"], "REQUIRE_PARTS": ["day", "month", "year"]}
+    languages = [code.split("-")[0].lower() for code in languages or ()] or None
+    return DateDataParser(languages=languages, settings=settings)
