@@ -40,7 +40,7 @@ def run_annotate(db_path, post_id, *, tags=(), untags=(), note=None, status=None
             ids = annotations.annotate(conn, post_id, actor or default_actor(), changes)
         finally:
             conn.close()
-    except annotations.AnnotationError as exc:
+    except (annotations.AnnotationError, annotations.BrokenLogError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Recorded {len(ids)} annotation(s) on {post_id}", err=True)
     return 0

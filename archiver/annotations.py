@@ -89,9 +89,13 @@ def path_beside(archive_path) -> Path:
     return Path(archive_path).with_name(FILENAME)
 
 
+class BrokenLogError(sqlite3.DatabaseError):
+    """A log from an earlier version whose chain is already broken: it is left as it is, for `archiver verify`."""
+
+
 def ensure_schema(conn: sqlite3.Connection) -> None:
     conn.executescript(EVENTS_SQL)
-    _add_chain(conn)
+    _upgrade_chain(conn)
     conn.executescript(CHAIN_TRIGGERS_SQL)
     existing = dict(conn.execute("select name, sql from sqlite_master where type = 'view'").fetchall())
     for name, sql in VIEWS.items():
@@ -102,26 +106,51 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
     conn.commit()
 
 
-def _add_chain(conn: sqlite3.Connection) -> None:
-    """A log made before events were chained: add the columns and chain its events, in their order, once."""
-    if "hash" in {row[1] for row in conn.execute("pragma table_info(events)")}:
+def _upgrade_chain(conn: sqlite3.Connection) -> None:
+    """Chain a log made before the chain, or before its key, under today's hashes: once, in order.
+
+    A log that was chained without a key is re-hashed only if its old chain is intact, so the
+    upgrade never blesses a rewrite; a broken one is refused and left for `archiver verify`.
+    """
+    if _chained(conn) and eventlog.log_key(conn) is not None:
         return
     conn.execute("begin immediate")
     try:
-        conn.execute("alter table events add column prev_hash text")
-        conn.execute("alter table events add column hash text")
-        conn.execute("drop trigger events_no_update")  # the one rewrite the log ever gets, in this transaction
-        rows = list(eventlog.rows_as_dicts(conn, "select * from events order by id"))
+        if _chained(conn) and eventlog.log_key(conn) is not None:  # another process just did it
+            conn.execute("commit")
+            return
+        if not _chained(conn):
+            conn.execute("alter table events add column prev_hash text")
+            conn.execute("alter table events add column hash text")
+        elif eventlog.log_key(conn) is None and (broken := _keyless_chain_problems(conn)):
+            raise BrokenLogError("the annotation log's hash chain is broken, so it is not upgraded: "
+                                 + "; ".join(broken[:3]))
+        key = eventlog.log_key(conn, create=True)
+        conn.execute("drop trigger if exists events_no_update")  # the one rewrite the log ever gets
         previous = None
-        for row in rows:
-            row["hash"] = eventlog.event_hash(previous, row)
-            conn.execute("update events set prev_hash = ?, hash = ? where id = ?", [previous, row["hash"], row["id"]])
-            previous = row["hash"]
+        for row in list(eventlog.rows_as_dicts(conn, "select * from events order by id")):
+            row_hash = eventlog.event_hash(key, previous, row)
+            conn.execute("update events set prev_hash = ?, hash = ? where id = ?", [previous, row_hash, row["id"]])
+            previous = row_hash
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")
         raise
     conn.executescript(EVENTS_SQL)  # puts the update trigger back
+
+
+def _chained(conn: sqlite3.Connection) -> bool:
+    return "hash" in {row[1] for row in conn.execute("pragma table_info(events)")}
+
+
+def _keyless_chain_problems(conn: sqlite3.Connection) -> list[str]:
+    """The check of a chain made before the log had a key (its hash covered actor_id itself)."""
+    order = ("id", "post_id", "kind", "value", "latitude", "longitude", "actor_id", "created_at", "visibility")
+
+    def keyless_hash(event):
+        return eventlog.sha256_json([event["prev_hash"] or "", *(event[column] for column in order)])
+
+    return eventlog.chain_problems(eventlog.logged_events(conn), keyless_hash)
 
 
 def connect(path) -> sqlite3.Connection:
@@ -217,7 +246,7 @@ def annotate(conn: sqlite3.Connection, post_id: str, actor_id: str, changes: Cha
     if owns:
         conn.execute("begin immediate")
     try:
-        chained = eventlog.chain(events, eventlog.head(conn))
+        chained = eventlog.chain(eventlog.log_key(conn), events, eventlog.head(conn))
         ids = [conn.execute(sql, [event[c] for c in columns]).lastrowid for event in chained]
     except BaseException:
         if owns:

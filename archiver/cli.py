@@ -252,6 +252,8 @@ def verify(db_path):
     Reports each file that is missing or whose bytes changed, and each
     annotation event changed or removed since it was recorded (also when the
     log's triggers were dropped); the exit status is 1 when anything is.
+    Given the archive.db of a published bundle, checks every file against its
+    MANIFEST and its public annotation log against the published hash chain.
     """
     from .verify import verify_archive
 

@@ -28,10 +28,11 @@ import tempfile
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Optional
 
 import yaml
 
-from . import annotations
+from . import annotations, eventlog
 from .media.files import files_dir
 from .plugin_wheel import pinned_requirements, write_plugin_wheel
 from .serve import CONFIG_DATABASE, load_yaml
@@ -106,10 +107,7 @@ def _write_database(db_path: Path, annotations_path: Path, bundle_db: Path, incl
                 for view in ("public_events", *annotations.PUBLIC_VIEWS, *(FULL_ONLY if include_private else ())):
                     conn.execute(f"create table {view} as select * from ann.{view}")
                     counts[view] = conn.execute(f"select count(*) from {view}").fetchone()[0]
-                # The whole log's hash chain, without what private events say: its head pins every event.
-                conn.execute("create table events_chain as select id, prev_hash, hash from ann.events order by id")
-                head = conn.execute("select id, hash from events_chain order by id desc limit 1").fetchone()
-                counts["chain_head"] = {"id": head[0], "hash": head[1]} if head else None
+                counts["chain_head"] = _write_chain(conn, source, include_private)
             conn.execute("create index public_tags_post on public_tags (post_id)")
             conn.execute("create index public_tags_tag on public_tags (tag)")
             conn.execute("create index public_status_post on public_status (post_id)")
@@ -122,6 +120,25 @@ def _write_database(db_path: Path, annotations_path: Path, bundle_db: Path, incl
     finally:
         conn.close()
     return counts
+
+
+def _write_chain(conn: sqlite3.Connection, source: Path, include_private: bool) -> Optional[dict]:
+    """The whole log's hash chain, without what private events say (see eventlog.py): its head
+    pins every event, and readers can check each public event against it."""
+    conn.execute("create table events_chain (id integer primary key, prev_hash text, hash text not null, "
+                 "content_digest text not null, actor_digest text)")
+    try:
+        log = annotations.connect(source)  # brings a log from an earlier version up to today's chain
+    except annotations.BrokenLogError as exc:
+        raise PublishError(f"{exc} (see `archiver verify`)") from None
+    try:
+        rows = eventlog.published_chain(log, include_private=include_private)
+        conn.executemany("insert into events_chain values (:id, :prev_hash, :hash, :content_digest, :actor_digest)",
+                         rows)
+    finally:
+        log.close()
+    head = conn.execute("select id, hash from events_chain order by id desc limit 1").fetchone()
+    return {"id": head[0], "hash": head[1]} if head else None
 
 
 def _copy_table(conn: sqlite3.Connection, table: str) -> int:
@@ -265,15 +282,35 @@ Or with Docker:
     sha256sum -c MANIFEST
 
 `MANIFEST` lists the SHA-256 of every other file in this directory.
-"""
+{_chain_section(counts.get('chain_head'))}"""
     (outdir / "README.md").write_text(text, encoding="utf-8")
 
 
 def _chain_sentence(head) -> str:
     if not head:
         return "No annotation was recorded."
-    return (f"The annotation log's hash chain ends at event {head['id']} with hash {head['hash']} "
-            "(table `events_chain`: every event's id, previous hash and hash).")
+    return f"The annotation log's hash chain ends at event {head['id']} with hash {head['hash']}."
+
+
+def _chain_section(head) -> str:
+    if not head:
+        return ""
+    return """
+## Check the annotation log
+
+Table `events_chain` holds every event's place in the log's hash chain (id,
+prev_hash, hash, content_digest) and, for each event shown here, the keyed
+digest of the volunteer who recorded it (actor_digest), which does not reveal
+who that was. With JSON written as UTF-8 without spaces:
+
+    hash           = SHA-256(JSON [prev_hash or "", content_digest])
+    content_digest = SHA-256(JSON [id, post_id, kind, value, latitude, longitude,
+                                   created_at, visibility, actor_digest])
+
+The first says the chain is unbroken up to the head named above; the second,
+with a row of `public_events`, says that public event reads as it was logged.
+`archiver verify --db archive.db` checks both.
+"""
 
 
 def _write_dockerfile(outdir: Path, install: str) -> None:

@@ -19,7 +19,7 @@ from .media.files import MediaFiles, files_dir
 
 @dataclass
 class Problem:
-    what: str  # body, media, thumbnail
+    what: str  # body, media, transcript, thumbnail
     sha256: str
     path: Path
     detail: str  # missing, or what it hashes to now
@@ -41,6 +41,8 @@ class VerifyReport:
 
 
 def verify_archive(db_path) -> VerifyReport:
+    if _published(Path(db_path)):
+        return _verify_bundle(Path(db_path))
     report = VerifyReport()
     root = files_dir(db_path)
     bodies, media = BodyStore(root / "bodies"), MediaFiles(root)
@@ -60,6 +62,32 @@ def verify_archive(db_path) -> VerifyReport:
     return report
 
 
+def _published(db_path: Path) -> bool:
+    """A bundle made by `archiver publish`: its database carries the log's chain instead of a log."""
+    if not (db_path.with_name("MANIFEST").is_file() and db_path.is_file()):
+        return False
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return conn.execute("select 1 from sqlite_master where name = 'events_chain'").fetchone() is not None
+    finally:
+        conn.close()
+
+
+def _verify_bundle(db_path: Path) -> VerifyReport:
+    """Every file against the bundle's MANIFEST, and its public log against the chain (eventlog.check_bundle)."""
+    from .publish import verify as altered_files
+
+    report = VerifyReport()
+    report.checked = len(db_path.with_name("MANIFEST").read_text(encoding="utf-8").splitlines())
+    report.problems = [f"{name}: missing, or not what MANIFEST says" for name in altered_files(db_path.parent)]
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        report.events_checked, report.log_problems = eventlog.check_bundle(conn)
+    finally:
+        conn.close()
+    return report
+
+
 def _expected(db_path: Path, bodies: BodyStore, media: MediaFiles) -> Iterator[tuple[str, str, Path]]:
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
@@ -71,6 +99,9 @@ def _expected(db_path: Path, bodies: BodyStore, media: MediaFiles) -> Iterator[t
         for sha, path in conn.execute("select sha256, path from media order by 1"):
             if path:
                 yield "media", sha, media.path(path)
+        if "transcripts" in tables:  # subtitle files of videos, in the media store too
+            for sha, path in conn.execute("select distinct sha256, path from transcripts where path is not null"):
+                yield "transcript", sha, media.path(path)
         # Thumbnails are content-addressed too: their name is their hash.
         for (thumbnail,) in conn.execute("select distinct thumbnail_path from media where thumbnail_path is not null"):
             yield "thumbnail", Path(thumbnail).stem, media.path(thumbnail)

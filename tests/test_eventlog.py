@@ -72,3 +72,49 @@ def test_a_log_recorded_before_the_chain_is_chained_once_in_order(tmp_path):
     assert eventlog.check(conn) == []
     annotations.annotate(conn, "x:1", "al", Changes(tags=["c"]))
     assert eventlog.check(conn) == [] and eventlog.head(conn)[0] == 3
+
+
+def test_a_log_chained_before_its_key_is_upgraded_only_when_intact(tmp_path):
+    def keyless_log(path, tamper=False):
+        conn = sqlite3.connect(path)
+        conn.executescript(annotations.EVENTS_SQL)
+        previous = None
+        for n, value in enumerate(["a", "b", "c"], start=1):
+            row = [n, "x:1", "tag", value, None, None, "al", f"t{n}", "public"]
+            digest = eventlog.sha256_json([previous or "", *row])
+            conn.execute("insert into events (id, post_id, kind, value, latitude, longitude, actor_id, created_at, "
+                         "visibility, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         [*row, previous, digest])
+            previous = digest
+        if tamper:
+            conn.execute("drop trigger events_no_update")
+            conn.execute("update events set value = 'forged' where id = 2")
+        conn.commit()
+        conn.close()
+
+    keyless_log(tmp_path / "intact.db")
+    conn = annotations.connect(tmp_path / "intact.db")
+    assert eventlog.log_key(conn) and eventlog.check(conn) == []
+    assert [r[0] for r in conn.execute("select value from events order by id")] == ["a", "b", "c"]
+    annotations.annotate(conn, "x:1", "al", Changes(tags=["d"]))
+    assert eventlog.check(conn) == [] and eventlog.head(conn)[0] == 4
+
+    keyless_log(tmp_path / "broken.db", tamper=True)
+    with pytest.raises(annotations.BrokenLogError, match="event 2 was changed"):
+        annotations.connect(tmp_path / "broken.db")
+    conn = sqlite3.connect(tmp_path / "broken.db")
+    assert eventlog.log_key(conn) is None  # left as it was, for verify
+    assert "its hashes cannot be checked" in eventlog.check(conn)[-1]
+
+
+def test_the_log_key_stays_out_of_every_page(log, tmp_path):
+    from archiver.serve import build_datasette
+    from conftest import datasette_request as call
+
+    key = eventlog.log_key(sqlite3.connect(log))
+    ds = build_datasette(tmp_path / "archive.db", environ={"DATASETTE_SECRET": "s"})
+    visitor = call(ds, "get", "/annotations/log_key.json")
+    volunteer = call(ds, "get", "/annotations/log_key.json",
+                     cookies={"ds_actor": ds.sign({"a": {"id": "alice"}}, "actor")})
+    assert visitor.status_code == 403 and volunteer.status_code == 403
+    assert key not in call(ds, "get", "/annotations.json").text

@@ -188,3 +188,31 @@ def test_publish_command(annotated, tmp_path):
     again = subprocess.run([sys.executable, "-m", "archiver", "publish", str(out), "--db", str(annotated)],
                            capture_output=True, text=True, timeout=120)
     assert again.returncode != 0 and "--force" in again.stderr
+
+
+def test_readers_check_the_public_log_of_a_bundle(annotated, tmp_path, archiver_cli):
+    out = tmp_path / "bundle"
+    publish(annotated, out)
+    db = out / "archive.db"
+    chain = rows(db, "select * from events_chain order by id")
+    public_ids = {r["id"] for r in rows(db, "select id from public_events")}
+    assert {r["id"] for r in chain if r["actor_digest"]} == public_ids  # private events: links only
+    digests = [r["actor_digest"] for r in chain if r["actor_digest"]]
+    assert len(set(digests)) == len(digests)  # one volunteer's events are not linkable to each other
+    assert "content_digest = SHA-256(JSON [id, post_id" in (out / "README.md").read_text()
+    ok = archiver_cli("verify", "--db", db)
+    assert ok.returncode == 0, ok.stderr
+    assert f"{len(chain)} annotation event(s) checked, 0 problem(s)" in ok.stderr
+
+    conn = sqlite3.connect(db)  # a republished copy whose public note was edited
+    with conn:
+        conn.execute("update public_events set value = 'Does not match' where kind = 'note'")
+        edited = conn.execute("select id from public_events where kind = 'note'").fetchone()[0]
+        conn.execute("update events_chain set hash = 'f' || substr(hash, 2) where id = 1")
+    conn.close()
+    bad = archiver_cli("verify", "--db", db)
+    assert bad.returncode == 1
+    assert f"public event {edited} does not say what was logged" in bad.stderr
+    assert "event 1 was changed after it was recorded" in bad.stderr
+    assert "event 2: the event before it was changed or removed" in bad.stderr
+    assert "archive.db: missing, or not what MANIFEST says" in bad.stderr
