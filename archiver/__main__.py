@@ -1,3 +1,4 @@
 from .cli import cli
 
-cli(prog_name="archiver")
+if __name__ == "__main__":  # python -m archiver; importing the module runs nothing
+    cli(prog_name="archiver")
