@@ -1,6 +1,6 @@
 """Datasette plugin for archives of embedded social-media posts.
 
-Pages at stable addresses: /-/search, /-/post/<id>, /-/thread/<id>,
+Pages at stable addresses: the front page /, /-/search, /-/post/<id>, /-/thread/<id>,
 /-/media/<sha256>, /-/map; thumbnails and post links in Datasette's own tables;
 the SQL function phash_distance(). Everything shown comes from untrusted pages
 and platforms, so it is rendered through Jinja's autoescaping only, and links
@@ -12,6 +12,7 @@ from datasette import hookimpl
 from markupsafe import Markup, escape
 
 from . import media
+from .front import front_page
 from .map import map_page
 from .pages import post_page, search_page, thread_page
 from .paths import PLUGIN_NAME, STATUS_LABELS, post_path, safe_http_url, search_url, thread_path
@@ -22,6 +23,12 @@ POST_COLUMNS = {("posts", "id"), ("embeds", "post_id"), ("posts", "reply_to_id")
                 ("post_versions", "post_id"), ("events", "post_id"), ("public_events", "post_id"),
                 *((f"{audience}_{kind}", "post_id") for audience in ("current", "public")
                   for kind in ("tags", "notes", "status", "place"))}
+
+
+def count_of(number, noun: str, plural: str = "") -> str:
+    """12345, "page" -> "12,345 pages"; 1, "post" -> "1 post"."""
+    number = number or 0
+    return f"{number:,} {noun if number == 1 else (plural or noun + 's')}"
 
 
 @hookimpl
@@ -36,6 +43,7 @@ def prepare_jinja2_environment(env, datasette):
     env.filters["status_label"] = lambda status: STATUS_LABELS.get(status, status or "unknown")
     env.filters["post_path"] = lambda post_id: post_path(datasette, post_id)
     env.filters["thread_path"] = lambda post_id: thread_path(datasette, post_id)
+    env.filters["count_of"] = count_of
     env.globals["archiver_search_url"] = lambda args, **changes: search_url(datasette, args, **changes)
     env.globals["archiver_static"] = lambda name: datasette.urls.static_plugins(PLUGIN_NAME, name)
 
@@ -55,6 +63,7 @@ def render_cell(row, value, column, table, database, datasette):
 @hookimpl
 def register_routes():
     return [
+        (r"^/$", front_page),
         (r"^/-/post/(?P<post_id>[^/]+)$", post_page),
         (r"^/-/thread/(?P<post_id>[^/.]+)(\.(?P<format>json))?$", thread_page),
         (r"^/-/search(\.(?P<format>json))?$", search_page),

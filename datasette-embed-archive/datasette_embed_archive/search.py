@@ -45,6 +45,9 @@ FILTERS = {
     # Annotation state is computed from the event log: `in (subquery)` evaluates it once, not per post.
     "verdict": ("Verification", "p.id in (select post_id from ({verdicts}) where status = :verdict)"),
     "tag": ("Tag", "p.id in (select post_id from ({tags}) where tag = :tag)"),
+    # The consent tool an embed of the post was hidden behind; "any" for every hidden post.
+    "consent": ("Hidden behind consent", "exists (select 1 from {a}.embeds ce where ce.post_id = p.id and "
+                "(ce.blocked_by = :consent or (:consent = 'any' and ce.blocked_by is not null)))"),
 }
 ANNOTATION_FILTERS = ("verdict", "tag")
 
@@ -59,6 +62,7 @@ FACETS = {
     # Annotation state of the matched posts only: the cost follows the matches, not the whole log.
     "verdict": "select status as value, count(*) as count from ({matched_verdicts})",
     "tag": "select tag as value, count(*) as count from ({matched_tags})",
+    "consent": "select e.blocked_by as value, count(distinct p.id) as count from m p join {a}.embeds e on e.post_id = p.id",
 }
 
 
@@ -159,7 +163,7 @@ async def embeds_for(sources: Sources, post_ids: list[str]) -> dict[str, list]:
         return {}
     marks = ",".join("?" for _ in post_ids)
     rows = await _rows(sources.query_db, f"""
-        select distinct e.post_id, g.id as page_id, g.url, g.final_url, g.title, g.site_name
+        select distinct e.post_id, g.id as page_id, g.url, g.final_url, g.title, g.site_name, e.blocked_by
         from {sources.a}.embeds e join {sources.a}.pages g on g.id = e.page_id
         where e.post_id in ({marks}) order by g.last_captured_at desc""", post_ids)
     found: dict[str, list] = {}
