@@ -182,8 +182,8 @@ def check_coordinates(latitude, longitude) -> tuple[float, float]:
 
 
 def normalize_tag(tag: str) -> str:
-    """Tags are facets: one spelling per tag (trimmed, single spaces, lower case)."""
-    tag = " ".join(str(tag).split()).lower()
+    """A tag as written, trimmed, with single spaces (its case is kept: see same_spelling)."""
+    tag = " ".join(str(tag).split())
     if not tag:
         raise AnnotationError("a tag cannot be empty")
     if len(tag) > MAX_TAG:
@@ -235,6 +235,22 @@ def build_events(post_id: str, actor_id: str, changes: Changes, now: Optional[st
     return events
 
 
+def same_spelling(conn: sqlite3.Connection, events: list[dict]) -> list[dict]:
+    """Tags compare without case: a tag takes the spelling it was first written with in this log.
+
+    "kozinka checkpoint" after "Kozinka checkpoint" (or "КОЗИНКА" after "Козинка") is the same
+    tag, so that facets, filters and untags meet it; the first volunteer's capitals stay.
+    """
+    wanted = {event["value"].casefold() for event in events if event["kind"] in ("tag", "untag")}
+    if not wanted:
+        return events
+    first = {}
+    for (value,) in conn.execute("select value from events where kind = 'tag' order by id"):
+        first.setdefault(value.casefold(), value)
+    return [{**event, "value": first.get(event["value"].casefold(), event["value"])}
+            if event["kind"] in ("tag", "untag") else event for event in events]
+
+
 def annotate(conn: sqlite3.Connection, post_id: str, actor_id: str, changes: Changes,
              now: Optional[str] = None) -> list[int]:
     """Append the events for `changes` in one transaction; returns their ids."""
@@ -246,6 +262,7 @@ def annotate(conn: sqlite3.Connection, post_id: str, actor_id: str, changes: Cha
     if owns:
         conn.execute("begin immediate")
     try:
+        events = same_spelling(conn, events)
         chained = eventlog.chain(eventlog.log_key(conn), events, eventlog.head(conn))
         ids = [conn.execute(sql, [event[c] for c in columns]).lastrowid for event in chained]
     except BaseException:

@@ -29,7 +29,7 @@ def test_events_are_append_only(conn):
         conn.execute("update events set value = 'rewritten'")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         conn.execute("delete from events")
-    assert [r["value"] for r in rows(conn, "select value from events order by id")] == ["kozinka", "Seen from the checkpoint"]
+    assert [r["value"] for r in rows(conn, "select value from events order by id")] == ["Kozinka", "Seen from the checkpoint"]
 
 
 def test_current_views_follow_the_log(conn):
@@ -38,7 +38,7 @@ def test_current_views_follow_the_log(conn):
     annotate(conn, "x:1", "bob", Changes(untags=["belgorod"], status="verified", geo=(50.43, 36.93), place="Kozinka"),
              now="2026-01-02T00:00:00Z")
     annotate(conn, "x:1", "bob", Changes(note="Checked against Sentinel imagery", private=True))
-    assert [r["tag"] for r in rows(conn, "select tag from current_tags")] == ["kozinka"]
+    assert [r["tag"] for r in rows(conn, "select tag from current_tags")] == ["Kozinka"]
     status = rows(conn, "select * from current_status")
     assert [(s["status"], s["actor_id"]) for s in status] == [("verified", "bob")]
     place = rows(conn, "select * from current_place")[0]
@@ -91,7 +91,7 @@ def test_annotate_command(archive, archiver_cli):
     assert private.returncode == 0, private.stderr
     conn = sqlite3.connect(archive.with_name("annotations.db"))
     events = conn.execute("select kind, value, actor_id, visibility from events order by id").fetchall()
-    assert events[0] == ("tag", "kozinka", "carol", "public")
+    assert events[0] == ("tag", "Kozinka", "carol", "public")
     assert events[-1] == ("note", "Source asked us not to name him", "dave", "private")
     bad = archiver_cli("annotate", KOZINKA, "--db", archive, "--status", "maybe")
     assert bad.returncode != 0 and "status is one of" in bad.stderr
@@ -114,3 +114,15 @@ def test_users_command(archiver_cli):
     assert password_hashes({"ARCHIVER_PASSWORD_HASH_ALICE": value, "OTHER": "x"}) == {"alice": value}
     listed = archiver_cli("users", "list", env={"ARCHIVER_PASSWORD_HASH_ALICE": value})
     assert listed.stdout.split() == ["alice"]
+
+
+def test_tags_keep_their_case_and_compare_without_it(conn):
+    annotate(conn, "x:1", "alice", Changes(tags=["Kozinka checkpoint", "Козинка"]))
+    annotate(conn, "x:2", "bob", Changes(tags=["kozinka  CHECKPOINT", "КОЗИНКА", "Belgorod"]))
+    tags = rows(conn, "select post_id, tag from current_tags order by post_id, tag")
+    assert [(t["post_id"], t["tag"]) for t in tags] == [
+        ("x:1", "Kozinka checkpoint"), ("x:1", "Козинка"),
+        ("x:2", "Belgorod"), ("x:2", "Kozinka checkpoint"), ("x:2", "Козинка")]
+    annotate(conn, "x:2", "bob", Changes(untags=["козинка"]))
+    assert [t["tag"] for t in rows(conn, "select tag from current_tags where post_id = 'x:2' order by tag")] == [
+        "Belgorod", "Kozinka checkpoint"]

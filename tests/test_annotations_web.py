@@ -57,10 +57,10 @@ def test_login_and_annotate_with_the_server_stamped_actor(ds, archive):  # noqa:
                                           "longitude": "36.93", "place": "Kozinka checkpoint"}, cookies=cookies)
     recorded = events(archive)
     assert [(e["kind"], e["value"], e["actor_id"], e["visibility"]) for e in recorded] == [
-        ("tag", "kozinka", "alice", "public"), ("note", "Road sign matches", "alice", "private"),
+        ("tag", "Kozinka", "alice", "public"), ("note", "Road sign matches", "alice", "private"),
         ("status", "verified", "alice", "public"), ("geo", "Kozinka checkpoint", "alice", "public")]
     page = call(ds, "get", KOZINKA_PATH, cookies=cookies).text
-    assert "Road sign matches" in page and "kozinka" in page and "Add note" in page
+    assert "Road sign matches" in page and "Kozinka" in page and "Add note" in page
     assert "archiver-verdict-verified" in page
     bad = call(ds, "post", "/-/annotate", data={"post_id": KOZINKA, "status": "maybe"}, cookies=cookies)
     assert bad.status_code == 302 and len(events(archive)) == 4

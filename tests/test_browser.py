@@ -133,13 +133,13 @@ def test_log_in_search_open_annotate_and_see_history(page, live):
     assert history.count() == 2
     rows = [history.nth(i).inner_text() for i in range(2)]
     assert "note" in rows[0] and "The road sign reads Козинка." in rows[0] and USER in rows[0]
-    assert "tag" in rows[1] and "checkpoint" in rows[1] and USER in rows[1]
-    assert page.locator(".archiver-tags .archiver-tag").first.inner_text().startswith("checkpoint")
+    assert "tag" in rows[1] and "Checkpoint" in rows[1] and USER in rows[1]
+    assert page.locator(".archiver-tags .archiver-tag").first.inner_text().startswith("Checkpoint")
     # Browsing without words: the facets arrive after the page, and filter by tag.
     page.goto(live + "/-/search")
-    page.locator("[data-facet=tag] a", has_text="checkpoint").click()
+    page.locator("[data-facet=tag] a", has_text="Checkpoint").click()
     page.wait_for_load_state()
-    assert page.url.endswith("/-/search?tag=checkpoint")
+    assert page.url.endswith("/-/search?tag=Checkpoint")
     assert [page.locator("article.archiver-result").nth(i).get_attribute("data-post-id")
             for i in range(page.locator("article.archiver-result").count())] == [KOZINKA]
     assert not page.dialogs and not page.errors

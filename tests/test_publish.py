@@ -58,7 +58,7 @@ def test_bundle_holds_public_annotations_only(annotated, tmp_path):
     assert {"posts", "pages", "embeds", "accounts", "media", "post_media", "public_tags", "public_notes",
             "public_status", "public_place", "public_events", "posts_fts"} <= tables
     assert not tables & {"events", "current_tags", "current_notes", "captures"}
-    assert [r["tag"] for r in rows(db, "select tag from public_tags")] == ["kozinka"]
+    assert [r["tag"] for r in rows(db, "select tag from public_tags")] == ["Kozinka"]
     dumped = (out / "archive.db").read_bytes()
     assert b"phone number" not in dumped and b"secret-lead" not in dumped and b"alice" not in dumped
     assert [r["id"] for r in rows(db, "select posts.id from posts_fts join posts on posts.rowid = posts_fts.rowid "
@@ -94,7 +94,7 @@ def test_include_private_and_media(annotated, tmp_path):
     publish(annotated, out, include_private=True, media=True)
     db = out / "archive.db"
     assert {r["actor_id"] for r in rows(db, "select actor_id from events")} == {"alice", "bob"}
-    assert {r["tag"] for r in rows(db, "select tag from current_tags")} == {"kozinka", "secret-lead"}
+    assert {r["tag"] for r in rows(db, "select tag from current_tags")} == {"Kozinka", "secret-lead"}
     assert (out / "archive-files/media/ab/ab12.jpg").read_bytes() == b"full image bytes"
     assert rows(db, "select path from media where sha256 = 'ab12'")[0]["path"] == "media/ab/ab12.jpg"
 
@@ -135,12 +135,12 @@ def test_served_bundle_shows_public_annotations_and_refuses_every_write(annotate
     async def go():
         page = await ds.client.get("/-/post/x~3A1660927314342432768")
         assert page.status_code == 200
-        assert "kozinka" in page.text and "Matches the checkpoint sign" in page.text
+        assert "Kozinka" in page.text and "Matches the checkpoint sign" in page.text
         assert "phone number" not in page.text and "alice" not in page.text and "Add note" not in page.text
         search = (await ds.client.get("/-/search.json?q=Kozinka&_facets=1")).json()
         assert [r["id"] for r in search["rows"]] == [KOZINKA]
         facets = {f["name"]: [v["value"] for v in f["values"]] for f in search["facets"]}
-        assert facets["tag"] == ["kozinka"] and facets["verdict"] == ["verified"]
+        assert facets["tag"] == ["Kozinka"] and facets["verdict"] == ["verified"]
         ranked = (await ds.client.get("/archive/search.json?q=Kozinka&_shape=objects")).json()
         assert [r["id"] for r in ranked["rows"]] == [KOZINKA]
         places = (await ds.client.get("/-/map.json")).json()["points"]
