@@ -192,9 +192,11 @@ def score():
             "tp": tp, "fn": fn, "fp": fp, "misses": misses, "false_finds": false_finds}
 
 
-@pytest.mark.xfail(strict=False, reason="discovery is being improved (issue 12); measured on these pages on 2026-12-02: "
-                   "recall 0.978, precision 0.880, hidden recall 0.944 (misses: tweets only in page-state JSON; false finds: "
-                   "embeds of other articles preloaded in the page state, YouTube in site-wide video blocks and sidebars)")
+@pytest.mark.xfail(
+    strict=False,
+    reason="discovery is being improved (issue 12); measured on these pages on 2026-12-02: recall 0.978, "
+           "precision 0.880, hidden recall 0.944 (misses: tweets only in page-state JSON; false finds: embeds of "
+           "other articles preloaded in the page state, YouTube in site-wide video blocks and sidebars)")
 def test_discovery_meets_the_bars_for_unseen_pages():
     s = score()
     summary = (f"{len(ROWS)} pages, {s['tp'] + s['fn']} embeds: recall {s['recall']:.3f} "
