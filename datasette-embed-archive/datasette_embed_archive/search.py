@@ -18,11 +18,17 @@ from dataclasses import dataclass, field
 
 from datasette.database import QueryInterrupted
 from datasette.utils import escape_fts
+from markupsafe import Markup, escape
 
 from .annotation_state import state_sql
 from .sources import Sources
 
 PAGE_SIZE = 50
+PREFIX_MIN = 3
+DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+SNIPPET_WORDS = 32
+# snippet() marks matches with these; the page escapes the text, then turns them into <mark>.
+MARK_START, MARK_END = "\ue000", "\ue001"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -46,6 +52,9 @@ FILTERS = {
     "verdict": ("Verification", "p.id in (select post_id from ({verdicts}) where status = :verdict)"),
     "tag": ("Tag", "p.id in (select post_id from ({tags}) where tag = :tag)"),
     # The consent tool an embed of the post was hidden behind; "any" for every hidden post.
+    # Dates as ISO prefixes: since=2023-05 keeps posts from May 2023 on, until=2023-05 up to its end.
+    "since": ("Since", "p.created_at >= :since"),
+    "until": ("Until", "substr(p.created_at, 1, length(:until)) <= :until"),
     "consent": ("Hidden behind consent", "exists (select 1 from {a}.embeds ce where ce.post_id = p.id and "
                 "(ce.blocked_by = :consent or (:consent = 'any' and ce.blocked_by is not null)))"),
 }
@@ -77,8 +86,16 @@ class SearchRequest:
         """The words as an FTS5 expression of quoted terms ('' when nothing searchable is left).
 
         Quoting makes operators and stray quotes plain words: a query is never an SQL error.
+        The last word is also a prefix ("Koz" finds "Kozinka") once it has PREFIX_MIN
+        characters: shorter prefixes match too much to be worth their cost.
         """
-        return escape_fts(self.q) if self.q else ""
+        if not self.q:
+            return ""
+        expression = escape_fts(self.q)
+        last = self.q.split()[-1] if self.q.split() else ""
+        if len(last) >= PREFIX_MIN and expression.endswith('"'):
+            expression += "*"
+        return expression
 
     @classmethod
     def from_args(cls, args) -> "SearchRequest":
@@ -86,7 +103,10 @@ class SearchRequest:
         for name in ("q", *FILTERS):
             if CONTROL_CHARACTERS.search(args.get(name) or ""):
                 raise InvalidSearch(f"{name} holds a NUL or another control character: remove it and search again")
-        filters = {name: args.get(name) for name in FILTERS if args.get(name)}
+        filters = {name: args.get(name).strip() for name in FILTERS if (args.get(name) or "").strip()}
+        for name in ("since", "until"):
+            if name in filters and not DATE.match(filters[name]):
+                raise InvalidSearch(f"{name} is a date: YYYY, YYYY-MM or YYYY-MM-DD")
         try:
             page = min(max(int(args.get("page") or 1), 1), MAX_PAGE)
         except ValueError:
@@ -123,8 +143,11 @@ class Query:
         self.active = active
 
     def results_sql(self) -> str:
+        snippet = (f"snippet(f.posts_fts, -1, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_WORDS})"
+                   if self.request.fts else "null")
         return (f"select p.id, p.platform, p.author_handle, p.author_name, p.text, p.created_at, p.status, "
-                f"p.thread_id, p.thread_position from {self.base} {self.where} order by {self.order} "
+                f"p.thread_id, p.thread_position, {snippet} as snippet "
+                f"from {self.base} {self.where} order by {self.order} "
                 f"limit {PAGE_SIZE + 1} offset {(self.request.page - 1) * PAGE_SIZE}")
 
     def facet_names(self) -> list[str]:
@@ -137,6 +160,25 @@ class Query:
                  for name in self.facet_names()]
         return (f"with m as materialized (select p.id, p.platform, p.author_handle, p.status "
                 f"from {self.base} {self.where}) " + " union all ".join(parts))
+
+
+def highlight(snippet):
+    """A snippet with its matches in <mark>, everything else escaped (the text is untrusted)."""
+    if not snippet:
+        return ""
+    html, open_mark = [], False
+    for part in re.split(f"([{MARK_START}{MARK_END}])", snippet):
+        if part == MARK_START and not open_mark:
+            html.append("<mark>")
+            open_mark = True
+        elif part == MARK_END and open_mark:
+            html.append("</mark>")
+            open_mark = False
+        elif part not in (MARK_START, MARK_END):
+            html.append(str(escape(part)))
+    if open_mark:
+        html.append("</mark>")
+    return Markup("".join(html))
 
 
 async def _rows(db, sql, params, **kwargs) -> list[dict]:
@@ -219,5 +261,8 @@ async def run_search(sources: Sources, request: SearchRequest, *, facets: bool =
     embeds = await embeds_for(sources, [r["id"] for r in found])
     for row in found:
         row["pages"] = embeds.get(row["id"], [])
+        # The matched words in context: as HTML with <mark> for pages, and as plain text.
+        row["snippet_html"] = highlight(row["snippet"]) or None
+        row["snippet"] = row["snippet"].replace(MARK_START, "").replace(MARK_END, "") if row["snippet"] else None
     return {"q": request.q, "filters": query.active, "page": request.page, "more": more,
             "rows": found, "pages": done.get("pages", []), "facets": done.get("facets")}

@@ -1,6 +1,6 @@
 /* Facets of a big search, fetched after the page so the results come first.
    Values are untrusted (authors, sites, tags): they go in as text nodes only. */
-document.querySelectorAll("[data-archiver-facets]").forEach(async (box) => {
+function loadFacets(root) { root.querySelectorAll("[data-archiver-facets]").forEach(async (box) => {
   let data;
   try {
     const response = await fetch(box.dataset.archiverFacets, { headers: { accept: "application/json" } });
@@ -40,4 +40,8 @@ document.querySelectorAll("[data-archiver-facets]").forEach(async (box) => {
     section.append(list);
     box.append(section);
   }
-});
+}); }
+
+loadFacets(document);
+// Results swapped in as the reader types (archiver-search.js) bring their own facet box.
+document.addEventListener("archiver:results", (event) => loadFacets(event.target));

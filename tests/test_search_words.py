@@ -1,0 +1,47 @@
+"""Search finds what volunteers type: prefixes, highlighted snippets, date ranges."""
+from datasette_embed_archive.search import MARK_END, MARK_START, SearchRequest, highlight
+
+from archiver.serve import build_datasette
+from conftest import datasette_get as get
+
+from test_web import KOZINKA, archive  # noqa: F401  (the archive fixture)
+
+
+def ids(ds, query):
+    response = get(ds, "/-/search.json?" + query)
+    assert response.status_code == 200, response.text
+    return [row["id"] for row in response.json()["rows"]]
+
+
+def test_the_last_word_is_a_prefix_once_it_is_long_enough():
+    assert SearchRequest(q="Koz").fts == '"Koz"*'
+    assert SearchRequest(q="checkpoint Koz").fts == '"checkpoint" "Koz"*'
+    assert SearchRequest(q="Ko").fts == '"Ko"'
+    assert SearchRequest(q='a"b').fts.count('"') % 2 == 0  # a stray quote stays a word
+
+
+def test_prefix_search_and_highlighted_snippets(archive):  # noqa: F811
+    ds = build_datasette(archive)
+    assert ids(ds, "q=Koz") == [KOZINKA] and ids(ds, "q=Kozinka") == [KOZINKA]
+    row = get(ds, "/-/search.json?q=Kozin").json()["rows"][0]
+    assert "Kozinka" in row["snippet"] and MARK_START not in row["snippet"]
+    assert "<mark>Kozinka</mark>" in row["snippet_html"]
+    html = get(ds, "/-/search?q=payload").text
+    assert "<mark>payload</mark>" in html and "<script>alert" not in html and "<img src=x" not in html
+
+
+def test_highlight_escapes_everything_but_its_own_marks():
+    text = f'<img src=x onerror=alert(1)> {MARK_START}Koz{MARK_END}inka {MARK_END}{MARK_START}<b>'
+    html = str(highlight(text))
+    assert html == "&lt;img src=x onerror=alert(1)&gt; <mark>Koz</mark>inka <mark>&lt;b&gt;</mark>"
+    assert highlight(None) == ""
+
+
+def test_date_ranges(archive):  # noqa: F811
+    ds = build_datasette(archive)
+    assert KOZINKA in ids(ds, "since=2023-05-23&until=2023-05-23")  # the post is from 2023-05-23
+    assert KOZINKA in ids(ds, "since=2023&until=2023-05")
+    assert KOZINKA not in ids(ds, "since=2023-05-24")
+    assert KOZINKA not in ids(ds, "until=2023-05-22")
+    bad = get(ds, "/-/search.json?since=yesterday")
+    assert bad.status_code == 400 and "since is a date" in bad.json()["error"]
