@@ -17,6 +17,7 @@ from .map import map_page
 from .pages import post_page, search_page, thread_page
 from .paths import PLUGIN_NAME, STATUS_LABELS, post_path, safe_http_url, search_url, thread_path
 from .phash import distance
+from .wording import detail_sentences, status_sentence
 
 POST_COLUMNS = {("posts", "id"), ("embeds", "post_id"), ("posts", "reply_to_id"), ("posts", "quote_of_id"),
                 ("posts", "thread_id"), ("embedded_posts", "post_id"), ("post_media", "post_id"),
@@ -44,6 +45,8 @@ def prepare_jinja2_environment(env, datasette):
     env.filters["post_path"] = lambda post_id: post_path(datasette, post_id)
     env.filters["thread_path"] = lambda post_id: thread_path(datasette, post_id)
     env.filters["count_of"] = count_of
+    env.filters["status_sentence"] = status_sentence
+    env.filters["detail_sentences"] = detail_sentences
     env.globals["archiver_search_url"] = lambda args, **changes: search_url(datasette, args, **changes)
     env.globals["archiver_static"] = lambda name: datasette.urls.static_plugins(PLUGIN_NAME, name)
 
