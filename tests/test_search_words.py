@@ -45,3 +45,11 @@ def test_date_ranges(archive):  # noqa: F811
     assert KOZINKA not in ids(ds, "until=2023-05-22")
     bad = get(ds, "/-/search.json?since=yesterday")
     assert bad.status_code == 400 and "since is a date" in bad.json()["error"]
+
+
+def test_a_name_typed_in_cyrillic_finds_its_latin_spelling(archive):  # noqa: F811
+    assert SearchRequest(q="Козинка").fts == '("Козинка"*) OR ("Kozinka"*) OR ("Kozynka"*)'
+    ds = build_datasette(archive)
+    assert ids(ds, "q=Козинка") == [KOZINKA]  # the post says "Kozinka"
+    html = get(ds, "/-/search?q=Козин").text
+    assert "<mark>Kozinka</mark>" in html

@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 
 from .annotation_state import state_sql
 from .sources import Sources
+from .translit import query_spellings
 
 PAGE_SIZE = 50
 PREFIX_MIN = 3
@@ -75,6 +76,15 @@ FACETS = {
 }
 
 
+def _expression(words: str) -> str:
+    """Words as quoted FTS5 terms, the last one also a prefix when long enough."""
+    expression = escape_fts(words)
+    last = words.split()[-1] if words.split() else ""
+    if len(last) >= PREFIX_MIN and expression.endswith('"'):
+        expression += "*"
+    return expression
+
+
 @dataclass
 class SearchRequest:
     q: str = ""
@@ -91,11 +101,12 @@ class SearchRequest:
         """
         if not self.q:
             return ""
-        expression = escape_fts(self.q)
-        last = self.q.split()[-1] if self.q.split() else ""
-        if len(last) >= PREFIX_MIN and expression.endswith('"'):
-            expression += "*"
-        return expression
+        # Typed in Cyrillic, the words are also looked for in their Latin spellings (see translit.py).
+        spellings = [self.q, *query_spellings(self.q)]
+        expressions = [_expression(words) for words in spellings]
+        if len(expressions) == 1:
+            return expressions[0]
+        return " OR ".join(f"({expression})" for expression in expressions if expression)
 
     @classmethod
     def from_args(cls, args) -> "SearchRequest":
