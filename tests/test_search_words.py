@@ -53,3 +53,25 @@ def test_a_name_typed_in_cyrillic_finds_its_latin_spelling(archive):  # noqa: F8
     assert ids(ds, "q=Козинка") == [KOZINKA]  # the post says "Kozinka"
     html = get(ds, "/-/search?q=Козин").text
     assert "<mark>Kozinka</mark>" in html
+
+
+def test_notes_and_tags_are_searched_as_the_viewer_may_see_them(archive):  # noqa: F811
+    from archiver import annotations
+    from archiver.annotations import Changes
+
+    conn = annotations.connect(annotations.path_beside(archive))
+    annotations.annotate(conn, KOZINKA, "alice", Changes(note="Road sign 100% matches the Kozinka checkpoint"))
+    annotations.annotate(conn, KOZINKA, "bob", Changes(note="Source: a cousin in Shebekino", private=True,
+                                                       tags=["Shebekino-lead"]))
+    conn.close()
+    ds = build_datasette(archive, environ={"DATASETTE_SECRET": "s"})
+    visitor = get(ds, "/-/search.json?q=road+sign").json()["annotations"]
+    assert [(m["post_id"], m["kind"]) for m in visitor] == [(KOZINKA, "note")]
+    assert get(ds, "/-/search.json?q=100%25+sign").json()["annotations"]  # % is a character, not a wildcard
+    assert not get(ds, "/-/search.json?q=10_").json()["annotations"]
+    assert get(ds, "/-/search.json?q=Shebekino").json()["annotations"] == []  # private: volunteers only
+    volunteer = {"ds_actor": ds.sign({"a": {"id": "carol"}}, "actor")}
+    found = get(ds, "/-/search.json?q=Shebekino", cookies=volunteer).json()["annotations"]
+    assert {m["kind"] for m in found} == {"note", "tag"}
+    html = get(ds, "/-/search?q=road+sign").text
+    assert "Volunteers' notes and tags" in html and "Road sign 100% matches" in html

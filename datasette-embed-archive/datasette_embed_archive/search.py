@@ -254,6 +254,32 @@ async def facets_inline(sources: Sources, request: SearchRequest) -> bool:
     return await match_count(sources, request.fts) <= INLINE_FACETS_MAX
 
 
+ANNOTATION_MATCHES = 20
+
+
+async def annotation_matches(sources: Sources, words: str) -> list[dict]:
+    """Posts whose notes or tags, as this viewer may see them, hold every word (public ones for visitors).
+
+    Annotations are few beside posts, so a LIKE over them costs little; LIKE folds
+    case for ASCII letters only.
+    """
+    terms = [w for w in words.split() if w][:8]
+    if not sources.has_annotations or not terms:
+        return []
+    params = {f"w{i}": "%" + re.sub(r"([%_\\])", r"\\\1", term) + "%" for i, term in enumerate(terms)}
+
+    def every_word(column):
+        return " and ".join(f"{column} like :w{i} escape '\\'" for i in range(len(terms)))
+
+    return await _rows(sources.query_db, f"""
+        select x.post_id, x.kind, x.value, p.author_name, p.author_handle, p.platform, p.status
+        from (select post_id, 'note' as kind, note as value from {sources.rel('notes')} where {every_word('note')}
+              union all
+              select post_id, 'tag' as kind, tag as value from {sources.rel('tags')} where {every_word('tag')}) x
+        join {sources.a}.posts p on p.id = x.post_id
+        limit {ANNOTATION_MATCHES}""", params)
+
+
 async def run_search(sources: Sources, request: SearchRequest, *, facets: bool = True, rows: bool = True,
                      facet_time_limit_ms: int = FACET_TIME_LIMIT_MS) -> dict:
     query = Query(sources, request)
@@ -263,6 +289,7 @@ async def run_search(sources: Sources, request: SearchRequest, *, facets: bool =
     if rows:
         jobs["rows"] = _rows(db, query.results_sql(), query.params)
         jobs["pages"] = search_pages(sources, request.fts)
+        jobs["annotations"] = annotation_matches(sources, request.q) if request.page == 1 else asyncio.sleep(0, [])
     if facets:
         jobs["facets"] = count_facets(db, query, facet_time_limit_ms)
     done = dict(zip(jobs, await asyncio.gather(*jobs.values())))
@@ -276,4 +303,5 @@ async def run_search(sources: Sources, request: SearchRequest, *, facets: bool =
         row["snippet_html"] = highlight(row["snippet"]) or None
         row["snippet"] = row["snippet"].replace(MARK_START, "").replace(MARK_END, "") if row["snippet"] else None
     return {"q": request.q, "filters": query.active, "page": request.page, "more": more,
-            "rows": found, "pages": done.get("pages", []), "facets": done.get("facets")}
+            "rows": found, "pages": done.get("pages", []), "annotations": done.get("annotations", []),
+            "facets": done.get("facets")}
