@@ -49,6 +49,36 @@ def fetch_options(f):
     return f
 
 
+VIDEO_QUALITIES = ("best", "2160", "1440", "1080", "720", "480", "360", "240", "audio")  # media.ytdlp.QUALITIES
+
+
+def _proxy_url(ctx, param, value):
+    from urllib.parse import urlsplit
+
+    if value and (urlsplit(value).scheme not in ("http", "https", "socks5", "socks5h") or not urlsplit(value).hostname):
+        raise click.BadParameter(f"expected http://, https://, socks5:// or socks5h://HOST:PORT, got {value!r}")
+    return value
+
+
+# Options of the commands that download videos (yt-dlp).
+def video_options(f):
+    f = click.option("--ytdlp-plugin-dir", "ytdlp_plugin_dirs", multiple=True,
+                     type=click.Path(file_okay=False, exists=True),
+                     help="Also load yt-dlp plugins from this directory (as yt-dlp's --plugin-dirs); "
+                          "plugins installed where yt-dlp looks for them load anyway. Repeatable.")(f)
+    f = click.option("--proxy", metavar="URL", callback=_proxy_url,
+                     help="Send every fetch through this proxy: archiver's own requests and yt-dlp's "
+                          "(http://, https://, socks5://). Addresses are still checked first.")(f)
+    f = click.option("--cookies", type=click.Path(dir_okay=False, exists=True),
+                     help="A Netscape cookies.txt (as browsers' export extensions and yt-dlp write it), "
+                          "for platforms that need a login: used by yt-dlp and archiver's own requests.")(f)
+    f = click.option("--no-video", is_flag=True,
+                     help="Do not download videos (what the platform says of them and their posters are still saved).")(f)
+    f = click.option("--video-quality", type=click.Choice(VIDEO_QUALITIES), default="1080", show_default=True,
+                     help="Highest video height to download (best: no limit; audio: the sound only).")(f)
+    return f
+
+
 def load_endpoints(overrides):
     from .endpoints import EndpointError, Endpoints
 
@@ -68,8 +98,10 @@ def load_endpoints(overrides):
 @click.option("--thread-depth", default=DEFAULT_THREAD_DEPTH, show_default=True, type=click.IntRange(0, 500),
               help="Parent posts fetched above each embedded post to reach its thread's root (0: none).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
+@video_options
 @fetch_options
-def collect(sources, from_file, db_path, linked, thread_depth, quiet, endpoints, allow_private):
+def collect(sources, from_file, db_path, linked, thread_depth, quiet, endpoints, allow_private, video_quality,
+            no_video, cookies, proxy, ytdlp_plugin_dirs):
     """Collect the posts embedded in articles (URLs or saved HTML files).
 
     Each page is fetched and kept as evidence, its embeds found (also behind
@@ -84,8 +116,13 @@ def collect(sources, from_file, db_path, linked, thread_depth, quiet, endpoints,
         all_sources += [line.strip() for line in from_file if line.strip() and not line.lstrip().startswith("#")]
     if not all_sources:
         raise click.UsageError("give at least one URL or file, or --from FILE")
+    from .media.ytdlp import VideoOptions
+
+    video = VideoOptions(video=not no_video, quality=video_quality, cookies=cookies, proxy=proxy,
+                         plugin_dirs=tuple(ytdlp_plugin_dirs))
     sys.exit(run_collect(all_sources, db_path=db_path, endpoints=load_endpoints(endpoints),
-                         allow_private=allow_private, linked=linked, quiet=quiet, thread_depth=thread_depth))
+                         allow_private=allow_private, linked=linked, quiet=quiet, thread_depth=thread_depth,
+                         video=video))
 
 
 @cli.command()

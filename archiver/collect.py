@@ -17,6 +17,7 @@ from .discover.budget import BudgetedDiscovery
 from .http import DISK_FULL_ERRNOS, BodyStore, Capture, DiskFull, Fetcher, utc_now
 from .media.collector import MediaReport, collect_media
 from .media.files import files_dir
+from .media.ytdlp import VideoOptions, VideoSource
 from .models import Discovery, Limits, Post
 from .resolve import DEFAULT_THREAD_DEPTH, ResolveContext, resolve_embed
 from .store import Store
@@ -69,6 +70,46 @@ def is_url(source: str) -> bool:
     return urlsplit(source).scheme in ("http", "https")
 
 
+def load_cookies(fetcher: Fetcher, path: str) -> int:
+    """A Netscape cookies.txt into the session (each cookie goes only to its own domain); the Cookie
+    header is left out of the captures, which get published."""
+    from http.cookiejar import LoadError, MozillaCookieJar
+
+    jar = MozillaCookieJar(path)
+    try:
+        jar.load(ignore_discard=True, ignore_expires=True)
+    except LoadError as exc:
+        raise ValueError(f"{path}: not a Netscape cookies.txt ({exc})") from None
+    for cookie in jar:
+        if not cookie.expires:  # 0: a session cookie, as browsers export them
+            cookie.expires = None
+        fetcher.session.cookies.set_cookie(cookie)
+    record = fetcher.record
+
+    def without_cookies(capture: Capture):
+        for name in [k for k in capture.request_headers if k.lower() in ("cookie", "authorization")]:
+            capture.request_headers[name] = "REDACTED"
+        return record(capture) if record else None
+
+    fetcher.record = without_cookies
+    return len(jar)
+
+
+def use_proxy(fetcher: Fetcher, proxy: str) -> None:
+    """Every request of the session through `proxy`; URLs the user did not give are still checked by
+    the address guard first (resolved here; the proxy connects)."""
+    from .http import AddressGuard
+    from .media.ytdlp_network import GuardedAdapter, NetworkPolicy
+
+    proxies = {"http": proxy, "https": proxy}
+    fetcher.session.proxies.update(proxies)
+    guard = getattr(fetcher.guarded_session.get_adapter("https://"), "guard", None) or AddressGuard()
+    adapter = GuardedAdapter(NetworkPolicy(allow_private=False, offline=fetcher.offline, guard=guard))
+    fetcher.guarded_session.mount("http://", adapter)
+    fetcher.guarded_session.mount("https://", adapter)
+    fetcher.guarded_session.proxies.update(proxies)
+
+
 class BatchStopped(Exception):
     """No room left for a body, a media file or the database: the batch stops (nothing more can be
     kept), and running the same command again resumes it. The message says what was full."""
@@ -115,14 +156,18 @@ class Collector:
 
     def __init__(self, store: Store, *, endpoints, allow_private: Optional[bool] = None,
                  fetcher: Optional[Fetcher] = None, linked: bool = False, thread_depth: int = DEFAULT_THREAD_DEPTH,
-                 limits: Optional[Limits] = None, warn: Callable[[str], None] = lambda line: None):
+                 limits: Optional[Limits] = None, warn: Callable[[str], None] = lambda line: None,
+                 video: Optional[VideoOptions] = None):
         self.store = store
         self.bodies = BodyStore(store.bodies_dir)
         self.fetcher = fetcher or Fetcher(bodies=self.bodies, record=store.record_capture,
                                           allow_private=allow_private)
         self.limits = limits or Limits.from_env()
         self.calls = PageCallBudget(self.fetcher, self.limits.api_calls_per_page)
-        self.context = ResolveContext(fetcher=self.calls, endpoints=endpoints, thread_depth=thread_depth)
+        # yt-dlp for video platforms (their text, counts and the video itself), through the same guard.
+        self.video = VideoSource(self.fetcher, video)
+        self.context = ResolveContext(fetcher=self.calls, endpoints=endpoints, thread_depth=thread_depth,
+                                      video=self.video)
         self.discovery = BudgetedDiscovery(self.limits, linked=linked)
         self.linked = linked
         self.warn = warn
@@ -136,7 +181,7 @@ class Collector:
                 report.results.append(result)
                 progress(result)
             # Media last, once posts are stored: also retries what failed in earlier runs.
-            report.media = collect_media(self.store, self.fetcher, warn=self.warn)
+            report.media = collect_media(self.store, self.fetcher, warn=self.warn, video=self.video)
         except (OSError, sqlite3.OperationalError) as exc:
             reason = disk_full_reason(exc)
             if reason is None:
@@ -146,6 +191,15 @@ class Collector:
         finally:
             self.discovery.close()
         return report
+
+    def use_network_options(self) -> None:
+        """--cookies and --proxy for archiver's own session too (yt-dlp gets them from the VideoOptions).
+        OSError or ValueError when the cookies file cannot be read."""
+        options = self.video.options
+        if options.cookies:
+            load_cookies(self.fetcher, options.cookies)
+        if options.proxy:
+            use_proxy(self.fetcher, options.proxy)
 
     def collect_one(self, source: str) -> SourceResult:
         result = SourceResult(source)

@@ -13,7 +13,7 @@ from .store import Store
 
 
 def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=False, store=None,
-                thread_depth=DEFAULT_THREAD_DEPTH) -> int:
+                thread_depth=DEFAULT_THREAD_DEPTH, video=None) -> int:
     """Collect sources into db_path; exit status 1 when nothing could be collected, or the disk is full."""
     try:
         limits = Limits.from_env()
@@ -36,7 +36,11 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
             click.echo(f"{result.source}: {result.embeds} embed(s)", err=True)
 
     collector = Collector(store, endpoints=endpoints, allow_private=allow_private, linked=linked,
-                          thread_depth=thread_depth, limits=limits, warn=warn)
+                          thread_depth=thread_depth, limits=limits, warn=warn, video=video)
+    try:
+        collector.use_network_options()
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
     try:
         report = collector.collect(sources, progress=progress)
     except BatchStopped as exc:

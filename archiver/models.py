@@ -96,6 +96,7 @@ class MediaItem:
     poster_url: Optional[str] = None
     width: Optional[int] = None
     height: Optional[int] = None
+    via: Optional[str] = None  # "yt-dlp": source_url is the post, downloaded by yt-dlp
 
 
 @dataclass
@@ -128,6 +129,9 @@ class Post:
     mentions: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # expanded URLs
     forwarded_from: Optional[str] = None  # where a forwarded post came from (URL, else name)
+    duration: Optional[float] = None  # seconds, as the platform gives it (a video's)
+    chapters: list = field(default_factory=list)  # [{"start", "end", "title"}] as the platform gives them
+    video_info_capture_id: Optional[int] = None  # yt-dlp's info JSON, kept as a capture
 
     @property
     def id(self) -> str:

@@ -7,6 +7,7 @@ coming from the embed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 from .endpoints import Endpoints
 from .http import Fetcher
@@ -24,6 +25,7 @@ class ResolveContext:
     endpoints: Endpoints
     cache: dict = field(default_factory=dict)  # post id -> Post, so no post is fetched twice per run
     thread_depth: int = DEFAULT_THREAD_DEPTH  # parents fetched above each embedded post (context in the same answer is always kept)
+    video: Optional[object] = None  # a media.ytdlp.VideoSource: what yt-dlp says about video posts
 
 
 def resolve_embed(embed: Embed, ctx: ResolveContext) -> Post:

@@ -17,6 +17,8 @@ from .http import Capture, utc_now
 from .models import Account, Embed, PageMeta, Post
 
 SCHEMA_VERSION = 1
+# What the posts' full-text search covers: the text, the author, and what is said in the video.
+POSTS_FTS_COLUMNS = ["text", "author_handle", "author_name", "transcript"]
 # How long a write waits for another collect's transaction on the same archive.
 BUSY_TIMEOUT_MS = 60_000
 
@@ -43,6 +45,7 @@ TABLES = {
         "like_count": int, "repost_count": int, "reply_count": int, "view_count": int,
         "status": str, "status_detail": str, "capture_id": int,
         "first_captured_at": str, "last_captured_at": str, "last_attempt_at": str, "forwarded_from": str,
+        "duration": float, "chapters": str, "video_info_capture_id": int, "transcript": str,
     }, pk="id", foreign_keys=[("account_id", "accounts", "id")]),
     "embeds": dict(columns={
         "id": int, "page_id": int, "position": int, "platform": str, "post_url": str, "post_id": str,
@@ -63,7 +66,7 @@ TABLES = {
     "post_media": dict(columns={
         "id": int, "post_id": str, "position": int, "media_sha256": str, "kind": str, "source_url": str,
         "poster_url": str, "alt_text": str, "status": str, "error": str, "attempts": int,
-        "last_attempt_at": str, "poster_sha256": str, "capture_id": int,
+        "last_attempt_at": str, "poster_sha256": str, "capture_id": int, "via": str,
     }, pk="id", foreign_keys=[("post_id", "posts", "id"), ("media_sha256", "media", "sha256")]),
     "captures": dict(columns={
         "id": int, "url": str, "final_url": str, "kind": str, "method": str, "status_code": int,
@@ -73,6 +76,11 @@ TABLES = {
     "post_versions": dict(columns={
         "id": int, "post_id": str, "captured_at": str, "changes": str, "status": str, "text": str,
         "capture_id": int, "previous_capture_id": int,
+    }, pk="id", foreign_keys=[("post_id", "posts", "id")]),
+    # Subtitles and automatic captions of a post's video (media/transcripts.py); the file is in the media store.
+    "transcripts": dict(columns={
+        "id": int, "post_id": str, "lang": str, "kind": str, "format": str, "sha256": str, "path": str,
+        "text": str, "captured_at": str,
     }, pk="id", foreign_keys=[("post_id", "posts", "id")]),
     # Facets of each post (see entities.py), rewritten whenever the post's text is.
     "hashtags": dict(columns={"post_id": str, "tag": str, "as_written": str},
@@ -97,6 +105,7 @@ INDEXES = [
     ("posts", ["account_id"], False),
     ("post_media", ["post_id", "position"], True),
     ("post_versions", ["post_id"], False),
+    ("transcripts", ["post_id", "lang", "kind"], True),
     ("captures", ["url"], False),
     ("captures", ["sha256"], False),
     ("hashtags", ["tag"], False),
@@ -175,8 +184,10 @@ class Store:
                 self.db.create_view(name, sql, replace=True)
             self.db.execute("create table if not exists archiver_meta (key text primary key, value text)")
             self.db.execute("insert or replace into archiver_meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        if not self.db["posts"].detect_fts():
-            self.db["posts"].enable_fts(["text", "author_handle", "author_name"], create_triggers=True,
+        fts = self.db["posts"].detect_fts()
+        if not fts or "transcript" not in self.db[fts].columns_dict:
+            # An archive from before transcripts: its index is made again with them.
+            self.db["posts"].enable_fts(POSTS_FTS_COLUMNS, create_triggers=True, replace=bool(fts),
                                         tokenize="unicode61 remove_diacritics 2")
         if not self.db["pages"].detect_fts():
             self.db["pages"].enable_fts(["title", "site_name", "url"], create_triggers=True,
@@ -278,7 +289,9 @@ class Store:
             "thread_id": post.thread_id, "thread_position": post.thread_position, "like_count": post.like_count,
             "repost_count": post.repost_count, "reply_count": post.reply_count, "view_count": post.view_count,
             "status": post.status, "status_detail": post.status_detail, "capture_id": post.raw_capture_id,
-            "last_attempt_at": now, "forwarded_from": post.forwarded_from,
+            "last_attempt_at": now, "forwarded_from": post.forwarded_from, "duration": post.duration,
+            "chapters": json.dumps(post.chapters, ensure_ascii=False) if post.chapters else None,
+            "video_info_capture_id": post.video_info_capture_id,
         }
         if self._insert_new("posts", {**row, "first_captured_at": now, "last_captured_at": now}, ("id",)) is not None:
             self._replace_media(post)
@@ -324,7 +337,7 @@ class Store:
         for position, item in enumerate(post.media):
             key = {"post_id": post.id, "position": position}
             row = {**key, "kind": item.kind, "source_url": item.source_url, "poster_url": item.poster_url,
-                   "alt_text": item.alt_text}
+                   "alt_text": item.alt_text, "via": item.via}
             if self._insert_new("post_media", {**row, "status": "pending", "attempts": 0},
                                 ("post_id", "position")) is not None:
                 continue

@@ -2,7 +2,7 @@
 
 Each HTTP capture becomes a request/response pair, with the redirects that led
 to it as their own pairs; a page read from a saved file becomes a `resource`
-record. warcio adds the block and payload digests. Bodies are stored decoded
+record, and so does yt-dlp's info JSON about a post (kind "info", application/json). warcio adds the block and payload digests. Bodies are stored decoded
 (requests undoes gzip), so the response headers say so: Content-Encoding and
 Transfer-Encoding are dropped and Content-Length is the stored body's length.
 """
@@ -24,6 +24,8 @@ from .http import BodyStore
 from .media.files import files_dir
 
 DROPPED_RESPONSE_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+# Captures that are no HTTP exchange of ours: a saved page read from a file, yt-dlp's info JSON on a post.
+RESOURCE_KINDS = ("file", "info")
 
 
 def export_warc(db_path, path, *, warn: Optional[Callable[[str], None]] = None) -> int:
@@ -44,7 +46,7 @@ def export_warc(db_path, path, *, warn: Optional[Callable[[str], None]] = None) 
                 body = _body(bodies, capture, warn)
                 if body is None:
                     continue
-                if capture["kind"] == "file":
+                if capture["kind"] in RESOURCE_KINDS:
                     writer.write_record(_resource(writer, capture, body))
                 else:
                     for hop in json.loads(capture["redirects"] or "[]"):
@@ -61,7 +63,9 @@ def export_warc(db_path, path, *, warn: Optional[Callable[[str], None]] = None) 
 
 def _body(bodies: BodyStore, capture, warn) -> Optional[bytes]:
     """The stored body; None for captures that got no response (DNS failure, refused address)."""
-    if capture["kind"] != "file" and capture["status_code"] is None:
+    if capture["kind"] not in RESOURCE_KINDS and capture["status_code"] is None:
+        return None
+    if capture["kind"] == "info" and not capture["sha256"]:  # yt-dlp refused: no JSON to write
         return None
     if not capture["sha256"]:
         return b""
@@ -92,7 +96,7 @@ def _write_pair(writer: WARCWriter, capture, url: str, status: int, headers: dic
 
 def _resource(writer: WARCWriter, capture, body: bytes):
     return writer.create_warc_record(capture["url"], "resource", payload=BytesIO(body), length=len(body),
-                                     warc_content_type="text/html",
+                                     warc_content_type=capture["content_type"] or "text/html",
                                      warc_headers_dict={"WARC-Date": capture["fetched_at"]})
 
 

@@ -8,15 +8,25 @@ response is a capture, its body streamed to disk (never whole in memory); the
 bytes are kept by SHA-256 even when they turn out not to be the media claimed,
 and the row says why.
 
+Rows marked via "yt-dlp" name the post itself: yt-dlp downloads its video (and
+subtitles, kept as transcripts) through the same guard and size cap, into a
+working directory removed afterwards; the file lands in the same store.
+
 post_media.status: done; partial (a video kept but its poster not); failed
-(nothing usable came back: network, HTTP, size cap, empty body); invalid
-(bytes came back and are kept, but are not the image or video claimed).
+(nothing usable came back: network, HTTP, size cap, empty body, a refusal);
+invalid (bytes came back and are kept, but are not the image or video claimed);
+live (a live stream still live: not recorded, tried again on the next collect).
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
 import sys
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Optional
 
 from datasette_embed_archive.mediatype import extension, is_audio, is_image, is_video, sniff
@@ -29,7 +39,7 @@ from ..store import Store
 from .video import first_frame, probe_video
 
 ACCEPT = "*/*"  # the original file as the CDN has it, not a format it would transcode to for us
-RETRIED = ("pending", "failed", "invalid", "partial")
+RETRIED = ("pending", "failed", "invalid", "partial", "live")
 # A download that failed this many times is left alone (a permanent 404 is not asked forever);
 # a changed source URL starts the count again.
 MAX_ATTEMPTS = 5
@@ -49,6 +59,7 @@ class Outcome:
     thumbnail_path: Optional[str] = None
     error: Optional[str] = None
     capture_id: Optional[int] = None
+    notes: list = field(default_factory=list)
 
 
 @dataclass
@@ -61,8 +72,10 @@ class MediaReport:
 
 
 class MediaCollector:
-    def __init__(self, store: Store, fetcher: Fetcher, *, warn: Callable[[str], None] = lambda line: None):
+    def __init__(self, store: Store, fetcher: Fetcher, *, warn: Callable[[str], None] = lambda line: None,
+                 video=None):
         self.store = store
+        self.video = video  # a media.ytdlp.VideoSource, for rows via yt-dlp
         self.db = store.db
         self.fetcher = fetcher
         if fetcher.bodies is None:  # media stream into a body store: without one nothing would be kept
@@ -101,9 +114,13 @@ class MediaCollector:
         expect = EXPECTED.get(row["kind"], "video")
         if row["status"] == "partial" and row["media_sha256"]:  # the video is kept; only its poster is missing
             main = Outcome("done", sha256=row["media_sha256"], capture_id=row["capture_id"])
+        elif row.get("via") == "yt-dlp":
+            if self.video is not None and self.video.options.quality == "audio":
+                expect = "audio"
+            main = self.video_file(row, expect)
         else:
             main = self.fetch(row["source_url"], expect)
-        poster_sha, notes, status = row["poster_sha256"], [], main.status
+        poster_sha, notes, status = row["poster_sha256"], list(main.notes), main.status
         if expect == "video":
             poster = None
             if row["poster_url"] and not poster_sha:
@@ -122,7 +139,9 @@ class MediaCollector:
         with self.db.conn:
             self.db["post_media"].update(row["id"], {
                 "media_sha256": main.sha256, "poster_sha256": poster_sha, "status": status, "error": error,
-                "capture_id": main.capture_id, "attempts": (row["attempts"] or 0) + 1,
+                "capture_id": main.capture_id,
+                # A stream still live is no failed attempt: it is asked again until it ends.
+                "attempts": (row["attempts"] or 0) + (0 if status == "live" else 1),
                 "last_attempt_at": utc_now(),
             })
         return status, error, f"{row['post_id']} {row['kind']} {row['source_url']}"
@@ -159,16 +178,18 @@ class MediaCollector:
 
     def keep(self, capture: Capture) -> dict:
         """The media row for these bytes: stored and described once, however many posts use them."""
-        sha = capture.sha256
+        return self.keep_file(self.fetcher.bodies.path_for(capture.sha256), capture.sha256, capture.size,
+                              capture.fetched_at, capture.id)
+
+    def keep_file(self, body: Path, sha: str, size: int, fetched_at: str, capture_id: Optional[int]) -> dict:
         existing = next(self.db["media"].rows_where("sha256 = ?", [sha], limit=1), None)
         if existing and self.files.path(existing["path"]).exists():
             return existing
-        body = self.fetcher.bodies.path_for(sha)
         with open(body, "rb") as f:
             head = f.read(SNIFF_BYTES)
         mime = sniff(head)
-        first = existing or {"first_captured_at": capture.fetched_at, "capture_id": capture.id}
-        row = {"sha256": sha, "size": capture.size, "first_captured_at": first["first_captured_at"],
+        first = existing or {"first_captured_at": fetched_at, "capture_id": capture_id}
+        row = {"sha256": sha, "size": size, "first_captured_at": first["first_captured_at"],
                "capture_id": first["capture_id"]}
         if is_video(mime) or is_audio(mime):
             row["path"] = self.files.put_file(body, extension(mime), sha)
@@ -186,6 +207,40 @@ class MediaCollector:
         with self.db.conn:
             self.db["media"].upsert(row, pk="sha256")
         return {**(existing or {}), **row}
+
+    # -- one post's video, by yt-dlp --------------------------------------------
+    def video_file(self, row: dict, expect: str) -> Outcome:
+        """Download the post's video with yt-dlp into a working directory under the files directory
+        (removed whatever happens), then keep it like any media file."""
+        from .ytdlp import item_index
+
+        if self.video is None:
+            return Outcome("failed", error="yt-dlp is not in use in this run")
+        url, item = item_index(row["source_url"])
+        workdir = self.files.root / ".yt-dlp" / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        try:
+            result = self.video.download(url, workdir, cap=self.fetcher.media_max_bytes, item=item)
+            if result.status != "done":
+                return Outcome(result.status, error=result.error, capture_id=result.info_capture_id,
+                               notes=result.notes)
+            sha, size = _hash_file(result.path)
+            media = self.keep_file(result.path, sha, size, utc_now(), result.info_capture_id)
+            outcome = Outcome("done" if media["status"] in ("ok", "unverified") else "invalid", sha256=sha,
+                              mime=media["mime"], error=media["error"], capture_id=result.info_capture_id,
+                              notes=result.notes)
+            if outcome.status == "done" and not IS_EXPECTED[expect](media["mime"]):
+                outcome.status, outcome.error = "invalid", f"expected {expect}, the bytes are {media['mime']}"
+            self.keep_transcripts(row["post_id"], result.subtitles)
+            return outcome
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def keep_transcripts(self, post_id: str, subtitles: list) -> None:
+        """Subtitle files kept in the media store, their text in the post's full-text search."""
+        from .transcripts import store_transcripts
+
+        if subtitles:
+            store_transcripts(self.db, self.files, post_id, subtitles)
 
     def give_video_a_thumbnail(self, video_sha: str, poster: Optional[Outcome]) -> Optional[str]:
         """The video's thumbnail is its poster's; without a poster, its first frame when ffmpeg can say."""
@@ -205,5 +260,15 @@ class MediaCollector:
         return note
 
 
-def collect_media(store: Store, fetcher: Fetcher, *, warn: Callable[[str], None] = lambda line: None) -> MediaReport:
-    return MediaCollector(store, fetcher, warn=warn).run()
+def _hash_file(path: Path) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def collect_media(store: Store, fetcher: Fetcher, *, warn: Callable[[str], None] = lambda line: None,
+                  video=None) -> MediaReport:
+    return MediaCollector(store, fetcher, warn=warn, video=video).run()

@@ -129,6 +129,17 @@ def _refusal(body: Optional[bytes]) -> Optional[str]:
     return words if words.lower().rstrip(".!") in _REFUSALS else None
 
 
+def with_video(post: Post, url: str, ctx) -> Post:
+    """The post as yt-dlp also sees it (text, uploader, time, counts, the video to download), when the
+    run has yt-dlp (ctx.video); a removed or private video becomes the post's status."""
+    source = getattr(ctx, "video", None)
+    if source is None:
+        return post
+    from ..media.ytdlp import enrich
+
+    return enrich(post, url, source)
+
+
 def post_from(ref, reply: Reply, platform: Optional[str] = None) -> Post:
     """A post to fill from a good reply."""
     return Post(platform or ref.platform, ref.native_id, ref.url, status="ok", raw_capture_id=reply.capture_id)

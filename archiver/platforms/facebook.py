@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from ..models import PostRef
 from . import oembed as _oembed
 from .base import strip_scheme
+from .common import with_video
 
 NAME = "facebook"
 # One of these occurs (any case) in every URL match() accepts; others are not tried.
@@ -53,10 +54,11 @@ def match(url: str):
     return PostRef(NAME, _native_id(canonical), canonical)
 
 
-# -- resolving: Meta's oEmbed when a token is configured, else the embed's own fallback --
+# -- resolving: Meta's oEmbed when a token is configured, then yt-dlp (text, the video) --
 
 
 def resolve(ref, ctx):
     kind = "oembed_video" if re.search(r"/(?:videos|reel|watch)\b|fb\.watch/|video\.php", ref.url) else "oembed_post"
-    return _oembed.resolve(ref, ctx, endpoint=NAME, base=f"{DEFAULT_ENDPOINT}/v22.0/{kind}",
+    post = _oembed.resolve(ref, ctx, endpoint=NAME, base=f"{DEFAULT_ENDPOINT}/v22.0/{kind}",
                            label="Facebook oEmbed", needs_meta_token=True)
+    return with_video(post, ref.url, ctx)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from . import oembed as _oembed
 from .base import match_rules, rule
+from .common import with_video
 
 NAME = "instagram"
 # One of these occurs (any case) in every URL match() accepts; others are not tried.
@@ -19,9 +20,10 @@ def match(url: str):
     return match_rules(NAME, RULES, url)
 
 
-# -- resolving: Meta's oEmbed when a token is configured, else the embed's own fallback --
+# -- resolving: Meta's oEmbed when a token is configured, then yt-dlp (caption, the video) --
 
 
 def resolve(ref, ctx):
-    return _oembed.resolve(ref, ctx, endpoint=NAME, base=f"{DEFAULT_ENDPOINT}/v22.0/instagram_oembed",
+    post = _oembed.resolve(ref, ctx, endpoint=NAME, base=f"{DEFAULT_ENDPOINT}/v22.0/instagram_oembed",
                            label="Instagram oEmbed", needs_meta_token=True)
+    return with_video(post, ref.url, ctx)

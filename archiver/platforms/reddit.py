@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from ..models import Account, MediaItem, Post
 from ..timeparse import iso_utc
 from .base import match_rules, rule
-from .common import ask, post_from
+from .common import ask, post_from, with_video
 from .fields import dicts, dig, integer, text
 
 NAME = "reddit"
@@ -45,7 +45,10 @@ def resolve(ref, ctx) -> Post:
     if not isinstance(data, dict):
         return Post(NAME, ref.native_id, ref.url, status="unresolved", raw_capture_id=reply.capture_id,
                     status_detail="Reddit: answer is not a post listing")
-    return parse_post(data, post_from(ref, reply))
+    post = parse_post(data, post_from(ref, reply))
+    if any(m.kind == "video" for m in post.media):  # v.redd.it: video and sound are separate files
+        post = with_video(post, ref.url, ctx)
+    return post
 
 
 def parse_post(data: dict, post: Post) -> Post:

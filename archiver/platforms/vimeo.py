@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from . import oembed as _oembed
 from .base import match_rules, rule
+from .common import with_video
 
 NAME = "vimeo"
 # One of these occurs (any case) in every URL match() accepts; others are not tried.
@@ -19,9 +20,10 @@ def match(url: str):
     return match_rules(NAME, RULES, url)
 
 
-# -- resolving: oEmbed (title, author, thumbnail) --------------------------------------
+# -- resolving: oEmbed (title, author, thumbnail), then yt-dlp (text, counts, the video) --
 
 
 def resolve(ref, ctx):
-    return _oembed.resolve(ref, ctx, endpoint=NAME, base=f"{DEFAULT_ENDPOINT}/api/oembed.json",
+    post = _oembed.resolve(ref, ctx, endpoint=NAME, base=f"{DEFAULT_ENDPOINT}/api/oembed.json",
                            label="Vimeo oEmbed")
+    return with_video(post, ref.url, ctx)

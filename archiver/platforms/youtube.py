@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 from ..models import PostRef
 from . import oembed as _oembed
 from .base import match_rules, rule, strip_scheme
+from .common import with_video
 
 NAME = "youtube"
 # One of these occurs (any case) in every URL match() accepts; others are not tried.
@@ -43,7 +44,7 @@ def match(url: str):
     return None
 
 
-# -- resolving: oEmbed (title, channel, thumbnail) -------------------------------------
+# -- resolving: oEmbed (title, channel, thumbnail), then yt-dlp (text, counts, the video) --
 
 
 def resolve(ref, ctx):
@@ -55,5 +56,8 @@ def resolve(ref, ctx):
 
         return Post(NAME, ref.native_id, ref.url, status="unresolved",
                     status_detail="YouTube: a channel's live-stream embed names no single video")
-    return _oembed.resolve(ref.__class__(NAME, ref.native_id, url), ctx, endpoint=NAME,
+    post = _oembed.resolve(ref.__class__(NAME, ref.native_id, url), ctx, endpoint=NAME,
                            base=f"{DEFAULT_ENDPOINT}/oembed", label="YouTube oEmbed")
+    if ref.native_id.startswith("playlist:"):
+        return post  # a playlist's videos are posts of their own
+    return with_video(post, ref.url, ctx)

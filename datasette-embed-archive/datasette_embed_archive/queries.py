@@ -34,8 +34,12 @@ async def load_post_page(database, post_id: str) -> Optional[dict]:
         for row in await _rows(database, f"select id, author_handle, text, status from posts where id in ({placeholders})",
                                related_ids):
             related[row["id"]] = row
+    transcripts = []
+    if await _rows(database, "select 1 from sqlite_master where type = 'table' and name = 'transcripts'", []):
+        transcripts = await _rows(database, "select lang, kind, format, sha256, text from transcripts "
+                                            "where post_id = ? order by kind desc, lang", [post_id])
     return {"post": post, "account": account, "embeds": embeds, "versions": versions, "media": media,
-            "related": related}
+            "related": related, "transcripts": transcripts}
 
 
 async def load_annotations(sources: Sources, post_id: str) -> dict:

@@ -1,0 +1,337 @@
+"""Videos of YouTube, Instagram, TikTok and Vimeo posts, downloaded by yt-dlp, offline.
+
+yt-dlp runs for real; its extractors for those sites are overridden by the
+replay plugin in tests/ytdlp_plugins (yt-dlp's own plugin mechanism), which
+answers with the recorded info JSON of tests/fixtures/ytdlp. Formats, subtitles
+and posters are real files (made with ffmpeg) served by the local test server.
+"""
+import json
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from archiver.collect import Collector
+from archiver.endpoints import Endpoints
+from archiver.media.files import files_dir
+from archiver.media.ytdlp import VideoOptions, classify_error, format_spec
+from archiver.store import Store
+from archiver.verify import verify_archive
+from server import FIXTURES, Answer
+
+PLUGINS = Path(__file__).parent / "ytdlp_plugins"
+YOUTUBE, REMOVED, PRIVATE, LIVE = "aqz-KE-bpKQ", "rem0vedVid1", "pr1vateVid1", "l1veStream1"
+SUBTITLES = {
+    "youtube-en.vtt": "the bridge at Kupiansk is still standing",
+    "youtube-auto.vtt": "automatic words nobody wrote",
+    "vimeo-fr.vtt": "le marché de Sevastopolska a brûlé",
+    "vimeo-en.vtt": "the Sevastopolska market burned",
+    "tiktok-ru.vtt": "дым над нефтезаводом в Туапсе",
+    "tiktok-en.vtt": "smoke above the Tuapse refinery",
+    "instagram-uk.vtt": "черга біля водокачки на Сумській",
+}
+
+pytestmark = pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is needed (make system-deps)")
+
+
+def ffmpeg(*args, out: Path) -> bytes:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args, str(out)], check=True, timeout=60)
+    return out.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def media_files(tmp_path_factory):
+    """Two seconds of test picture and tone: video alone, audio alone, both in one file, a poster."""
+    d = tmp_path_factory.mktemp("formats")
+    picture = ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=2"]
+    tone = ["-f", "lavfi", "-i", "sine=frequency=440:duration=2"]
+    return {
+        "video-240.mp4": ffmpeg(*picture, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-an", out=d / "v.mp4"),
+        "audio.m4a": ffmpeg(*tone, "-c:a", "aac", out=d / "a.m4a"),
+        "combined.mp4": ffmpeg(*picture, *tone, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                               "-shortest", out=d / "c.mp4"),
+        "poster.jpg": ffmpeg(*picture, "-frames:v", "1", out=d / "p.jpg"),
+    }
+
+
+@pytest.fixture
+def platform(server, media_files, monkeypatch):
+    """The test server as the platforms' media hosts, named to the replay plugin."""
+    for name, body in media_files.items():
+        kind = "image/jpeg" if name.endswith(".jpg") else "audio/mp4" if name.endswith(".m4a") else "video/mp4"
+        server.routes[f"/media/{name}"] = Answer(body=body, content_type=kind)
+    for name, words in SUBTITLES.items():
+        server.routes[f"/subs/{name}"] = Answer(
+            body=f"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n{words}\n\n00:00:01.000 --> 00:00:02.000\n"
+                 f"<c>{words}</c>\n".encode(), content_type="text/vtt")
+    monkeypatch.setenv("ARCHIVER_TEST_MEDIA_SERVER", server.base)
+    return server
+
+
+def collect(server, db_path, *sources, warnings_=None, video=None, fetcher_options=None):
+    store = Store(db_path)
+    options = VideoOptions(plugin_dirs=(str(PLUGINS),), **(video or {}))
+    collector = Collector(store, endpoints=Endpoints([]), allow_private=True, video=options,
+                          warn=(warnings_.append if warnings_ is not None else lambda line: None))
+    collector.fetcher.backoff, collector.fetcher.retries = 0.01, 1
+    for name, value in (fetcher_options or {}).items():
+        setattr(collector.fetcher, name, value)
+    return collector.collect(sources), sqlite_utils.Database(db_path)
+
+
+def probe(path: Path) -> dict:
+    done = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_streams", str(path)],
+                          capture_output=True, check=True, timeout=60)
+    return json.loads(done.stdout)
+
+
+def posts_matching(db, phrase):
+    return [r["id"] for r in db.query("select posts.id from posts_fts join posts on posts.rowid = posts_fts.rowid "
+                                      "where posts_fts match ? order by posts.id", [f'"{phrase}"'])]
+
+
+def test_a_page_of_video_embeds_is_archived_with_files_text_and_transcripts(platform, db_path):
+    page = platform.page("/videos", "video-embeds.html")
+    lines = []
+    report, db = collect(platform, db_path, page, warnings_=lines)
+    posts = {r["id"]: r for r in db["posts"].rows}
+    wanted = [f"youtube:{YOUTUBE}", "instagram:Cabc123xyz", "tiktok:7234567890123456789", "vimeo:76979871"]
+    root = files_dir(db_path)
+
+    for post_id in wanted:
+        post = posts[post_id]
+        assert post["status"] == "ok", (post_id, post["status_detail"])
+        video = next(db["post_media"].rows_where("post_id = ? and kind = 'video'", [post_id]))
+        assert video["status"] == "done" and video["via"] == "yt-dlp", (post_id, video["error"])
+        media = db["media"].get(video["media_sha256"])
+        streams = {s["codec_type"] for s in probe(root / media["path"])["streams"]}
+        assert streams == {"video", "audio"}, post_id  # YouTube's separate streams merged by ffmpeg
+        assert media["status"] == "ok" and media["duration"] == pytest.approx(2, abs=0.2)
+        assert video["poster_sha256"] and db["media"].get(video["poster_sha256"])["mime"] == "image/jpeg"
+        assert media["thumbnail_path"]
+        info = db["captures"].get(post["video_info_capture_id"])  # yt-dlp's info JSON as evidence
+        assert info["kind"] == "info" and info["content_type"] == "application/json" and info["sha256"]
+        kept = json.loads((root / "bodies" / info["sha256"][:2] / info["sha256"]).read_bytes())
+        assert kept["id"] == post["native_id"] and "formats" in kept
+
+    youtube = posts[f"youtube:{YOUTUBE}"]
+    assert youtube["text"] == ("Convoy on the Kupiansk road\n\n"
+                               "Filmed from a balcony at dawn. Four trucks and two armoured vehicles heading west.")
+    assert youtube["author_handle"] == "fieldnotes" and youtube["author_name"] == "Field Notes"
+    assert youtube["created_at"] == "2023-05-23T06:58:11Z" and youtube["view_count"] == 10432
+    assert youtube["like_count"] == 311 and youtube["reply_count"] == 57 and youtube["duration"] == 2
+    assert json.loads(youtube["chapters"])[1]["title"] == "Armour"
+    tiktok = posts["tiktok:7234567890123456789"]
+    assert tiktok["author_handle"] == "localwatcher" and tiktok["author_name"] == "Local Watcher"
+    assert tiktok["text"] == "Smoke over the refinery #Tuapse" and tiktok["repost_count"] == 870
+    instagram = posts["instagram:Cabc123xyz"]
+    assert instagram["text"] == "Evening queue at the water point on Sumska street"
+    assert instagram["author_handle"] == "kharkiv.daily" and instagram["created_at"] == "2023-05-23T16:40:00Z"
+    assert posts["vimeo:76979871"]["author_handle"] == "citizendesk"
+
+    # Removed and private videos: the platform's words, and the rest of the batch archived.
+    assert posts[f"youtube:{REMOVED}"]["status"] == "deleted"
+    assert posts[f"youtube:{REMOVED}"]["status_detail"] == \
+        "yt-dlp: Video unavailable. This video has been removed by the uploader"
+    assert posts[f"youtube:{PRIVATE}"]["status"] == "unavailable"
+    assert "Private video" in posts[f"youtube:{PRIVATE}"]["status_detail"]
+    assert report.results[0].error is None and report.media.failed == 0
+
+    # Transcripts: the original language and English, as files and in the posts' search.
+    transcripts = {(t["post_id"], t["lang"], t["kind"]) for t in db["transcripts"].rows}
+    assert transcripts == {(f"youtube:{YOUTUBE}", "en", "subtitles"), ("vimeo:76979871", "fr", "subtitles"),
+                           ("vimeo:76979871", "en-x-autogen", "subtitles"),
+                           ("tiktok:7234567890123456789", "ru-RU", "subtitles"),
+                           ("tiktok:7234567890123456789", "en", "subtitles"),
+                           ("instagram:Cabc123xyz", "uk", "automatic")}
+    assert posts_matching(db, "bridge at Kupiansk") == [f"youtube:{YOUTUBE}"]
+    assert posts_matching(db, "Sevastopolska market") == ["vimeo:76979871"]
+    assert posts_matching(db, "Туапсе") == ["tiktok:7234567890123456789"]
+    assert posts_matching(db, "Сумській") == ["instagram:Cabc123xyz"]
+    assert posts_matching(db, "automatic words") == []  # written subtitles exist: no automatic ones
+    youtube_subs = next(db["transcripts"].rows_where("post_id = ?", [f"youtube:{YOUTUBE}"]))
+    assert youtube_subs["text"] == "the bridge at Kupiansk is still standing"  # once, without markup
+    assert (root / youtube_subs["path"]).read_bytes().startswith(b"WEBVTT")
+
+    # Every request yt-dlp made went to the server, for the chosen formats only (1440p was not taken).
+    assert "/media/video-big.mp4" not in platform.requests
+    assert not list((root / ".yt-dlp").glob("*/*"))  # working files gone
+    checked = verify_archive(db_path)
+    assert checked.ok and checked.checked >= 15
+
+
+def test_the_post_page_shows_the_transcript_and_search_finds_it(platform, db_path):
+    from archiver.serve import build_datasette
+    from conftest import datasette_get
+
+    collect(platform, db_path, platform.page("/videos", "video-embeds.html"))
+    ds = build_datasette(db_path)
+    page = datasette_get(ds, f"/-/post/youtube:{YOUTUBE}")
+    assert page.status_code == 200
+    assert "the bridge at Kupiansk is still standing" in page.text and "Transcript" in page.text
+    hits = datasette_get(ds, "/-/search?q=%22bridge+at+Kupiansk%22")
+    assert hits.status_code == 200 and f"youtube:{YOUTUBE}" in hits.text
+
+
+def test_a_video_over_the_size_cap_keeps_nothing_and_the_rest_goes_on(platform, db_path):
+    url = "https://www.youtube.com/watch?v=" + YOUTUBE
+    page = platform.url("/one")
+    platform.routes["/one"] = Answer(body=f'<iframe src="{url.replace("watch?v=", "embed/")}"></iframe>'
+                                          f'<iframe src="https://player.vimeo.com/video/76979871"></iframe>'.encode())
+    report, db = collect(platform, db_path, page, fetcher_options={"media_max_bytes": 20_000})
+    rows = {r["post_id"]: r for r in db["post_media"].rows_where("kind = 'video'")}
+    youtube = rows[f"youtube:{YOUTUBE}"]
+    assert youtube["status"] == "failed" and youtube["media_sha256"] is None
+    assert "over the size cap of 20000 bytes" in youtube["error"]
+    assert rows["vimeo:76979871"]["status"] == "failed"  # 32 kB: over the cap too
+    video_rows = [m for m in db["media"].rows if (m["mime"] or "").startswith("video/")]
+    assert video_rows == []
+    root = files_dir(db_path)
+    assert not [p for p in root.rglob("*") if p.is_file() and p.suffix in (".mp4", ".m4a", ".part")]
+
+
+def test_without_ffmpeg_a_single_file_is_taken_and_the_row_says_what_was_skipped(platform, db_path):
+    page = platform.url("/one")
+    platform.routes["/one"] = Answer(body=f'<iframe src="https://www.youtube.com/embed/{YOUTUBE}"></iframe>'.encode())
+    report, db = collect(platform, db_path, page, video={"ffmpeg": None})
+    row = next(db["post_media"].rows_where("kind = 'video'"))
+    assert row["status"] == "done"
+    assert "ffmpeg is not installed" in row["error"] and "separate video and audio" in row["error"]
+    assert "/media/combined.mp4" in platform.requests and "/media/video-240.mp4" not in platform.requests
+
+
+def test_video_quality_and_no_video(platform, db_path, tmp_path):
+    page = platform.url("/one")
+    platform.routes["/one"] = Answer(body=f'<iframe src="https://www.youtube.com/embed/{YOUTUBE}"></iframe>'.encode())
+    report, db = collect(platform, db_path, page, video={"quality": "audio"})
+    row = next(db["post_media"].rows_where("kind = 'video'"))
+    assert row["status"] == "done" and db["media"].get(row["media_sha256"])["mime"].startswith("audio/")
+    assert "/media/video-240.mp4" not in platform.requests
+
+    other = tmp_path / "novideo.db"
+    platform.requests.clear()
+    report, db = collect(platform, other, page, video={"video": False})
+    post = db["posts"].get(f"youtube:{YOUTUBE}")
+    assert post["status"] == "ok" and post["author_handle"] == "fieldnotes"  # what yt-dlp said is kept
+    assert [r["kind"] for r in db["post_media"].rows] == ["thumbnail"]
+    assert not [p for p in platform.requests if p.startswith("/media/") and not p.endswith(".jpg")]
+
+
+def test_a_live_stream_is_recorded_as_live_and_not_downloaded(platform, db_path):
+    page = platform.url("/live")
+    platform.routes["/live"] = Answer(body=f'<iframe src="https://www.youtube.com/embed/{LIVE}"></iframe>'.encode())
+    collect(platform, db_path, page)
+    report, db = collect(platform, db_path, page)  # asked again: still live
+    row = next(db["post_media"].rows_where("kind = 'video'"))
+    assert row["status"] == "live" and row["attempts"] == 0 and "live" in row["error"]
+    assert "/live/index.m3u8" not in platform.requests
+    assert "live stream" in db["posts"].get(f"youtube:{LIVE}")["status_detail"]
+
+
+def test_every_url_yt_dlp_fetches_passes_the_address_guard(platform, db_path):
+    """Without --allow-private, formats on a loopback address are refused, like any URL from content."""
+    page = platform.url("/one")
+    platform.routes["/one"] = Answer(body=f'<iframe src="https://www.youtube.com/embed/{YOUTUBE}"></iframe>'.encode())
+    store = Store(db_path)
+    collector = Collector(store, endpoints=Endpoints([]), allow_private=False,
+                          video=VideoOptions(plugin_dirs=(str(PLUGINS),)))
+    collector.fetcher.allow_private = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        collector.collect([page])  # the page itself is the user's: fetched
+    db = sqlite_utils.Database(db_path)
+    row = next(db["post_media"].rows_where("kind = 'video'"))
+    assert row["status"] == "failed" and "non-public address 127.0.0.1" in row["error"]
+    assert not [p for p in platform.requests if p.startswith(("/media/", "/subs/"))]
+
+
+@pytest.mark.parametrize("words, status", [
+    ("ERROR: [youtube] x: Video unavailable. This video has been removed by the uploader", "deleted"),
+    ("ERROR: [youtube] x: This video has been removed for violating YouTube's Terms of Service", "deleted"),
+    ("ERROR: [youtube] x: This video is no longer available because the YouTube account associated with "
+     "this video has been terminated.", "deleted"),
+    ("ERROR: [youtube] x: Private video. Sign in if you've been granted access to this video", "unavailable"),
+    ("ERROR: [youtube] x: Sign in to confirm your age. This video may be inappropriate for some users.",
+     "unavailable"),
+    ("ERROR: [youtube] x: The uploader has not made this video available in your country", "unavailable"),
+    ("ERROR: [instagram] x: Requested content is not available, rate-limit reached or login required",
+     "unavailable"),
+    ("ERROR: [youtube] x: Unable to download webpage: timed out", "unresolved"),
+])
+def test_refusals_are_read_in_the_platforms_words(words, status):
+    from yt_dlp.utils import DownloadError
+
+    got, said = classify_error(DownloadError(words), [])
+    assert got == status and said == words.split(": ", 2)[2].split("ERROR: ")[-1].split("] x: ")[-1]
+
+
+def test_format_policy():
+    assert format_spec("1080", True).startswith("bv[height<=?1080]")
+    assert "+" not in format_spec("720", False) and "[height<=?720]" in format_spec("720", False)
+    assert format_spec("audio", True).startswith("ba")
+    assert "[protocol!*=rtmp]" in format_spec("best", True)
+
+
+def test_a_proxy_carries_yt_dlps_requests(platform, db_path, monkeypatch):
+    """--proxy: yt-dlp asks the proxy (here the test server, which answers absolute-URL requests by path)."""
+    page = platform.url("/one")
+    platform.routes["/one"] = Answer(body=f'<iframe src="https://player.vimeo.com/video/76979871"></iframe>'.encode())
+    monkeypatch.setenv("ARCHIVER_TEST_MEDIA_SERVER", "http://media.invalid")
+    report, db = collect(platform, db_path, page, video={"proxy": platform.base})
+    row = next(db["post_media"].rows_where("kind = 'video'"))
+    assert row["media_sha256"], row["error"]  # (the poster is archiver's own fetch: offline, not asked)
+    assert "http://media.invalid/media/combined.mp4" in platform.requests
+
+
+def test_cookies_go_to_their_own_domain_and_stay_out_of_the_evidence(server, db_path, tmp_path):
+    from archiver.collect import load_cookies
+
+    cookies = tmp_path / "cookies.txt"
+    cookies.write_text("# Netscape HTTP Cookie File\n"
+                       "127.0.0.1\tFALSE\t/\tFALSE\t0\tsessionid\tsecret-value\n"
+                       ".instagram.com\tTRUE\t/\tTRUE\t0\tother\tnot-for-here\n")
+    server.routes["/page"] = Answer(body=b"<html><title>t</title></html>")
+    store = Store(db_path)
+    collector = Collector(store, endpoints=Endpoints([]), allow_private=True,
+                          video=VideoOptions(cookies=str(cookies)))
+    collector.use_network_options()
+    collector.collect([server.url("/page")])
+    assert "sessionid=secret-value" in server.headers[-1].get("Cookie", "")
+    assert "not-for-here" not in server.headers[-1].get("Cookie", "")
+    db = sqlite_utils.Database(db_path)
+    recorded = json.loads(next(db["captures"].rows)["request_headers"])
+    assert recorded["Cookie"] == "REDACTED"
+    with pytest.raises(ValueError):
+        load_cookies(collector.fetcher, str(FIXTURES / "pages" / "video-embeds.html"))
+
+
+def test_the_info_json_is_in_the_warc_export(platform, db_path, tmp_path):
+    from warcio.archiveiterator import ArchiveIterator
+
+    from archiver.warc import export_warc
+
+    page = platform.url("/one")
+    platform.routes["/one"] = Answer(body=f'<iframe src="https://www.youtube.com/embed/{YOUTUBE}"></iframe>'
+                                          f'<iframe src="https://www.youtube.com/embed/{REMOVED}"></iframe>'.encode())
+    collect(platform, db_path, page)
+    export_warc(db_path, tmp_path / "out.warc.gz")
+    with open(tmp_path / "out.warc.gz", "rb") as f:
+        resources = [(r.rec_headers.get_header("WARC-Target-URI"), r.rec_headers.get_header("Content-Type"),
+                      r.content_stream().read()) for r in ArchiveIterator(f) if r.rec_type == "resource"]
+    assert [(uri, kind) for uri, kind, _ in resources] == [
+        (f"https://www.youtube.com/watch?v={YOUTUBE}", "application/json")]  # the refusal has no JSON
+    assert json.loads(resources[0][2])["title"] == "Convoy on the Kupiansk road"
+
+
+def test_the_video_options_on_the_command_line(archiver_cli, tmp_path):
+    done = archiver_cli("collect", "--db", tmp_path / "a.db", "--proxy", "ftp://proxy.example", "page.html")
+    assert done.returncode == 2 and "--proxy" in done.stderr
+    done = archiver_cli("collect", "--db", tmp_path / "a.db", "--video-quality", "4k", "page.html")
+    assert done.returncode == 2 and "--video-quality" in done.stderr
+    bad = tmp_path / "cookies.txt"
+    bad.write_text("<html>not cookies</html>")
+    done = archiver_cli("collect", "--db", tmp_path / "a.db", "--cookies", bad, "page.html")
+    assert done.returncode == 2 and "not a Netscape cookies.txt" in done.stderr
