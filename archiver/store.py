@@ -67,6 +67,7 @@ TABLES = {
         "id": int, "post_id": str, "position": int, "media_sha256": str, "kind": str, "source_url": str,
         "poster_url": str, "alt_text": str, "status": str, "error": str, "attempts": int,
         "last_attempt_at": str, "poster_sha256": str, "capture_id": int, "via": str,
+        "at_seconds": float,
     }, pk="id", foreign_keys=[("post_id", "posts", "id"), ("media_sha256", "media", "sha256")]),
     "captures": dict(columns={
         "id": int, "url": str, "final_url": str, "kind": str, "method": str, "status_code": int,

@@ -335,3 +335,53 @@ def test_the_video_options_on_the_command_line(archiver_cli, tmp_path):
     bad.write_text("<html>not cookies</html>")
     done = archiver_cli("collect", "--db", tmp_path / "a.db", "--cookies", bad, "page.html")
     assert done.returncode == 2 and "not a Netscape cookies.txt" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def scenes(tmp_path_factory):
+    """Three scenes (test card, red, a fractal), and the same footage cut, re-encoded and scaled down."""
+    d = tmp_path_factory.mktemp("scenes")
+    cards = ["-f", "lavfi", "-i", "testsrc=size=640x360:rate=25:duration=2", "-f", "lavfi",
+             "-i", "color=c=red:size=640x360:rate=25:duration=2", "-f", "lavfi", "-i", "mandelbrot=size=640x360:rate=25"]
+    joined = ("[2:v]trim=duration=2,setpts=PTS-STARTPTS[m];[0:v][1:v][m]concat=n=3:v=1,format=yuv420p[v]")
+    original = ffmpeg(*cards, "-filter_complex", joined, "-map", "[v]", "-c:v", "libx264", "-g", "25",
+                      out=d / "original.mp4")
+    reupload = ffmpeg("-i", str(d / "original.mp4"), "-ss", "1", "-vf", "scale=426:240", "-c:v", "libx264",
+                      "-crf", "35", "-g", "30", out=d / "reupload.mp4")
+    return original, reupload
+
+
+def test_keyframes_at_scene_changes_find_a_reupload_of_the_footage(server, db_path, scenes):
+    from archiver.http import BodyStore, Fetcher, utc_now
+    from archiver.media.collector import collect_media
+    from archiver.media.phash import NEAR_DUPLICATE_BITS, distance
+    from archiver.models import MediaItem, Post
+    from archiver.serve import build_datasette
+    from conftest import datasette_get
+
+    store = Store(db_path)
+    for name, body, post in (("original.mp4", scenes[0], "1"), ("reupload.mp4", scenes[1], "2")):
+        server.routes[f"/{name}"] = Answer(body=body, content_type="video/mp4")
+        store.upsert_post(Post("x", post, f"https://x.com/u/status/{post}", status="ok", text="t",
+                               media=[MediaItem("video", server.url(f"/{name}"))]), utc_now())
+    fetcher = Fetcher(bodies=BodyStore(store.bodies_dir), record=store.record_capture, allow_private=True)
+    assert collect_media(store, fetcher).failed == 0
+    db = store.db
+    frames = {p: list(db.query("select post_media.*, media.phash from post_media join media on "
+                               "media.sha256 = post_media.media_sha256 where post_id = ? and kind = 'keyframe' "
+                               "order by position", [f"x:{p}"])) for p in ("1", "2")}
+    assert [f["at_seconds"] for f in frames["1"]] == [0, 2, 4]  # the first frame and each new scene
+    assert all(f["status"] == "done" and len(f["phash"]) == 16 for f in frames["1"] + frames["2"])
+    assert len(frames["2"]) <= 20
+    # The red scene of the re-upload is the original's, within the near-duplicate distance.
+    assert min(distance(frames["1"][1]["phash"], f["phash"]) for f in frames["2"]) <= NEAR_DUPLICATE_BITS
+    red = frames["1"][1]["media_sha256"]
+    found = datasette_get(build_datasette(db_path), f"/archive/near_duplicate_media.json?sha256={red}&_shape=objects")
+    assert {"x:1", "x:2"} <= {row["post_id"] for row in found.json()["rows"]}
+    page = datasette_get(build_datasette(db_path), "/-/post/x:1").text
+    assert "Keyframes at scene changes" in page and page.count(f'/-/media/{red}"') == 1
+    # Kept like any media file: verify checks them, collecting again adds none.
+    assert verify_archive(db_path).ok
+    before = db["post_media"].count
+    collect_media(store, fetcher)
+    assert db["post_media"].count == before

@@ -47,6 +47,9 @@ MAX_ATTEMPTS = 5
 EXPECTED = {"photo": "image", "thumbnail": "image", "audio": "audio"}  # video and gif: video
 IS_EXPECTED = {"image": is_image, "video": is_video, "audio": is_audio}
 SNIFF_BYTES = 4096  # more than sniff() reads
+# post_media positions of a video's keyframes: KEYFRAME_POSITIONS + the video's position * MAX_KEYFRAMES + i,
+# clear of the positions a post's own media take.
+KEYFRAME_POSITIONS = 10_000
 
 
 @dataclass
@@ -133,6 +136,9 @@ class MediaCollector:
                 notes.append("the post gives no poster image")
             if main.status == "done":
                 note = self.give_video_a_thumbnail(main.sha256, poster)
+                if note:
+                    notes.append(note)
+                note = self.keep_keyframes(row, main.sha256)
                 if note:
                     notes.append(note)
         error = "; ".join(n for n in [main.error, *notes] if n) or None
@@ -241,6 +247,44 @@ class MediaCollector:
 
         if subtitles:
             store_transcripts(self.db, self.files, post_id, subtitles)
+
+    def keep_keyframes(self, row: dict, video_sha: str) -> Optional[str]:
+        """Keyframes at the video's scene changes, each a small image with its dHash, as post_media rows
+        of kind keyframe (so near-duplicate search finds re-uploads and cuts of the footage)."""
+        from .keyframes import MAX_KEYFRAMES, scene_keyframes
+
+        media = self.db["media"].get(video_sha)
+        if not (media["mime"] or "").startswith("video/") or not media["path"]:
+            return None
+        first = KEYFRAME_POSITIONS + row["position"] * MAX_KEYFRAMES
+        span = [row["post_id"], first, first + MAX_KEYFRAMES]
+        if self.db.execute("select count(*) from post_media where post_id = ? and kind = 'keyframe' "
+                           "and position >= ? and position < ?", span).fetchone()[0]:
+            return None
+        frames = scene_keyframes(self.files.path(media["path"]))
+        if frames is None:
+            return "no keyframes (ffmpeg is missing or could not decode the video)"
+        now, rows = utc_now(), []
+        for i, (seconds, png) in enumerate(frames):
+            info = describe_image(png)
+            if info.status != "ok" or not info.thumbnail:
+                continue
+            sha, relpath = self.files.put(info.thumbnail, "webp")
+            if not self.db.execute("select 1 from media where sha256 = ?", [sha]).fetchone():
+                with self.db.conn:
+                    self.db["media"].insert({
+                        "sha256": sha, "mime": "image/webp", "size": len(info.thumbnail), "format": "WEBP",
+                        "width": info.width, "height": info.height, "phash": info.phash, "path": relpath,
+                        "thumbnail_path": relpath, "status": "ok", "first_captured_at": now,
+                        "capture_id": media["capture_id"]}, pk="sha256")
+            rows.append({"post_id": row["post_id"], "position": first + i, "kind": "keyframe",
+                         "source_url": f"{row['source_url']}#t={seconds:g}", "media_sha256": sha,
+                         "status": "done", "attempts": 1, "last_attempt_at": now, "at_seconds": seconds,
+                         "alt_text": f"keyframe at {seconds:g} s of the video"})
+        if rows:
+            with self.db.conn:
+                self.db["post_media"].insert_all(rows, pk="id")
+        return None
 
     def give_video_a_thumbnail(self, video_sha: str, poster: Optional[Outcome]) -> Optional[str]:
         """The video's thumbnail is its poster's; without a poster, its first frame when ffmpeg can say."""
