@@ -220,14 +220,6 @@ def test_state_is_read_when_the_post_follows_many_look_alikes(before):
     assert [e.native_id for e in result.embeds] == ["1234567890123"]
 
 
-def test_every_consent_notice_holds_a_notice_word():
-    # (the C prefilter reads a box next to an embed only if it holds one of these words)
-    from archiver.discover import consent
-
-    for _, phrase in consent._PLACEHOLDER_TEXTS:
-        assert any(word in phrase for word in consent.NOTICE_WORDS), phrase
-
-
 @pytest.mark.parametrize("raw, expected", [
     ("Words here \u2014 Jane Doe (@jane) May 23, 2023", ("Words here", "Jane Doe", "jane", "May 23, 2023")),
     ("Words -- a - b (@x_1)", ("Words", "a - b", "x_1", None)),

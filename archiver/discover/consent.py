@@ -160,20 +160,13 @@ _PLACEHOLDER_TEXTS = (
     ("consent", "click to load the content"),
 )
 MAX_PLACEHOLDER_TEXT = 3000
-# Every phrase above holds one of these words (a test checks): a box whose text has none,
-# in any ASCII case, shows no notice (the C pass tests boxes for them first).
-NOTICE_WORDS = ("consent", "inhalt", "cookies", "content")
 
 
 def placeholder_text_tool(node) -> str | None:
     """The tool whose placeholder text sits right next to an embed (same small parent box)."""
     if node is None:
         return None
-    known = getattr(node, "notice_boxes", None)  # (the C pass answers for its candidates)
-    worth = known(MAX_PLACEHOLDER_TEXT) if known is not None else 0b111
-    for k, side in enumerate(("prev", "next", "parent")):
-        if not worth >> k & 1:
-            continue
+    for side in ("prev", "next", "parent"):
         box = getattr(node, side)
         if box is None or not box.tag or box.tag == "-comment":
             continue

@@ -29,7 +29,15 @@ SKIP_ATTRS = frozenset({
 HINT_LITERALS = ("twitter", "x.com", "instagr", "facebook", "fb.watch", "youtu", "vimeo", "tiktok", "t.me/",
                  "telegram", "bsky", "threads.", "reddit", "redd.it", "/@", "%2F", "<", "Twitter", "Instagram",
                  "YouTube", "Facebook", "Vimeo", "TikTok")
-HINT = re.compile("|".join(map(re.escape, HINT_LITERALS)))  # (scan.names_hint() is the fast form)
+
+
+def names_hint(value: str) -> bool:
+    """Whether a value holds one of HINT_LITERALS (a loop of substring tests outruns a
+    regular expression of them)."""
+    for literal in HINT_LITERALS:
+        if literal in value:
+            return True
+    return False
 _EMBED_MARKUP = re.compile(r"<\s*(?:iframe|blockquote|amp-|object|embed|lite-|video|script[^>]*(?:telegram|tiktok))"
                            r"|class=[\"'][^\"']*(?:fb-post|fb-video|twitter-tweet|instagram-media)", re.I)
 
@@ -73,7 +81,15 @@ _NOT_EMBED = re.compile("|".join(map(re.escape, NOT_EMBED_WORDS))
 _NOT_EMBED_ATTR = re.compile(r"share|like|follow|intent|comment|author|profile|avatar|image|img|thumb|poster")
 CARD_WORDS = ("tweet", "twitter", "instagram", "instgrm", "tiktok", "bluesky", "threads", "reddit", "mastodon",
               "facebook", "fb-post")
-_CARD_CLASS = re.compile("|".join(map(re.escape, CARD_WORDS)))
+
+
+def card_class(classes: str) -> bool:
+    """Whether lower-cased classes name a platform as a card's do."""
+    for word in CARD_WORDS:
+        if word in classes:
+            return True
+    return False
+
 _CARD_PLATFORMS = (("tweet", "x"), ("twitter", "x"), ("instagram", "instagram"), ("instgrm", "instagram"),
                    ("tiktok", "tiktok"), ("bluesky", "bluesky"), ("threads", "threads"), ("reddit", "reddit"),
                    ("mastodon", "mastodon"), ("facebook", "facebook"), ("fb-post", "facebook"))
@@ -97,9 +113,18 @@ CONTAINERS = frozenset({"template", "textarea", "style", "noembed", "xmp"})
 FRAMES = frozenset({"iframe", "embed", "object", "param", "video", "source", "frame"})
 META_TAGS = frozenset({"meta", "link", "title", "html", "time"})
 CARD_TAGS = frozenset({"div", "figure", "section", "article"})
-_PLAIN = frozenset({"div", "span", "p", "li", "ul", "ol", "a", "b", "i", "em", "strong", "br", "img", "td", "tr",
-                    "path", "svg", "g", "h1", "h2", "h3", "h4", "section", "article", "figure", "nav", "button"})
 ID_NAMES = frozenset(NAMED_ID_ATTRS) | GENERIC_ID_ATTRS | frozenset(consent.PAYLOAD_ATTRS)
+# The elements inspect() is given: links only when linked posts are asked for (lexbor's
+# selector engine leaves them out faster than a Python test would).
+WALKED = ":not(a)"
+WALKED_LINKED = "*"
+# Elements that matter even without attributes: their text may be markup, state or the title.
+_BARE = CONTAINERS | {"script", "title"}
+# The most common elements of a page, none of which the other detectors handle.
+_BOXES = frozenset({"div", "span", "p", "li", "ul", "ol", "img", "i", "b", "em", "strong", "br", "td", "tr", "table",
+                    "tbody", "path", "svg", "g", "use", "symbol", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+                    "article", "figure", "figcaption", "picture", "nav", "header", "footer", "main", "aside", "button",
+                    "input", "label", "form", "small", "hr", "noscript", "body", "head"})
 
 
 def _worth(attrs: dict) -> bool:
@@ -112,47 +137,53 @@ def _worth(attrs: dict) -> bool:
     return False
 
 
-def inspect(node, tag: str, attrs: dict, prefix: tuple, index: int, origin, scan) -> None:
-    """Called for every element; most return after a dictionary lookup and _worth()."""
-    if tag in _PLAIN and not attrs:
-        return
-    order = prefix + (index,)
-    if tag in FRAMES or tag == "blockquote" or "-" in tag:  # embeds, amp-*, lite-*, custom elements
-        el = Element(node, tag, attrs, order, origin)
-        if tag == "blockquote":
-            _blockquote(el, scan)
-        if attrs:
+def inspect(nodes, prefix: tuple, origin, scan) -> None:
+    """The elements of a parsed document that may matter, in document order (nodes:
+    tree.css(WALKED or WALKED_LINKED)). Most are passed by after a set lookup or two; the
+    others go to the detector for their kind. The page's own <meta>, <link>, <title> and
+    <time> elements (origin None) are read for what the page says about itself."""
+    for index, node in enumerate(nodes):
+        tag = node.tag
+        attrs = node.attributes
+        if tag in _BOXES:  # the common case: only attributes and a card's class can matter
+            if not attrs:
+                continue
+            el = None
+            if not SKIP_ATTRS.issuperset(attrs) and _worth(attrs):
+                el = Element(node, tag, attrs, prefix + (index,), origin)
+                _attributes(el, scan)
+            if tag in CARD_TAGS:
+                cls = attrs.get("class")
+                if cls and card_class(cls.lower() if cls.isascii() else ascii_lower(cls)):
+                    _card(el or Element(node, tag, attrs, prefix + (index,), origin), scan, None)
+        elif not attrs and tag not in _BARE:
+            continue
+        elif tag in FRAMES or tag == "blockquote" or "-" in tag:  # embeds, amp-*, lite-*, custom elements
+            el = Element(node, tag, attrs, prefix + (index,), origin)
+            if tag == "blockquote":
+                _blockquote(el, scan)
             _attributes(el, scan)
-        return
-    if tag == "script":
-        el = Element(node, tag, attrs, order, origin)
-        scripts.inspect_script(el, scan)
-        if any(k not in SCRIPT_PLAIN_ATTRS for k in attrs):
-            _attributes(el, scan)  # escaped markup in a gate's data-content, consent src attributes
-        return
-    if tag in CONTAINERS:
-        el = Element(node, tag, attrs, order, origin)
-        consent.inspect_container(el, scan)
-        if tag == "template" and attrs:
-            _attributes(el, scan)
-        return
-    if tag == "a":
-        if scan.linked:
-            _link(Element(node, tag, attrs, order, origin), scan)
-        return
-    if tag in META_TAGS:  # (the page's own meta tags were read before the walk)
-        if tag == "meta" and attrs.get("itemprop"):
-            _meta(Element(node, tag, attrs, order, origin), scan)
-        return
-    if not attrs:
-        return
-    el = None
-    if _worth(attrs):
-        el = Element(node, tag, attrs, order, origin)
-        _attributes(el, scan)
-    cls = attrs.get("class")
-    if cls and tag in CARD_TAGS and _CARD_CLASS.search(ascii_lower(cls)):
-        _card(el or Element(node, tag, attrs, order, origin), scan, None)
+        elif tag == "script":
+            el = Element(node, tag, attrs, prefix + (index,), origin)
+            scripts.inspect_script(el, scan)
+            if any(k not in SCRIPT_PLAIN_ATTRS for k in attrs):
+                _attributes(el, scan)  # escaped markup in a gate's data-content, consent src attributes
+        elif tag in CONTAINERS:
+            el = Element(node, tag, attrs, prefix + (index,), origin)
+            consent.inspect_container(el, scan)
+            if tag == "template" and attrs:
+                _attributes(el, scan)
+        elif tag == "a":
+            _link(Element(node, tag, attrs, prefix + (index,), origin), scan)
+        elif tag in META_TAGS:
+            if origin is None:
+                scan.read_meta(tag, attrs, node)
+            if tag == "meta" and attrs.get("itemprop"):
+                _meta(Element(node, tag, attrs, prefix + (index,), origin), scan)
+        elif SKIP_ATTRS.issuperset(attrs) or not _worth(attrs):
+            continue
+        else:
+            _attributes(Element(node, tag, attrs, prefix + (index,), origin), scan)
 
 
 def platform_hint(el) -> str | None:
@@ -184,7 +215,7 @@ def _attributes(el, scan) -> None:
         if lname in NAMED_ID_ATTRS or lname in GENERIC_ID_ATTRS:
             if _id_attribute(el, scan, lname, value):
                 continue
-        if not scan.names_hint(value):
+        if not names_hint(value):
             continue
         if "<" in value:
             if _EMBED_MARKUP.search(value):
@@ -262,7 +293,7 @@ def _blockquote(el, scan) -> None:
             platform = name
             break
     if platform is None:
-        if _CARD_CLASS.search(classes) or any(a in el.attrs for a in NAMED_ID_ATTRS):
+        if card_class(classes) or any(a in el.attrs for a in NAMED_ID_ATTRS):
             _card(el, scan, None)
         return
     fallback = parse_fallback(el.node.text(deep=True, separator=" ") or "")
@@ -294,9 +325,6 @@ def _blockquote(el, scan) -> None:
 
 def hrefs(node) -> list:
     """The href of each <a href> in an element (or ""), in document order."""
-    links = getattr(node, "links", None)  # (the C pass answers for its candidates)
-    if links is not None:
-        return links()
     return [a.attributes.get("href") or "" for a in node.css("a[href]")]
 
 
@@ -366,9 +394,6 @@ def _widget_words(attrs: dict) -> str:
 
 def inside_noscript(node) -> bool:
     """Whether an element sits in <noscript> (lexbor parses its content as markup)."""
-    known = getattr(node, "ancestry", None)  # (the C pass answers for its candidates)
-    if known is not None:
-        return bool(known() & 1)
     parent = node.parent
     levels = NOSCRIPT_LEVELS
     while parent is not None and levels > 0:
@@ -380,9 +405,6 @@ def inside_noscript(node) -> bool:
 
 
 def _in_widget(node) -> bool:
-    known = getattr(node, "ancestry", None)
-    if known is not None:
-        return bool(known() & 2)
     parent = node.parent
     levels = WIDGET_LEVELS
     while parent is not None and levels > 0:
@@ -398,7 +420,7 @@ def _link(el, scan) -> None:
     if not scan.linked:
         return
     href = el.attrs.get("href")
-    if not href or not scan.names_hint(href):
+    if not href or not names_hint(href):
         return
     try:
         ref = post_ref(href)

@@ -1,7 +1,7 @@
-"""The driver: parse a document once, read what the page says about itself, hand the
-elements the prefilter offers (those a detector can act on) to the detectors in document
-order, and feed any recovered payload (consent template, escaped attribute, state JSON
-string) back through the same walk, depth-bounded. Then one embed per post."""
+"""The driver: parse a document once, read what the page says about itself, hand its
+elements to the detectors in document order, and feed any recovered payload (consent
+template, escaped attribute, state JSON string) back through the same walk,
+depth-bounded. Then one embed per post."""
 from __future__ import annotations
 
 import base64
@@ -13,7 +13,7 @@ from typing import Optional
 from selectolax.lexbor import LexborHTMLParser
 
 from ..models import Discovery, Embed, Limits, Placeholder, PostRef
-from . import detectors, prefilter, state
+from . import detectors, state
 from .element import Element
 from .meta import MetaCollector
 from .text import Fallback
@@ -61,7 +61,7 @@ class Scanner:
         self.max_embeds = max_embeds
         self.posts: set[str] = set()  # distinct posts found, at most max_embeds
         self.base_url = base_url
-        self.canonical = base_url  # the page's own URL once its <head> is read (state of other articles differs)
+        self.canonical = base_url  # the page's own URL as it states it (state of other articles differs)
         self.finds: list[Find] = []
         self.placeholders: list[Placeholder] = []
         self.problems: list[str] = []
@@ -70,8 +70,6 @@ class Scanner:
         self.elements = 0
         self._warned = set()
         self.meta = MetaCollector()
-        # literal tests the detectors run on many values (in C when the prefilter is built)
-        self.names_hint, self.names_host = prefilter.names_hint, prefilter.names_host
 
     # -- what detectors call -------------------------------------------------
     def found(self, el: Element, ref: Optional[PostRef], *, recovered_from: Optional[str] = None,
@@ -156,22 +154,27 @@ class Scanner:
         self.scan_tree(tree, origin, prefix)
 
     def scan_tree(self, tree, origin: Optional[Origin], prefix: tuple) -> None:
-        inspect = detectors.inspect
         remaining = max(0, MAX_ELEMENTS - self.elements)
-        count, elements, complete = prefilter.walk(tree, linked=self.linked, top=origin is None, limit=remaining)
-        self.elements += count
-        if count > remaining:
+        walked = detectors.WALKED_LINKED if self.linked else detectors.WALKED
+        nodes = tree.css(walked) if tree.root is not None else []  # in document order
+        self.elements += len(nodes)
+        if len(nodes) > remaining:
             self.problem(f"more than {MAX_ELEMENTS} elements; the rest of the page was not inspected")
-        if not complete:
-            self.problem("elements nested too deeply to inspect them all; the deepest were skipped")
-        if origin is None:  # the page itself: read what it says about itself before its embeds
-            elements = list(elements)
-            for index, tag, attrs, node in elements:
-                if tag in detectors.META_TAGS:
-                    self.meta.feed(tag, attrs, node)
-            self.canonical = self.meta.page_url() or self.base_url
-        for index, tag, attrs, node in elements:
-            inspect(node, tag, attrs, prefix, index, origin, self)
+            nodes = nodes[:remaining]
+        if origin is None and tree.head is not None:
+            # The page itself: what its <head> says about it is read before its embeds (the
+            # page's own URL tells other articles' state apart); the rest as the walk meets it.
+            for node in tree.head.css("*"):
+                self.read_meta(node.tag, node.attributes, node)
+        detectors.inspect(nodes, prefix, origin, self)
+
+    def read_meta(self, tag: str, attrs: dict, node) -> None:
+        """An <html>, <meta>, <link>, <title> or <time> element of the page itself (one met
+        twice changes nothing: the first value of each kind is kept)."""
+        if tag in detectors.META_TAGS:
+            self.meta.feed(tag, attrs, node)
+            if tag in ("link", "meta"):
+                self.canonical = self.meta.page_url() or self.base_url
 
     # -- the result ------------------------------------------------------------
     def embeds(self) -> list[Embed]:

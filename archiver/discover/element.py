@@ -5,7 +5,7 @@ import re
 import string
 
 # HTML folds case and splits on whitespace the ASCII way (a Kelvin sign is not a "k", a
-# no-break space does not separate classes); the C prefilter does the same.
+# no-break space does not separate classes).
 HTML_SPACE = " \t\n\r\f"
 _HTML_SPACES = re.compile(r"[ \t\n\r\f]+")
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)

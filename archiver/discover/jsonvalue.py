@@ -23,15 +23,26 @@ def loads(text: str):
         return json.loads(text)
 
 
+_TRAILING = "unexpected content after document"
+
+
 def value_at(text: str, pos: int):
     """The JSON object or array starting at text[pos], whatever follows it: what json's
     raw_decode gives (and raises)."""
-    from . import prefilter  # (it imports the modules that import this one)
+    return value_and_end(text, pos)[0]
 
-    raw = prefilter.json_value(text, pos)  # the value's own text, when the C pass can tell
-    if raw is not None:
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass
-    return _DECODER.raw_decode(text, pos)[0]
+
+def value_and_end(text: str, pos: int):
+    """(value_at(text, pos), the index after the value, or after the whitespace that follows
+    it). orjson reads it where it can: it says where the value ended (in characters) when
+    text follows, and reads the value alone again."""
+    tail = text[pos:]
+    try:
+        return orjson.loads(tail), len(text)
+    except orjson.JSONDecodeError as exc:
+        if exc.msg.startswith(_TRAILING):
+            try:
+                return orjson.loads(tail[:exc.pos]), pos + exc.pos
+            except orjson.JSONDecodeError:
+                pass
+    return _DECODER.raw_decode(text, pos)

@@ -36,7 +36,6 @@ def inspect_script(el, scan) -> None:
     text = el.node.text(deep=False) or ""  # (its own text: an SVG script may nest others)
     if len(text) < 12 or not text.strip():
         return
-    literals = getattr(el.node, "script_literals", None)  # already searched by the C pass
     if len(text) > MAX_SCRIPT:
         scan.problem(f"inline script of {len(text)} characters not read")
         return
@@ -45,12 +44,12 @@ def inspect_script(el, scan) -> None:
     if stype in JSON_TYPES or ident in STATE_IDS:
         if stype == "application/ld+json" and el.origin is None:
             scan.meta.feed_json_ld(text)
-        if state.mentions_post(text, literals):
+        if state.mentions_post(text):
             state.scan_json_text(scan, el, text, source=ident or source)
         return
     if stype not in JS_TYPES and consent.script_payload(el, scan, stype):
         return
-    if state.mentions_post(text, literals) or any(literal in text for literal in JS_EXTRA_LITERALS):
+    if state.mentions_post(text) or any(literal in text for literal in JS_EXTRA_LITERALS):
         _javascript(el, scan, text, source)
 
 
@@ -62,13 +61,14 @@ def _javascript(el, scan, text: str, source: str) -> None:
     for count, m in enumerate(starts):
         if count >= _MAX_BLOBS * 4:
             break
-        blob = _decode_at(text, m.end())
+        blob, raw = _decode_at(text, m.end())
         if blob is None or not isinstance(blob, (dict, list)):
             continue
         decoded_any = True
+        if not state.mentions_post(raw):
+            continue  # one of several objects in the script, not the one naming a post
         name = _assigned_name(text, m.start())
-        literal = text[m.end()] not in "\"'"  # an object literal, not JSON.parse("...")
-        state.walk(scan, el, blob, source=name or source, text=text if literal else None, start=m.end())
+        state.walk(scan, el, blob, source=name or source)
     if decoded_any:
         return
     # No state object: an embed built by a call or an HTML string in the code itself.
@@ -89,6 +89,7 @@ def _javascript(el, scan, text: str, source: str) -> None:
 
 
 def _decode_at(text: str, pos: int):
+    """(The JSON value at pos, its text): an object or array, or a JSON.parse() string."""
     decoder = json.JSONDecoder()
     try:
         if text[pos] in "\"'":
@@ -101,10 +102,13 @@ def _decode_at(text: str, pos: int):
                 inner = json.loads(literal)
             else:
                 inner, _ = decoder.raw_decode(text, pos)
-            return jsonvalue.loads(inner) if isinstance(inner, str) and len(inner) < state.MAX_JSON else None
-        return jsonvalue.value_at(text, pos)
+            if isinstance(inner, str) and len(inner) < state.MAX_JSON:
+                return jsonvalue.loads(inner), inner
+            return None, ""
+        value, end = jsonvalue.value_and_end(text, pos)
+        return value, text[pos:end]
     except (ValueError, IndexError, RecursionError):
-        return None
+        return None, ""
 
 
 def _assigned_name(text: str, pos: int) -> str | None:

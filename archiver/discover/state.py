@@ -23,7 +23,7 @@ _PLATFORM = re.compile(r"twitter|x\.com|instagr|facebook|youtu|vimeo|tiktok|t\.m
 # Case-sensitive on purpose (fast); hosts in URLs are lower-case.
 HOSTISH_LITERALS = ("twitter.com", "x.com", "instagr", "facebook.com", "fb.watch", "youtu", "vimeo.com",
                     "tiktok.com", "t.me", "bsky", "threads.", "reddit.com", "redd.it", "/@")
-HOSTISH = re.compile("|".join(map(re.escape, HOSTISH_LITERALS)))  # (scan.names_host() is the fast form)
+HOSTISH = re.compile("|".join(map(re.escape, HOSTISH_LITERALS)))
 _EMBED_WORDS = re.compile(r"embed|external|oembed|social|tweet|twitter|instagram|youtube|vimeo|tiktok|facebook|"
                           r"iframe|video|telegram|bluesky|reddit|threads|mastodon|player", re.I)
 _STRONG_KEY = re.compile(r"embed|iframe|tweet|twitter|instagram|youtube|vimeo|tiktok|oembed|social|telegram|bluesky|"
@@ -46,61 +46,46 @@ _MARKUP_HINT = re.compile(r"<\s*(?:iframe|blockquote|amp-|object|embed\b|lite-|d
 
 # Something shaped like a post or player URL (escaped or not), or a platform's id key:
 # share links and profile links do not pass, so most pages' state is never parsed.
-# Every match of a pattern starts with one of its literals, so a pattern is tried only
-# where one occurs; the literals are also what the C prefilter looks for in scripts.
-# There it counts an occurrence only if one of the pattern's follows comes right after it
-# (what every match has there, or a looser form of it): SLASH stands for each of _S's
-# forms, QUOTE for either quote, WORD for a word character (any non-ASCII byte may be
-# one); no follows, anything. So `xhr.status == 200` or `t.method` does not count.
+# Every match of a pattern starts with its literal, so a pattern is tried only where its
+# literal occurs (str.find outruns the regex engine's own scan, and a few literals shared
+# by several patterns mean fewer scans of each script).
 _S = r"(?:\\?/|\\u002F|%2F)"
-SLASH, QUOTE, WORD = "\x01", "\x02", "\x03"
-SLASH_FORMS = ("/", "\\/", "\\u002F", "%2F")
-_POSTISH = [(literals, re.compile(pattern), follows) for literals, pattern, follows in (
-    (("status",), r"status(?:es)?" + _S + r"\d{6}", (SLASH, "es" + SLASH)),
-    (("instagram",), r"instagram\.com" + _S + r"(?:[\w.]+" + _S + r")?(?:p|reel|tv)" + _S, (".com" + SLASH,)),
-    (("youtube",), r"youtube(?:-nocookie)?\.com" + _S + r"(?:embed|watch|v|shorts)",
-     (".com" + SLASH, "-nocookie.com" + SLASH)),
-    (("youtu.be",), r"youtu\.be" + _S, (SLASH,)),
-    (("vimeo.com",), r"vimeo\.com" + _S + r"(?:video" + _S + r")?\d", (SLASH,)),
-    (("facebook.com",), r"facebook\.com[^\s\"]{0,80}?(?:posts|videos|plugins|permalink|story)", ()),
-    (("tiktok.com",), r"tiktok\.com" + _S, (SLASH,)),
-    (("t.me",), r"t\.me" + _S + r"\w+" + _S + r"\d", (SLASH + WORD,)),
-    (("bsky.app",), r"bsky\.app", ()),
-    (("app.bsky",), r"app\.bsky", ()),
-    (("threads.",), r"threads\.(?:net|com)" + _S + "@", ("net" + SLASH + "@", "com" + SLASH + "@")),
-    (("reddit.com",), r"reddit\.com" + _S + "r" + _S, (SLASH + "r" + SLASH,)),
-    (("redd.it",), r"redd\.it" + _S, (SLASH,)),
-    (("/@",), r"/@\w+/\d{6}", (WORD,)),
-    (("tweetId", "tweet_Id", "youtubeId", "youtube_Id", "videoId", "video_Id"), r"(?:tweet|youtube|video)_?Id[\"']",
-     (QUOTE,)),
-    (("tweet_id", "youtube_id"), r"(?:tweet|youtube)_id[\"']", (QUOTE,)),
-    (("shortcode",), r"shortcode[\"']", (QUOTE,)),
+_POSTISH = [(literal, re.compile(pattern)) for literal, pattern in (
+    ("status", r"status(?:es)?" + _S + r"\d{6}"),
+    ("instagram", r"instagram\.com" + _S + r"(?:[\w.]+" + _S + r")?(?:p|reel|tv)" + _S),
+    ("youtu", r"youtu(?:be(?:-nocookie)?\.com" + _S + r"(?:embed|watch|v|shorts)|\.be" + _S
+     + r"|be_?Id[\"']|be_id[\"'])"),
+    ("vimeo.com", r"vimeo\.com" + _S + r"(?:video" + _S + r")?\d"),
+    ("facebook.com", r"facebook\.com[^\s\"]{0,80}?(?:posts|videos|plugins|permalink|story)"),
+    ("tiktok.com", r"tiktok\.com" + _S),
+    ("t.me", r"t\.me" + _S + r"\w+" + _S + r"\d"),
+    ("bsky", r"bsky\.app|(?<=app\.)bsky"),
+    ("threads.", r"threads\.(?:net|com)" + _S + "@"),
+    ("redd", r"redd(?:it\.com" + _S + "r" + _S + r"|\.it" + _S + ")"),
+    ("/@", r"/@\w+/\d{6}"),
+    ("tweet", r"tweet(?:_?Id|_id)[\"']"),
+    ("video", r"video_?Id[\"']"),
+    ("shortcode", r"shortcode[\"']"),
 )]
-POST_LITERALS = tuple(literal for literals, _, _ in _POSTISH for literal in literals)
-POST_FOLLOWS = tuple(follows for literals, _, follows in _POSTISH for _ in literals)
 
 
 MAX_LITERAL_TRIES = 64  # occurrences of one literal tried in turn; then one search of the rest
 
 
-def mentions_post(text: str, present: Optional[frozenset] = None) -> bool:
-    """Whether a script or JSON text holds something shaped like a post. `present`, when
-    known, is the set of POST_LITERALS the text contains (the others are not searched)."""
-    for literals, pattern, _ in _POSTISH:
-        for literal in literals:
-            if present is not None and literal not in present:
-                continue
-            pos = text.find(literal)  # (str.find outruns the regex engine's own scan)
-            tries = 0
-            while pos >= 0:
-                if tries == MAX_LITERAL_TRIES:
-                    if pattern.search(text, pos):
-                        return True
-                    break
-                if pattern.match(text, pos):
+def mentions_post(text: str) -> bool:
+    """Whether a script or JSON text holds something shaped like a post."""
+    for literal, pattern in _POSTISH:
+        pos = text.find(literal)
+        tries = 0
+        while pos >= 0:
+            if tries == MAX_LITERAL_TRIES:
+                if pattern.search(text, pos):
                     return True
-                pos = text.find(literal, pos + 1)
-                tries += 1
+                break
+            if pattern.match(text, pos):
+                return True
+            pos = text.find(literal, pos + 1)
+            tries += 1
     return False
 
 
@@ -114,7 +99,7 @@ def scan_json_text(scan, el, text: str, *, source: str, embed_context: bool = Fa
     except (ValueError, RecursionError):
         scan.problem(f"state in {source} is not valid JSON")
         return False
-    walk(scan, el, data, source=source, embed_context=embed_context, text=text)
+    walk(scan, el, data, source=source, embed_context=embed_context)
     return True
 
 
@@ -154,23 +139,11 @@ def _embedish(obj: dict, keys: list) -> bool:
 
 
 _CONTEXT_ID_KEYS = frozenset({"videoid", "video_id", "data-video-id"})  # ids only inside an embed object
-# What the raw JSON text of a member must contain for the walk to act on anything in it: a
-# platform host, markup, or an id key (any case).
-# Any \u escape of an ASCII character counts too (it may spell a host, a key or "<").
-RAW_JSON_LITERALS = HOSTISH_LITERALS + ("<", "\\u002", "\\u003", "\\u004", "\\u005", "\\u006", "\\u007")
-RAW_JSON_KEYS = tuple(sorted(set(_ID_KEYS) | _CONTEXT_ID_KEYS))
 
 
-PRUNE_MIN = 300  # bytes of a JSON object or array below which it is walked whole
-MAX_PRUNE_DEPTH = 12
-
-
-def walk(scan, el, data, *, source: str, embed_context: bool = False, text: Optional[str] = None,
-         start: int = 0) -> None:
-    """Walk decoded state for post references. With the JSON `text` it was decoded from (the
-    value starting at character `start`), members whose raw text names no platform are
-    skipped without being walked."""
-    _StateWalk(scan, el, data, source).walk(data, embed_context, text, start)
+def walk(scan, el, data, *, source: str, embed_context: bool = False) -> None:
+    """Walk decoded state for post references."""
+    _StateWalk(scan, el, data, source).walk(data, "", embed_context)
 
 
 class _StateWalk:
@@ -183,43 +156,10 @@ class _StateWalk:
         self.budget = MAX_NODES
         self.sub = 0
 
-    def walk(self, data, context: bool, text: Optional[str], start: int) -> None:
-        if text is not None and not self.nuxt and type(data) in (dict, list) and len(text) - start > PRUNE_MIN:
-            from . import prefilter  # (it imports this module)
-
-            self._pruned(data, prefilter.json_index(text, start), "", context)
-        else:
-            self._all(data, "", context)
-
-    def _pruned(self, value, index, key, context: bool) -> None:
-        """Only the members of this object or array whose raw text could name a post, as the
-        C scanner's index lists them (its literals are those _all() needs before it looks
-        at a string); a member with an index of its own is pruned in turn."""
-        lkey = key.lower() if type(key) is str else ""
-        if type(value) is list and (lkey in _ID_KEYS or (context and lkey in _CONTEXT_ID_KEYS)):
-            return self._all(value, key, context)  # its items are ids named by the list's own key
-        if index is None or index[0] != len(value) or self.budget <= 0:
-            return self._all(value, key, context)  # no C scanner, not followed, or repeated keys: walk it all
-        hot = index[1]
-        if type(value) is dict:
-            keys = list(map(str.lower, value))
-            if self.page_path is not None and _other_article(value, keys, self.page_path):
-                return
-            context = context or _embedish(value, keys)
-            items = list(value.items())
-            pairs = [(items[ordinal], inner) for ordinal, _, _, inner in hot]
-        else:
-            pairs = [((key, value[ordinal]), inner) for ordinal, _, _, inner in hot]
-        for (name, member), inner in pairs:
-            if inner is not None and type(member) in (dict, list):
-                self._pruned(member, inner, name, context)
-            else:
-                self._all(member, name, context)
-
-    def _all(self, value, key, context: bool) -> None:
+    def walk(self, value, key, context: bool) -> None:
         """Every value under this one, depth first, in document order."""
         scan, data, source, page_path = self.scan, self.data, self.source, self.page_path
-        names_host = scan.names_host
+        names_host = HOSTISH.search
         nuxt, budget, sub = self.nuxt, self.budget, self.sub
         stack = [(value, key, context)]
         pop, extend = stack.pop, stack.extend
