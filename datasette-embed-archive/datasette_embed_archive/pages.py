@@ -1,6 +1,7 @@
 """The plugin's own pages: search, a post, a thread (HTML, and JSON where asked)."""
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import urlencode
 
 from datasette.utils import tilde_decode
@@ -46,7 +47,24 @@ async def thread_page(datasette, request):
         "archiver_thread.html", {"database": sources.archive.name, **thread}, request=request))
 
 
+SEARCH_SLOTS = 4  # searches worked on at once; the rest wait their turn here, not in front of other pages
+
+
+def search_slots(datasette) -> asyncio.Semaphore:
+    slots = datasette.__dict__.get("_archiver_search_slots")
+    if slots is None:
+        slots = datasette.__dict__["_archiver_search_slots"] = asyncio.Semaphore(SEARCH_SLOTS)
+    return slots
+
+
 async def search_page(datasette, request):
+    # A crowd searching a common word would otherwise fill Datasette's query threads and the
+    # event loop, and every post page behind them would wait; searches queue among themselves.
+    async with search_slots(datasette):
+        return await _search_page(datasette, request)
+
+
+async def _search_page(datasette, request):
     sources = await archive_sources(datasette, request)
     try:
         search = SearchRequest.from_args(request.args)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import weakref
 from dataclasses import dataclass, field
 
 from datasette.database import QueryInterrupted
@@ -21,10 +22,15 @@ from datasette.utils import escape_fts
 from markupsafe import Markup, escape
 
 from .annotation_state import state_sql
+from .resultcache import ResultCache
 from .sources import Sources
 from .translit import query_spellings
 
 PAGE_SIZE = 50
+# Ranking every match of a very common word can take seconds on a big archive; past this the
+# page shows the most recently archived matches instead (FALLBACK_TIME_LIMIT_MS for reading them).
+RESULTS_TIME_LIMIT_MS = 1_000
+FALLBACK_TIME_LIMIT_MS = 1_000
 PREFIX_MIN = 3
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 SNIPPET_WORDS = 32
@@ -153,12 +159,12 @@ class Query:
         self.where = ("where " + " and ".join(where)) if where else ""
         self.active = active
 
-    def results_sql(self) -> str:
+    def results_sql(self, order: str = "") -> str:
         snippet = (f"snippet(f.posts_fts, -1, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_WORDS})"
                    if self.request.fts else "null")
         return (f"select p.id, p.platform, p.author_handle, p.author_name, p.text, p.created_at, p.status, "
                 f"p.thread_id, p.thread_position, {snippet} as snippet "
-                f"from {self.base} {self.where} order by {self.order} "
+                f"from {self.base} {self.where} order by {order or self.order} "
                 f"limit {PAGE_SIZE + 1} offset {(self.request.page - 1) * PAGE_SIZE}")
 
     def facet_names(self) -> list[str]:
@@ -229,11 +235,15 @@ async def search_pages(sources: Sources, fts: str) -> list[dict]:
     if not fts:
         return []
     a = sources.a
-    return await _rows(sources.query_db, f"""
-        select g.id, g.url, g.final_url, g.title, g.site_name, g.published_at,
-               (select count(*) from {a}.embeds e where e.page_id = g.id) as embeds
-        from {a}.pages_fts f join {a}.pages g on g.id = f.rowid
-        where f.pages_fts match :q order by f.rank limit 10""", {"q": fts})
+    try:
+        return await _rows(sources.query_db, f"""
+            select g.id, g.url, g.final_url, g.title, g.site_name, g.published_at,
+                   (select count(*) from {a}.embeds e where e.page_id = g.id) as embeds
+            from {a}.pages_fts f join {a}.pages g on g.id = f.rowid
+            where f.pages_fts match :q order by f.rank limit 10""", {"q": fts},
+                           custom_time_limit=RESULTS_TIME_LIMIT_MS)
+    except QueryInterrupted:
+        return []  # the posts matter more: pages that match too widely are left out
 
 
 async def match_count(sources: Sources, fts: str) -> int:
@@ -251,7 +261,9 @@ async def facets_inline(sources: Sources, request: SearchRequest) -> bool:
     """
     if not request.fts:
         return False
-    return await match_count(sources, request.fts) <= INLINE_FACETS_MAX
+    count = await results_cache(sources.query_db).get(
+        ("count", sources.a, request.fts), lambda: match_count(sources, request.fts))
+    return count <= INLINE_FACETS_MAX
 
 
 ANNOTATION_MATCHES = 20
@@ -271,13 +283,50 @@ async def annotation_matches(sources: Sources, words: str) -> list[dict]:
     def every_word(column):
         return " and ".join(f"{column} like :w{i} escape '\\'" for i in range(len(terms)))
 
-    return await _rows(sources.query_db, f"""
+    sql = f"""
         select x.post_id, x.kind, x.value, p.author_name, p.author_handle, p.platform, p.status
         from (select post_id, 'note' as kind, note as value from {sources.rel('notes')} where {every_word('note')}
               union all
               select post_id, 'tag' as kind, tag as value from {sources.rel('tags')} where {every_word('tag')}) x
         join {sources.a}.posts p on p.id = x.post_id
-        limit {ANNOTATION_MATCHES}""", params)
+        limit {ANNOTATION_MATCHES}"""
+    try:
+        return await _rows(sources.query_db, sql, params, custom_time_limit=RESULTS_TIME_LIMIT_MS)
+    except QueryInterrupted:
+        return []
+
+
+_CACHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def results_cache(db) -> ResultCache:
+    """The result cache of one served database (one per Datasette instance)."""
+    cache = _CACHES.get(db)
+    if cache is None:
+        cache = _CACHES[db] = ResultCache()
+    return cache
+
+
+async def ranked_rows(sources: Sources, query: Query) -> tuple[list[dict], bool]:
+    """(rows, partial): the best matches, or, when ranking them all takes too long, the
+    matches archived most recently (the full-text index reads those without ranking)."""
+    db = sources.query_db
+    try:
+        return await _rows(db, query.results_sql(), query.params, custom_time_limit=RESULTS_TIME_LIMIT_MS), False
+    except QueryInterrupted:
+        pass
+    try:
+        return await _rows(db, query.results_sql(order="p.rowid desc" if not query.request.fts else "f.rowid desc"),
+                           query.params, custom_time_limit=FALLBACK_TIME_LIMIT_MS), True
+    except QueryInterrupted:
+        return [], True
+
+
+def _cacheable(sources: Sources, query: Query):
+    """The cache key of a search whose posts do not depend on who is looking (None otherwise)."""
+    if any(name in ANNOTATION_FILTERS for name in query.active):
+        return None
+    return (sources.a, query.request.fts, tuple(sorted(query.active.items())), query.request.page)
 
 
 async def run_search(sources: Sources, request: SearchRequest, *, facets: bool = True, rows: bool = True,
@@ -287,13 +336,20 @@ async def run_search(sources: Sources, request: SearchRequest, *, facets: bool =
     # Results, pages and facets run side by side, each on a connection of its own.
     jobs = {}
     if rows:
-        jobs["rows"] = _rows(db, query.results_sql(), query.params)
-        jobs["pages"] = search_pages(sources, request.fts)
+        key, cache = _cacheable(sources, query), results_cache(db)
+        jobs["rows"] = (cache.get(("rows", key), lambda: ranked_rows(sources, query)) if key
+                        else ranked_rows(sources, query))
+        jobs["pages"] = (cache.get(("pages", key), lambda: search_pages(sources, request.fts)) if key
+                         else search_pages(sources, request.fts))
         jobs["annotations"] = annotation_matches(sources, request.q) if request.page == 1 else asyncio.sleep(0, [])
     if facets:
-        jobs["facets"] = count_facets(db, query, facet_time_limit_ms)
+        key, cache = _cacheable(sources, query), results_cache(db)
+        # Facet counts include annotation state: cached per kind of viewer, for the cache's few seconds.
+        jobs["facets"] = (cache.get(("facets", sources.full, key), lambda: count_facets(db, query, facet_time_limit_ms))
+                          if key else count_facets(db, query, facet_time_limit_ms))
     done = dict(zip(jobs, await asyncio.gather(*jobs.values())))
-    found = done.get("rows", [])
+    found, partial = done.get("rows", ([], False))
+    found = [dict(row) for row in found]  # rows may come from the cache: leave those as they were
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
     embeds = await embeds_for(sources, [r["id"] for r in found])
@@ -302,6 +358,6 @@ async def run_search(sources: Sources, request: SearchRequest, *, facets: bool =
         # The matched words in context: as HTML with <mark> for pages, and as plain text.
         row["snippet_html"] = highlight(row["snippet"]) or None
         row["snippet"] = row["snippet"].replace(MARK_START, "").replace(MARK_END, "") if row["snippet"] else None
-    return {"q": request.q, "filters": query.active, "page": request.page, "more": more,
+    return {"q": request.q, "filters": query.active, "page": request.page, "more": more, "partial": partial,
             "rows": found, "pages": done.get("pages", []), "annotations": done.get("annotations", []),
             "facets": done.get("facets")}
