@@ -385,3 +385,55 @@ def test_keyframes_at_scene_changes_find_a_reupload_of_the_footage(server, db_pa
     before = db["post_media"].count
     collect_media(store, fetcher)
     assert db["post_media"].count == before
+
+
+def test_an_x_video_without_a_file_url_is_asked_of_yt_dlp(platform, db_path):
+    tweet = "1700000000000000088"
+    platform.syndication()
+    page = platform.url("/x")
+    platform.routes["/x"] = Answer(body=(f'<blockquote class="twitter-tweet"><p>Column</p>&mdash; C (@AmourskyCyrille)'
+                                         f' <a href="https://twitter.com/AmourskyCyrille/status/{tweet}">May 24, 2023</a>'
+                                         '</blockquote>').encode())
+    store = Store(db_path)
+    collector = Collector(store, endpoints=Endpoints([f"x={platform.base}"]), allow_private=True,
+                          video=VideoOptions(plugin_dirs=(str(PLUGINS),)))
+    collector.fetcher.retries = 1
+    collector.collect([page])
+    db = sqlite_utils.Database(db_path)
+    row = next(db["post_media"].rows_where("kind = 'video'"))
+    assert row["via"] == "yt-dlp" and row["source_url"] == f"https://x.com/AmourskyCyrille/status/{tweet}"
+    assert row["media_sha256"] and "/media/combined.mp4" in platform.requests, row["error"]
+    assert db["posts"].get(f"x:{tweet}")["text"] == "Column moving through Shebekino at noon"
+
+
+def test_a_reddit_video_gets_its_sound_merged(platform, db_path):
+    platform.routes["/comments/13pabcd/.json"] = platform.fixture("reddit", "comments-13pabcd.json")
+    page = platform.url("/r")
+    platform.routes["/r"] = Answer(body=b'<blockquote class="reddit-embed-bq"><a href="https://www.reddit.com/r/'
+                                        b'UkraineWarVideoReport/comments/13pabcd/c/">Convoy</a></blockquote>')
+    store = Store(db_path)
+    collector = Collector(store, endpoints=Endpoints([f"reddit={platform.base}"]), allow_private=True,
+                          video=VideoOptions(plugin_dirs=(str(PLUGINS),)))
+    collector.collect([page])
+    db = sqlite_utils.Database(db_path)
+    row = next(db["post_media"].rows_where("kind = 'video'"))
+    assert row["via"] == "yt-dlp" and row["status"] == "done", row["error"]
+    media = db["media"].get(row["media_sha256"])
+    streams = {s["codec_type"] for s in probe(files_dir(db_path) / media["path"])["streams"]}
+    assert streams == {"video", "audio"}  # v.redd.it keeps the sound in a file of its own
+    post = db["posts"].get("reddit:13pabcd")
+    assert post["text"].startswith("Convoy crossing near Kozinka\n\nFootage posted") and post["like_count"] == 1520  # Reddit's own score kept
+
+
+def test_each_item_of_an_instagram_carousel_is_kept(platform, db_path):
+    page = platform.url("/ig")
+    platform.routes["/ig"] = Answer(body=b'<blockquote class="instagram-media" '
+                                         b'data-instgrm-permalink="https://www.instagram.com/p/Ccarousel12/"></blockquote>')
+    report, db = collect(platform, db_path, page)
+    rows = list(db["post_media"].rows_where("kind = 'video'", order_by="position"))
+    assert [r["source_url"] for r in rows] == ["https://www.instagram.com/p/Ccarousel12/",
+                                               "https://www.instagram.com/p/Ccarousel12/#item=2"]
+    assert all(r["status"] == "done" for r in rows), [r["error"] for r in rows]
+    assert rows[0]["media_sha256"] != rows[1]["media_sha256"]
+    post = db["posts"].get("instagram:Ccarousel12")
+    assert post["text"] == "Three angles of the same queue" and post["author_handle"] == "kharkiv.daily"

@@ -6,7 +6,7 @@ from urllib.parse import quote as _quote
 from ..models import Account, MediaItem, Post
 from ..timeparse import parse_iso
 from .base import match_rules, rule
-from .common import ask
+from .common import ask, point_at_post, video_by_ytdlp
 from .fields import dicts, dig, integer, text
 
 NAME = "bluesky"
@@ -141,6 +141,7 @@ def parse_post_view(view: dict, depth: int = 0) -> Post:
         embed = next(iter(dicts(view.get("embeds"))), None)
     did = dig(view, "author", "did")
     post.media = _media(embed, did)
+    point_at_post(post)
     quoted = _quoted_record(embed)
     if quoted is not None and depth < 3:
         if _is_view_record(quoted):
@@ -197,6 +198,8 @@ def _media(embed, did) -> list:
                                    poster_url=text(embed.get("thumbnail")),
                                    width=integer(dig(embed, "aspectRatio", "width")),
                                    height=integer(dig(embed, "aspectRatio", "height"))))
+        else:  # no blob and no playlist: yt-dlp is asked on the post's URL
+            found.append(video_by_ytdlp(alt_text=text(embed.get("alt")), poster_url=text(embed.get("thumbnail"))))
     return found
 
 

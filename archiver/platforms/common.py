@@ -12,7 +12,7 @@ from typing import Any, Optional
 from urllib.parse import urlsplit
 
 from ..http import Capture, env_flag
-from ..models import Post
+from ..models import MediaItem, Post
 from .fields import dig, text
 
 # With ARCHIVER_OFFLINE=1 only endpoints pointed elsewhere (--endpoint) are asked:
@@ -127,6 +127,20 @@ def _error_message(capture: Capture) -> Optional[str]:
 def _refusal(body: Optional[bytes]) -> Optional[str]:
     words = (body or b"")[:200].decode("utf-8", "replace").strip()
     return words if words.lower().rstrip(".!") in _REFUSALS else None
+
+
+def video_by_ytdlp(kind: str = "video", **fields) -> MediaItem:
+    """A video the platform's answer shows but gives no file URL for: yt-dlp is asked for it, on the post's
+    own URL (filled in by point_at_post once the post's URL is known)."""
+    return MediaItem(kind, "", via="yt-dlp", **fields)
+
+
+def point_at_post(post: Post) -> Post:
+    for item in post.media:
+        if item.via == "yt-dlp" and not item.source_url:
+            item.source_url = post.url
+    post.media = [m for m in post.media if m.source_url]
+    return post
 
 
 def with_video(post: Post, url: str, ctx) -> Post:

@@ -9,7 +9,7 @@ from ..models import Account, MediaItem, Post
 from ..timeparse import parse_iso, parse_rfc2822
 from . import oembed
 from .base import match_rules, rule
-from .common import ask, endpoint_url, fetch_endpoint
+from .common import ask, endpoint_url, fetch_endpoint, point_at_post, video_by_ytdlp
 from .fields import dig as _dig, dicts as _list, integer as _int, text as _str
 
 NAME = "x"
@@ -137,6 +137,7 @@ def parse_tweet_result(data: dict, ref, post: Post) -> Post:
     if thread_root:
         post.thread_id = f"x:{thread_root}"
     post.media = _media(data)
+    point_at_post(post)
     quoted = data.get("quoted_tweet")
     if isinstance(quoted, dict) and _str(quoted.get("id_str")):
         qid = quoted["id_str"]
@@ -187,6 +188,10 @@ def _media(data: dict) -> list:
                                        poster_url=_str(item.get("media_url_https")),
                                        width=_int(_dig(item, "original_info", "width")),
                                        height=_int(_dig(item, "original_info", "height"))))
+            else:  # a video the answer names without a file: yt-dlp is asked on the post's URL
+                found.append(video_by_ytdlp("gif" if kind == "animated_gif" else "video",
+                                            alt_text=_str(item.get("ext_alt_text")),
+                                            poster_url=_str(item.get("media_url_https"))))
     return found
 
 

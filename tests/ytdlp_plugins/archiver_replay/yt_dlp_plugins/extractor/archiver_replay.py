@@ -1,4 +1,4 @@
-"""A yt-dlp extractor plugin for the tests: YouTube, Vimeo, TikTok, Instagram, Facebook and Reddit
+"""A yt-dlp extractor plugin for the tests: YouTube, Vimeo, TikTok, Instagram, Facebook, Reddit and X
 answered from recorded info JSON instead of the platforms.
 
 Each class subclasses yt-dlp's own extractor and gives a plugin_name, which is how
@@ -18,6 +18,7 @@ from yt_dlp.extractor.facebook import FacebookIE
 from yt_dlp.extractor.instagram import InstagramIE
 from yt_dlp.extractor.reddit import RedditIE
 from yt_dlp.extractor.tiktok import TikTokIE
+from yt_dlp.extractor.twitter import TwitterIE
 from yt_dlp.extractor.vimeo import VimeoIE
 from yt_dlp.extractor.youtube import YoutubeIE
 from yt_dlp.utils import ExtractorError, GeoRestrictedError
@@ -87,5 +88,11 @@ class ReplayFacebookIE(FacebookIE, plugin_name="archiver_replay"):
 
 class ReplayRedditIE(RedditIE, plugin_name="archiver_replay"):
     _RECORDED = "reddit"
+    _real_initialize = _real_initialize
+    _real_extract = _real_extract
+
+
+class ReplayTwitterIE(TwitterIE, plugin_name="archiver_replay"):
+    _RECORDED = "twitter"
     _real_initialize = _real_initialize
     _real_extract = _real_extract
