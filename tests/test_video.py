@@ -437,3 +437,22 @@ def test_each_item_of_an_instagram_carousel_is_kept(platform, db_path):
     assert rows[0]["media_sha256"] != rows[1]["media_sha256"]
     post = db["posts"].get("instagram:Ccarousel12")
     assert post["text"] == "Three angles of the same queue" and post["author_handle"] == "kharkiv.daily"
+
+
+def test_a_proxy_carries_archivers_own_requests(server, db_path, monkeypatch):
+    """--proxy for the session: the page and the platform answers go to the proxy (the test server, which
+    answers absolute-URL requests by path); offline is lifted here since nothing can pass the proxy."""
+    monkeypatch.delenv("ARCHIVER_OFFLINE")
+    server.routes["/article"] = Answer(body=b"<html><head><title>Through the proxy</title></head></html>")
+    store = Store(db_path)
+    collector = Collector(store, endpoints=Endpoints([]), allow_private=False,
+                          video=VideoOptions(proxy=server.base))
+    collector.fetcher.retries = 0
+    collector.use_network_options()
+    report = collector.collect(["http://news.invalid/article"])
+    assert report.results[0].error is None
+    assert server.requests == ["http://news.invalid/article"]
+    assert next(store.db["pages"].rows)["title"] == "Through the proxy"
+    # A URL from content still passes the guard first: a name that does not resolve is refused, not proxied.
+    capture = collector.fetcher.fetch("http://media.invalid/x.jpg", kind="media")
+    assert "could not resolve host media.invalid" in capture.error and len(server.requests) == 1
