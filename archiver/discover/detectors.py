@@ -6,7 +6,9 @@ with scan.found(...) and hands payloads (escaped HTML, templates) to scan.payloa
 """
 from __future__ import annotations
 
+import html
 import re
+from urllib.parse import unquote
 
 from .element import Element, ascii_lower
 
@@ -19,7 +21,7 @@ SKIP_ATTRS = frozenset({
     "class", "id", "style", "alt", "title", "width", "height", "rel", "target", "type", "lang", "dir", "role", "name",
     "frameborder", "scrolling", "allow", "allowfullscreen", "loading", "sizes", "srcset", "data-srcset", "charset",
     "async", "defer", "tabindex", "align", "border", "sandbox", "referrerpolicy", "itemprop", "itemscope", "itemtype",
-    "onclick", "onload", "onerror", "for", "method", "action", "placeholder", "aria-label", "aria-hidden", "content",
+    "for", "method", "action", "placeholder", "aria-label", "aria-hidden", "content",
     "property", "media", "crossorigin", "integrity", "nonce", "datetime", "colspan", "rowspan",
     # SVG geometry and presentation (path data is a large share of a page's attributes)
     "d", "points", "viewBox", "xmlns", "xmlns:xlink", "fill", "stroke", "transform", "fill-rule", "clip-rule",
@@ -76,6 +78,14 @@ NOT_EMBED_WORDS = ("share", "follow", "likeb", "like-b", "fb-like", "fb-comments
 NOT_EMBED_WORDS_ALONE = ("feed",)
 _NOT_EMBED = re.compile("|".join(map(re.escape, NOT_EMBED_WORDS))
                         + "|(?<![a-z])(?:" + "|".join(map(re.escape, NOT_EMBED_WORDS_ALONE)) + ")")
+# An attribute named for one post's id (data-tweet-id) is refused only on a button: a
+# "widget" or "feed" class there is a site's own embed box (widget--type-tweet); a feed of
+# posts in a sidebar is the site's chrome (see chrome.py).
+_BUTTON = re.compile("|".join(map(re.escape, [w for w in NOT_EMBED_WORDS if w not in ("timeline", "widget", "sbi_")])))
+# Event handlers: only markup they hold counts (a click-to-play gate writes its player in).
+HANDLER_ATTRS = frozenset({"onclick", "onload", "onerror", "onmouseover", "onfocus", "ontouchstart"})
+# Attributes that name the component an element is (its props then describe the embed).
+COMPONENT_ATTRS = ("name", "data-component", "data-react-class", "data-module", "is", "data-widget")
 # A card's class must name the platform of the one post it links (a class saying only
 # "embed" also fits a whole article box that happens to link a tweet).
 _NOT_EMBED_ATTR = re.compile(r"share|like|follow|intent|comment|author|profile|avatar|image|img|thumb|poster")
@@ -114,10 +124,6 @@ FRAMES = frozenset({"iframe", "embed", "object", "param", "video", "source", "fr
 META_TAGS = frozenset({"meta", "link", "title", "html", "time"})
 CARD_TAGS = frozenset({"div", "figure", "section", "article"})
 ID_NAMES = frozenset(NAMED_ID_ATTRS) | GENERIC_ID_ATTRS | frozenset(consent.PAYLOAD_ATTRS)
-# The elements inspect() is given: links only when linked posts are asked for (lexbor's
-# selector engine leaves them out faster than a Python test would).
-WALKED = ":not(a)"
-WALKED_LINKED = "*"
 # Elements that matter even without attributes: their text may be markup, state or the title.
 _BARE = CONTAINERS | {"script", "title"}
 # The most common elements of a page, none of which the other detectors handle.
@@ -127,10 +133,10 @@ _BOXES = frozenset({"div", "span", "p", "li", "ul", "ol", "img", "i", "b", "em",
                     "input", "label", "form", "small", "hr", "noscript", "body", "head"})
 
 
-def _worth(attrs: dict) -> bool:
+def _worth(attrs: dict, skip: str = "") -> bool:
     """Cheap test run on every element: could any attribute hold a post URL, an id or markup?"""
     for name, value in attrs.items():
-        if value and name not in SKIP_ATTRS and (
+        if value and name not in SKIP_ATTRS and name != skip and (
                 name in ID_NAMES or (len(value) > 8 and ("/" in value or "<" in value or "{" in value
                                                            or "%" in value))):
             return True
@@ -138,8 +144,8 @@ def _worth(attrs: dict) -> bool:
 
 
 def inspect(nodes, prefix: tuple, origin, scan) -> None:
-    """The elements of a parsed document that may matter, in document order (nodes:
-    tree.css(WALKED or WALKED_LINKED)). Most are passed by after a set lookup or two; the
+    """The elements of a parsed document, in document order (nodes: tree.css("*")). Most
+    are passed by after a set lookup or two; the
     others go to the detector for their kind. The page's own <meta>, <link>, <title> and
     <time> elements (origin None) are read for what the page says about itself."""
     for index, node in enumerate(nodes):
@@ -174,7 +180,11 @@ def inspect(nodes, prefix: tuple, origin, scan) -> None:
             if tag == "template" and attrs:
                 _attributes(el, scan)
         elif tag == "a":
-            _link(Element(node, tag, attrs, prefix + (index,), origin), scan)
+            el = Element(node, tag, attrs, prefix + (index,), origin)
+            if scan.linked:
+                _link(el, scan)
+            if len(attrs) > 1 and _worth(attrs, skip="href"):
+                _attributes(el, scan, markup_only=True)  # a click-to-play link with its player escaped
         elif tag in META_TAGS:
             if origin is None:
                 scan.read_meta(tag, attrs, node)
@@ -200,13 +210,58 @@ def platform_hint(el) -> str | None:
     return None
 
 
-def _attributes(el, scan) -> None:
+def component_platform(el) -> str | None:
+    """The platform an element's tag, class, provider or component name is about, when its
+    ids have a shape of their own (an Instagram shortcode looks like any other token)."""
+    platform = platform_hint(el)
+    if platform is None:
+        names = " ".join(el.attrs.get(name) or "" for name in COMPONENT_ATTRS).lower()
+        platform = next((p for word, p in PLATFORM_WORDS if word in names), None) if names.strip() else None
+    return platform if platform in ("youtube", "x", "vimeo", "tiktok") else None
+
+
+_ESCAPED_MARKUP = re.compile(r"%3C\s*(?:iframe|blockquote|amp-|object|embed|video)|(?:<|&lt;)\s*(?:iframe|blockquote)",
+                             re.I)
+
+
+def _handler(el, scan, lname: str, value: str) -> None:
+    """An event handler that writes a player in when clicked (a click-to-play gate, often
+    percent-encoded for decodeURIComponent): its markup, never a bare URL in its code."""
+    if not _ESCAPED_MARKUP.search(value):
+        return
+    markup = unquote(value) if "%3C" in value or "%3c" in value else value
+    if "&lt;" in markup:
+        markup = html.unescape(markup)
+    scan.payload(el, markup, blocked_by=consent.tool_of(el) or "click-to-play", recovered_from=f"{el.tag}[{lname}]")
+
+
+def _srcdoc(el, scan, value: str) -> None:
+    """An iframe's own document: an embed inside, or (a tracker blocker's replacement) a
+    link to the player URL it replaced."""
+    tool = consent.tool_of(el) or ("privacy-badger" if "Privacy Badger" in value else "srcdoc")
+    if scan.payload(el, value, blocked_by=tool, recovered_from="iframe[srcdoc]"):
+        return
+    for sub, ref in enumerate(scripts.player_refs(value, scan, "iframe[srcdoc]")):
+        scan.found(el, ref, blocked_by=tool, recovered_from="iframe[srcdoc] link", html=None, sub=sub)
+
+
+def _attributes(el, scan, *, markup_only: bool = False) -> None:
     tag, attrs = el.tag, el.attrs
     hidden_tool = None
     for name, value in attrs.items():
-        if not value or name in SKIP_ATTRS or len(value) < 4:
+        if not value or len(value) < 4:
+            continue
+        if name in SKIP_ATTRS:
+            continue
+        if name in HANDLER_ATTRS:
+            _handler(el, scan, name, value)
+            continue
+        if markup_only and ("<" not in value or name == "href"):
             continue
         lname = ascii_lower(name)
+        if lname == "srcdoc" and tag == "iframe":
+            _srcdoc(el, scan, value)
+            continue
         if lname in consent.PAYLOAD_ATTRS:
             tool = consent.PAYLOAD_ATTRS[lname]
             if not scan.payload(el, value, blocked_by=tool, recovered_from=f"{tag}[{lname}]", allow_base64=True):
@@ -216,17 +271,23 @@ def _attributes(el, scan) -> None:
             if _id_attribute(el, scan, lname, value):
                 continue
         if not names_hint(value):
+            if value.lstrip()[:1] in "{[":  # props naming a post by id, or a player's props
+                platform = component_platform(el)
+                if platform or state.mentions_post(value):
+                    state.scan_json_text(scan, el, value, source=f"{tag}[{lname}]", embed_context=True,
+                                         platform=platform)
             continue
-        if "<" in value:
-            if _EMBED_MARKUP.search(value):
-                tool = consent.tool_of(el)
-                got = scan.payload(el, value, blocked_by=tool or "escaped-attribute",
-                                   recovered_from=f"{tag}[{lname}]")
-                if not got and tool:
-                    scan.placeholder(tool, f"{tag}[{lname}] holds markup with no post in it", value)
+        if "<" in value and _EMBED_MARKUP.search(value):
+            tool = consent.tool_of(el)
+            got = scan.payload(el, value, blocked_by=tool or "escaped-attribute", recovered_from=f"{tag}[{lname}]")
+            if not got and tool:
+                scan.placeholder(tool, f"{tag}[{lname}] holds markup with no post in it", value)
             continue
         if value.lstrip()[:1] in "{[":
-            state.scan_json_text(scan, el, value, source=f"{tag}[{lname}]", embed_context=True)
+            state.scan_json_text(scan, el, value, source=f"{tag}[{lname}]", embed_context=True,
+                                 platform=component_platform(el))
+            continue
+        if markup_only or "<" in value:
             continue
         if tag == "img" and lname not in LAZY_ATTRS and lname not in consent.SRC_ATTRS and not is_player_url(value):
             if is_script_url(value):  # (what post_ref would have said)
@@ -279,7 +340,7 @@ def _id_attribute(el, scan, lname: str, value: str) -> bool:
         return False
     if el.tag.startswith("amp-") or el.tag.startswith("lite-") or (el.tag == "iframe" and lname == "data-tweet-id"):
         return scan.found(el, ref)
-    if _NOT_EMBED.search(el.classes):
+    if (_BUTTON if lname in NAMED_ID_ATTRS else _NOT_EMBED).search(el.classes):
         return False
     tool = consent.tool_of(el)
     return scan.found(el, ref, blocked_by=tool or "js-placeholder", recovered_from=f"{el.tag}[{lname}]")

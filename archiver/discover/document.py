@@ -155,8 +155,7 @@ class Scanner:
 
     def scan_tree(self, tree, origin: Optional[Origin], prefix: tuple) -> None:
         remaining = max(0, MAX_ELEMENTS - self.elements)
-        walked = detectors.WALKED_LINKED if self.linked else detectors.WALKED
-        nodes = tree.css(walked) if tree.root is not None else []  # in document order
+        nodes = tree.css("*") if tree.root is not None else []  # elements, in document order
         self.elements += len(nodes)
         if len(nodes) > remaining:
             self.problem(f"more than {MAX_ELEMENTS} elements; the rest of the page was not inspected")

@@ -19,7 +19,9 @@ JS_EXTRA_LITERALS = ("_oembed_",)  # Embed Privacy's stored oEmbed HTML
 # Where a JSON object or a JSON.parse("...") string starts inside JavaScript.
 _ASSIGN = re.compile(r"=\s*(?=[\[{])")
 _JSON_PARSE = re.compile(r"JSON\.parse\(\s*(?=[\"'])")  # (two patterns, each found fast by its first literal)
-_JS_URL = re.compile(r"""(?:https?:)?//[^\s"'<>\\)]{6,400}""")
+_JS_URL = re.compile(r"""//[^\s"'<>\\)]{6,400}""")  # (the scheme before it is read apart: a faster search)
+# The code right before a URL is a `case ...:` label of a switch, in the same statement.
+_CASE_BRANCH = re.compile(r"""\bcase\s+[^:;{}]{1,80}:[^;{}]{0,200}$""")
 _HTML_IN_JS = re.compile(r"(?:<|&lt;|\\u003c|\\x3c)\s*(?:iframe|blockquote|amp-)", re.I)
 _MAX_BLOBS = 12
 
@@ -68,6 +70,8 @@ def _javascript(el, scan, text: str, source: str) -> None:
         if not state.mentions_post(raw):
             continue  # one of several objects in the script, not the one naming a post
         name = _assigned_name(text, m.start())
+        if name and state.site_key(name.rsplit(".", 1)[-1].lower()):
+            continue  # the site's configuration (window.site.remoteConfig = {...})
         state.walk(scan, el, blob, source=name or source)
     if decoded_any:
         return
@@ -78,14 +82,32 @@ def _javascript(el, scan, text: str, source: str) -> None:
         markup = html.unescape(plain) if "&lt;" in plain else plain
         scan.payload(el, markup, blocked_by=tool or "inline-script", recovered_from=source)
         return
-    for sub, m in enumerate(_JS_URL.finditer(plain)):
+    for sub, ref in enumerate(player_refs(plain, scan, source, code=True)):
+        scan.found(el, ref, blocked_by=tool or "inline-script", recovered_from=source, html=None, sub=sub)
+
+
+def player_refs(text: str, scan, source: str, *, code: bool = False):
+    """The posts of the player and embed URLs written in a text. In code, a URL that is one
+    branch of a switch (a URL per language or site section) is a choice the code makes,
+    not an embed of this page."""
+    for m in _JS_URL.finditer(text):
         url = m.group(0)
-        if is_player_url(url):
-            try:
-                scan.found(el, post_ref(url), blocked_by=tool or "inline-script", recovered_from=source,
-                           html=None, sub=sub)
-            except UnsafeUrl:
-                continue
+        start = m.start()
+        if text.startswith("https:", start - 6):
+            url, start = "https:" + url, start - 6
+        elif text.startswith("http:", start - 5):
+            url, start = "http:" + url, start - 5
+        if not is_player_url(url):
+            continue
+        if code and _CASE_BRANCH.search(text, max(0, start - 300), start):
+            continue
+        try:
+            ref = post_ref(url)
+        except UnsafeUrl:
+            scan.problem(f"script URL in {source} ignored")
+            continue
+        if ref:
+            yield ref
 
 
 def _decode_at(text: str, pos: int):

@@ -89,8 +89,11 @@ def mentions_post(text: str) -> bool:
     return False
 
 
-def scan_json_text(scan, el, text: str, *, source: str, embed_context: bool = False) -> bool:
-    """Parse a JSON blob and walk it; False (and a problem noted) when it is not JSON."""
+def scan_json_text(scan, el, text: str, *, source: str, embed_context: bool = False,
+                   platform: Optional[str] = None) -> bool:
+    """Parse a JSON blob and walk it; False (and a problem noted) when it is not JSON.
+    platform: what the element holding the JSON is about (a YouTube player component's
+    props), which makes an id under a generic key (assetId, videoId) that platform's."""
     if len(text) > MAX_JSON:
         scan.problem(f"state JSON in {source} larger than {MAX_JSON} characters; not parsed")
         return False
@@ -99,7 +102,7 @@ def scan_json_text(scan, el, text: str, *, source: str, embed_context: bool = Fa
     except (ValueError, RecursionError):
         scan.problem(f"state in {source} is not valid JSON")
         return False
-    walk(scan, el, data, source=source, embed_context=embed_context)
+    walk(scan, el, data, source=source, embed_context=embed_context, platform=platform)
     return True
 
 
@@ -139,18 +142,40 @@ def _embedish(obj: dict, keys: list) -> bool:
 
 
 _CONTEXT_ID_KEYS = frozenset({"videoid", "video_id", "data-video-id"})  # ids only inside an embed object
+# Generic keys of an id in the props of a component that names its platform.
+_PROP_ID_KEYS = _CONTEXT_ID_KEYS | frozenset({"assetid", "asset_id", "mediaid", "media_id", "embedid",
+                                              "embed_id", "postid", "post_id", "statusid", "contentid"})
+# Members that hold the site's configuration or its chrome, never the article's embeds
+# (a disabled widget's player URL in the remote config).
+_SITE_KEYS = frozenset({"sidebar", "footer", "menu", "menus", "navigation", "widgets", "ads", "advertising"})
+_SITE_KEY_ENDS = ("config", "configs", "configuration", "settings")
+_MEDIA_WORDS = ("embed", "player", "video", "media", "tweet", "post")
 
 
-def walk(scan, el, data, *, source: str, embed_context: bool = False) -> None:
+def _site_keys(keys: list) -> bool:
+    """Whether one of these (lower-cased) keys names site configuration or chrome."""
+    if not _SITE_KEYS.isdisjoint(keys):
+        return True
+    joined = " ".join(keys) + " "
+    return any(end + " " in joined for end in _SITE_KEY_ENDS)
+
+
+def site_key(lkey: str) -> bool:
+    """Whether a (lower-cased) key or variable name names site configuration or chrome."""
+    return lkey in _SITE_KEYS or (lkey.endswith(_SITE_KEY_ENDS) and not any(w in lkey for w in _MEDIA_WORDS))
+
+
+def walk(scan, el, data, *, source: str, embed_context: bool = False, platform: Optional[str] = None) -> None:
     """Walk decoded state for post references."""
-    _StateWalk(scan, el, data, source).walk(data, "", embed_context)
+    _StateWalk(scan, el, data, source, platform).walk(data, "", embed_context)
 
 
 class _StateWalk:
     """One walk over a decoded JSON value; finds are numbered in the order they are met."""
 
-    def __init__(self, scan, el, data, source: str):
-        self.scan, self.el, self.data, self.source = scan, el, data, source
+    def __init__(self, scan, el, data, source: str, platform: Optional[str] = None):
+        self.scan, self.el, self.data, self.source, self.platform = scan, el, data, source, platform
+        self.context_ids = _PROP_ID_KEYS if platform else _CONTEXT_ID_KEYS
         self.page_path = _canonical_path(scan.canonical)
         self.nuxt = isinstance(data, list) and "nuxt" in source.lower()
         self.budget = MAX_NODES
@@ -160,7 +185,7 @@ class _StateWalk:
         """Every value under this one, depth first, in document order."""
         scan, data, source, page_path = self.scan, self.data, self.source, self.page_path
         names_host = HOSTISH.search
-        nuxt, budget, sub = self.nuxt, self.budget, self.sub
+        nuxt, budget, sub, context_ids = self.nuxt, self.budget, self.sub, self.context_ids
         stack = [(value, key, context)]
         pop, extend = stack.pop, stack.extend
         try:
@@ -173,13 +198,15 @@ class _StateWalk:
                     return
                 kind = type(value)
                 if kind is dict:
+                    if nuxt:  # Nuxt's devalue format: object values are indexes into the top array
+                        value = {k: data[v] if type(v) is int and 0 <= v < len(data) and type(data[v]) is str else v
+                                 for k, v in value.items()}
                     keys = list(map(str.lower, value))
                     if page_path is not None and _other_article(value, keys, page_path):
                         continue
                     inner = context or _embedish(value, keys)
-                    if nuxt:  # Nuxt's devalue format: object values are indexes into the top array
-                        extend([(data[v] if isinstance(v, int) and 0 <= v < len(data) and isinstance(data[v], str)
-                                 else v, k, inner) for k, v in reversed(value.items())])
+                    if _site_keys(keys):
+                        extend([(v, k, inner) for k, v in reversed(value.items()) if not site_key(k.lower())])
                     else:
                         extend([(v, k, inner) for k, v in reversed(value.items())])
                 elif kind is list:
@@ -189,7 +216,7 @@ class _StateWalk:
                     lkey = ""
                     if not markup and not names_host(value):
                         lkey = key.lower() if type(key) is str else ""
-                        if lkey not in _ID_KEYS and not (context and lkey in _CONTEXT_ID_KEYS):
+                        if lkey not in _ID_KEYS and not (context and lkey in context_ids):
                             continue  # the common case: a string naming no platform
                     elif type(key) is str:
                         lkey = key.lower()
@@ -208,8 +235,9 @@ class _StateWalk:
         if markup:
             scan.payload(child, value, blocked_by="state-json", recovered_from=source)
             return None
-        if lkey in _ID_KEYS or (context and lkey in _CONTEXT_ID_KEYS):
-            platform = _ID_KEYS.get(lkey) or ("youtube" if re.fullmatch(r"[\w-]{11}", value) else None)
+        if lkey in _ID_KEYS or (context and lkey in self.context_ids):
+            platform = _ID_KEYS.get(lkey) or self.platform or (
+                "youtube" if re.fullmatch(r"[\w-]{11}", value) else None)
             ref = ref_from_id(platform, value) if platform else None
             if ref:
                 scan.found(child, ref, blocked_by="state-json", recovered_from=source, html=value)

@@ -1,0 +1,126 @@
+"""Discovery rules that reason from the evidence an element gives, each on a small
+hand-written document: a post id in a site's own placeholder, props that name a player,
+an escaped click-to-play gate, a tracker blocker's replacement, page state that is the
+site's configuration, code that chooses between URLs."""
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from archiver.discover import discover_document
+
+TWEET_ID = "1662000000000000042"
+VIDEO_ID = "AbCdEfGhIjK"
+PLAYER = f"https://www.youtube.com/embed/{VIDEO_ID}"
+
+
+def found(html: str, **kwargs) -> list:
+    return [(e.platform, e.native_id, e.blocked_by) for e in discover_document(html, None, **kwargs).embeds]
+
+
+def ids(html: str) -> list:
+    return [e.native_id for e in discover_document(html, None).embeds]
+
+
+# -- a post id in the site's own placeholder ---------------------------------------------
+
+def test_a_tweet_id_in_a_sites_widget_box_is_an_embed():
+    # The site's embed box says "widget" (its CMS's name for a block), not "share".
+    page = (f'<p>Text.</p><div class="widget widget--type-tweet"><figure class="widget__figure">'
+            f'<div class="widget__tweet" data-tweet-id="{TWEET_ID}"></div></figure></div><p>More.</p>')
+    assert found(page) == [("x", TWEET_ID, "js-placeholder")]
+
+
+def test_a_tweet_id_on_a_button_is_not_an_embed():
+    page = f'<button class="share-button" data-tweet-id="{TWEET_ID}">Share</button>'
+    assert found(page) == []
+
+
+def test_component_props_naming_a_tweet_by_id():
+    props = json.dumps({"tweetId": TWEET_ID})
+    page = f"<div data-react-class=\"Tweet\" data-react-props='{props}'></div>"
+    assert found(page) == [("x", TWEET_ID, "state-json")]
+
+
+def test_a_player_components_asset_id_is_the_video():
+    props = json.dumps({"format": {"display": 0}, "id": "8d7382f7-b251-401a-bcf3-cefe7887b5f6",
+                        "assetId": VIDEO_ID, "posterImage": [{"url": "https://img.example.org/p.jpg"}]})
+    page = f"<site-island name=\"YoutubeBlockComponent\" props='{props}'></site-island>"
+    assert found(page) == [("youtube", VIDEO_ID, "state-json")]
+
+
+def test_generic_ids_without_a_platform_or_of_loose_shape_are_not_posts():
+    props = json.dumps({"assetId": VIDEO_ID})
+    assert found(f"<div data-component=\"Gallery\" data-props='{props}'></div>") == []
+    # An Instagram shortcode has no shape of its own: a hash under a generic key is not one.
+    config = json.dumps({"id": "05278a39fbb3104d7555413a04de8dc6", "assetId": "Cy6H6RGR4aK"})
+    assert found(f"<div class=\"instagram-box\" data-config='{config}'></div>") == []
+
+
+# -- escaped click-to-play gates -----------------------------------------------------------
+
+def test_a_click_handler_that_writes_a_percent_encoded_player():
+    iframe = quote(f'<iframe width="800" height="450" src="{PLAYER}?feature=oembed" allowfullscreen></iframe>')
+    page = (f'<div class="video-container play-button" style="background-image:url(/thumb.jpg)" '
+            f'onclick="if (this.dataset.ready) {{ this.innerHTML = decodeURIComponent(\'{iframe}\'); }}"></div>')
+    assert found(page) == [("youtube", VIDEO_ID, "click-to-play")]
+
+
+def test_a_click_handler_naming_a_url_in_its_code_is_not_an_embed():
+    page = f"<div class=\"box\" onclick=\"window.open('{PLAYER}', 'video')\">Watch</div>"
+    assert found(page) == []
+
+
+def test_a_link_that_carries_its_escaped_player():
+    page = (f'<p><a data-player="&lt;iframe src=&quot;//www.youtube.com/embed/{VIDEO_ID}?rel=0&quot; '
+            f'allowfullscreen&gt;&lt;/iframe&gt;" href="https://www.youtube.com/watch?v={VIDEO_ID}" '
+            'class="video-overlay">Watch</a></p>')
+    assert found(page) == [("youtube", VIDEO_ID, "escaped-attribute")]
+
+
+def test_a_link_with_a_post_url_in_a_data_attribute_is_not_an_embed():
+    page = (f'<p><a href="/story" data-url="https://twitter.com/someone/status/{TWEET_ID}">Story</a></p>')
+    assert found(page) == []
+
+
+def test_a_tracker_blockers_replacement_names_the_widget_it_replaced():
+    video = "https://www.facebook.com/example.page/videos/1476400000000000/"
+    plugin = f"https://www.facebook.com/plugins/video.php?href={quote(video, safe='')}&amp;show_text=0"
+    srcdoc = (f'<html><body><div>Privacy Badger has replaced <a href="{plugin}" target="_blank">this Facebook '
+              'Video widget</a></div><a href="javascript:void(0)"></a></body></html>')
+    page = f'<iframe srcdoc="{srcdoc.replace(chr(34), "&quot;").replace("<", "&lt;")}"></iframe>'
+    assert found(page) == [("facebook", "1476400000000000", "privacy-badger")]
+
+
+# -- page state that is not the article ------------------------------------------------------
+
+def test_player_urls_in_the_sites_configuration_are_not_embeds():
+    config = json.dumps({"budgets": {"canShowWidget": True, "_iframeUrl": PLAYER}})
+    page = f"<script>window.site = {{}};\nwindow.site.remoteConfig = {config};</script>"
+    assert found(page) == []
+    state = json.dumps({"settings": {"promoVideo": {"type": "youtube-embed", "url": PLAYER}},
+                        "article": {"body": [{"type": "embed", "url": "https://www.youtube.com/embed/ArticleVid1"}]}})
+    page = f'<script id="__NEXT_DATA__" type="application/json">{state}</script>'
+    assert ids(page) == ["ArticleVid1"]
+
+
+def test_nuxt_payload_naming_the_embed_type_by_reference():
+    # Nuxt's devalue format: an object's values are indexes into the top array.
+    payload = json.dumps([{"data": 1}, {"type": 2, "url": 3}, "youtube-embed", PLAYER])
+    page = f'<script type="application/json" id="__NUXT_DATA__">{payload}</script>'
+    assert found(page) == [("youtube", VIDEO_ID, "state-json")]
+
+
+# -- code that is not data ---------------------------------------------------------------------
+
+def test_urls_chosen_by_a_switch_are_not_embeds():
+    page = ("<script>switch (lang) {\n"
+            f'  case "fr": $("#promo").attr("src", "{PLAYER}"); break;\n'
+            '  case "de": $("#promo").attr("src", "https://www.youtube.com/embed/GermanVid01"); break;\n'
+            "}</script>")
+    assert found(page) == []
+
+
+def test_a_player_url_passed_to_a_call_is_an_embed():
+    page = f'<div class="external-content-placeholder"></div><script>renderExternalContent("{PLAYER}?fs=1")</script>'
+    assert found(page) == [("youtube", VIDEO_ID, "inline-script")]
