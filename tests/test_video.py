@@ -456,3 +456,40 @@ def test_a_proxy_carries_archivers_own_requests(server, db_path, monkeypatch):
     # A URL from content still passes the guard first: a name that does not resolve is refused, not proxied.
     capture = collector.fetcher.fetch("http://media.invalid/x.jpg", kind="media")
     assert "could not resolve host media.invalid" in capture.error and len(server.requests) == 1
+
+
+@pytest.fixture
+def gallery_replay(monkeypatch):
+    """gallery-dl's Instagram post extractor answered from tests/fixtures/gallerydl: a subclass put first in
+    gallery-dl's list of extractors (what its module-sources option does for the command line)."""
+    import os
+
+    from gallery_dl import extractor
+    from gallery_dl.extractor.instagram import InstagramPostExtractor
+    from gallery_dl.extractor.message import Message
+
+    class ReplayInstagramPostExtractor(InstagramPostExtractor):
+        def items(self):
+            shortcode = self.groups[-1] if self.groups else self.item
+            recorded = json.loads((FIXTURES / "gallerydl" / "instagram" / f"{shortcode}.json").read_text())
+            server = os.environ["ARCHIVER_TEST_MEDIA_SERVER"]
+            yield Message.Directory, {k: v for k, v in recorded.items() if k != "files"}
+            for item in recorded["files"]:
+                yield Message.Url, item["url"].replace("{server}", server), {**recorded, **item}
+
+    extractor.find("https://www.instagram.com/p/Cphoto12345/")  # gallery-dl lists its extractors once
+    monkeypatch.setattr(extractor, "_cache", [ReplayInstagramPostExtractor, *extractor._cache])
+
+
+def test_an_instagram_photo_post_gets_its_photos_from_gallery_dl(platform, db_path, gallery_replay, media_files):
+    platform.routes["/media/photo2.jpg"] = Answer(body=media_files["poster.jpg"][:-2] + b"\xff\xd9",
+                                                  content_type="image/jpeg")
+    page = platform.url("/ig")
+    platform.routes["/ig"] = Answer(body=b'<blockquote class="instagram-media" '
+                                         b'data-instgrm-permalink="https://www.instagram.com/p/Cphoto12345/"></blockquote>')
+    report, db = collect(platform, db_path, page)
+    post = db["posts"].get("instagram:Cphoto12345")
+    assert post["status"] != "unavailable", post["status_detail"]  # "no video" is no refusal
+    rows = list(db["post_media"].rows_where("post_id = ?", ["instagram:Cphoto12345"], order_by="position"))
+    assert [(r["kind"], r["source_url"].rsplit("/", 1)[1], r["status"]) for r in rows] == [
+        ("photo", "poster.jpg", "done"), ("photo", "photo2.jpg", "done")]

@@ -11,6 +11,7 @@ One module per job:
 - keyframes: frames at a video's scene changes (at most 20), each kept with its dHash
 - ytdlp: yt-dlp as a library: what a video platform says about a post, and its video downloaded
 - ytdlp_network: yt-dlp's requests under the archiver's address guard and size cap
+- gallery: gallery-dl for the photos yt-dlp does not give (an Instagram photo post)
 - transcripts: subtitles and automatic captions kept as files, their text for search
 
 The media types themselves (sniffing bytes, extensions) live in the web plugin,

@@ -66,6 +66,11 @@ class Extraction:
     def ok(self) -> bool:
         return self.info is not None
 
+    @property
+    def not_a_video(self) -> bool:
+        """yt-dlp found the post but no video in it (an Instagram photo post): no refusal."""
+        return bool(self.detail) and any(p in self.detail.lower() for p in NOT_A_VIDEO)
+
 
 @dataclass
 class Download:
@@ -172,6 +177,7 @@ class VideoSource:
         if self.options.plugin_dirs:
             add_plugin_dirs(self.options.plugin_dirs)
         self._extractions: dict[str, Extraction] = {}
+        self._galleries: dict = {}
         self._ydl = None
 
     # -- yt-dlp ----------------------------------------------------------------
@@ -253,6 +259,16 @@ class VideoSource:
             record(capture)
         capture.body = None  # kept on disk; not held for the rest of the run
         return capture
+
+    def gallery(self, url: str):
+        """What gallery-dl lists in a post (once per URL per run), through the same guard."""
+        from .gallery import gallery_files
+
+        if url not in self._galleries:
+            self.policy.refused.clear()
+            self._galleries[url] = gallery_files(url, self.policy, cookies=self.options.cookies,
+                                                 proxy=self.options.proxy)
+        return self._galleries[url]
 
     # -- step 2: the files ---------------------------------------------------------
     def download(self, url: str, workdir: Path, *, cap: int, item: int = 0) -> Download:
@@ -368,6 +384,8 @@ WALLS = ("private", "sign in", "log in", "login", "logged-in", "logged in", "con
          "blocked", "restricted")
 TRANSIENT = ("timed out", "timeout", "connection", "temporarily", "try again", "http error 5", "http error 429",
              "too many requests", "unable to download", "dns", "offline", "not fetched", "refused")
+# yt-dlp's words for a post that is there but holds no video: its photos are asked of gallery-dl.
+NOT_A_VIDEO = ("no video in this post", "there is no video", "no video formats found", "no media found")
 GONE = ("unavailable", "not available", "isn't available", "no video", "no media", "has no formats")
 
 
@@ -494,6 +512,18 @@ def video_items(url: str, info: dict, poster: Optional[str]) -> list[MediaItem]:
             for i, e in enumerate(entries)]
 
 
+def with_photos(post: Post, url: str, source: VideoSource) -> Post:
+    """The files gallery-dl finds in a post that has no video, as photos (and videos) for the media stage."""
+    found = source.gallery(url)
+    if found.error:
+        post.status_detail = post.status_detail or f"photos not listed: {found.error}"
+        return post
+    if found.urls:
+        kept = [m for m in post.media if m.kind != "thumbnail"]  # the files themselves replace the preview
+        post.media = kept + [MediaItem(kind, link) for link, kind in found.urls]
+    return post
+
+
 def item_index(source_url: str) -> tuple[str, int]:
     """(post URL, item index) of a post_media source URL made by video_items."""
     m = re.search(r"#item=(\d+)$", source_url)
@@ -507,6 +537,8 @@ def enrich(post: Post, url: str, source: Optional[VideoSource]) -> Post:
     extraction = source.extract(url)
     if extraction.capture is not None and extraction.capture.id is not None:
         post.video_info_capture_id = extraction.capture.id
+    if not extraction.ok and extraction.not_a_video:
+        return with_photos(post, url, source)
     if not extraction.ok:
         if extraction.status == "deleted" or (extraction.status == "unavailable" and post.status != "ok"):
             post.status, post.status_detail = extraction.status, extraction.detail
