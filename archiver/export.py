@@ -50,6 +50,7 @@ def post_record(db, post: dict, tables: set) -> dict:
                       "capture_id": v["capture_id"]}
                      for v in db.query("select * from post_versions where post_id = ? order by id", [post["id"]])],
         "capture": _capture(db, post.get("capture_id")),
+        "video": _video(db, post, tables),
         "first_captured_at": post.get("first_captured_at"), "last_captured_at": post.get("last_captured_at"),
     }
 
@@ -103,6 +104,18 @@ def _column(db, tables: set, table: str, column: str, post_id: str) -> list:
     if table not in tables:
         return []
     return [r[column] for r in db.query(f"select {column} from {table} where post_id = ? order by rowid", [post_id])]
+
+
+def _video(db, post: dict, tables: set):
+    """What yt-dlp said of the post's video, when it was asked (media/ytdlp.py)."""
+    transcripts = [dict(r) for r in db.query(
+        "select lang, kind, format, sha256, text from transcripts where post_id = ? order by kind desc, lang",
+        [post["id"]])] if "transcripts" in tables else []
+    if not (post.get("video_info_capture_id") or post.get("duration") is not None or transcripts):
+        return None
+    chapters = _json(post.get("chapters")) if post.get("chapters") else []
+    return {"duration": post.get("duration"), "chapters": chapters if isinstance(chapters, list) else [],
+            "info_capture": _capture(db, post.get("video_info_capture_id")), "transcripts": transcripts}
 
 
 def _capture(db, capture_id):

@@ -493,3 +493,28 @@ def test_an_instagram_photo_post_gets_its_photos_from_gallery_dl(platform, db_pa
     rows = list(db["post_media"].rows_where("post_id = ?", ["instagram:Cphoto12345"], order_by="position"))
     assert [(r["kind"], r["source_url"].rsplit("/", 1)[1], r["status"]) for r in rows] == [
         ("photo", "poster.jpg", "done"), ("photo", "photo2.jpg", "done")]
+
+
+def test_the_export_carries_what_yt_dlp_said_and_matches_the_schema(platform, db_path):
+    import io
+
+    import jsonschema
+    from referencing import Registry, Resource
+
+    from archiver.export import export_jsonl
+
+    collect(platform, db_path, platform.page("/videos", "video-embeds.html"))
+    out = io.StringIO()
+    export_jsonl(db_path, out)
+    records = {r["id"]: r for r in map(json.loads, out.getvalue().splitlines())}
+    schemas = [json.loads((Path(__file__).parent.parent / "schemas" / f"{n}.schema.json").read_text())
+               for n in ("post", "page")]
+    registry = Registry().with_resources([(s["$id"], Resource.from_contents(s)) for s in schemas])
+    validator = jsonschema.Draft202012Validator(schemas[0], registry=registry)
+    for record in records.values():
+        assert not list(validator.iter_errors(record)), record["id"]
+    video = records[f"youtube:{YOUTUBE}"]["video"]
+    assert video["duration"] == 2 and video["chapters"][0]["title"] == "Trucks"
+    assert video["info_capture"]["sha256"] and video["transcripts"][0]["lang"] == "en"
+    assert "keyframe" in {m["kind"] for m in records[f"youtube:{YOUTUBE}"]["media"]}
+    assert records[f"youtube:{REMOVED}"]["video"]["info_capture"]["sha256"] is None  # the refusal, kept

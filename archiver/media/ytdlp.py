@@ -99,10 +99,15 @@ class _Logger:
         self.errors: list[str] = []
 
     def debug(self, msg):
-        pass
+        self._keep(msg)
 
     def info(self, msg):
-        pass
+        self._keep(msg)
+
+    def _keep(self, msg):
+        # yt-dlp says a file over max-filesize is skipped on its screen only: kept to say why no file came.
+        if "max-filesize" in str(msg) or "larger than" in str(msg):
+            self.warnings.append(str(msg))
 
     def warning(self, msg):
         self.warnings.append(str(msg))
