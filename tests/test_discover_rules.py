@@ -124,3 +124,46 @@ def test_urls_chosen_by_a_switch_are_not_embeds():
 def test_a_player_url_passed_to_a_call_is_an_embed():
     page = f'<div class="external-content-placeholder"></div><script>renderExternalContent("{PLAYER}?fs=1")</script>'
     assert found(page) == [("youtube", VIDEO_ID, "inline-script")]
+
+
+# -- the article and the site's chrome ------------------------------------------------------
+
+PROSE = "<p>" + "The river rose through the night and the village woke to water in the streets. " * 4 + "</p>"
+ARTICLE_VIDEO = "https://www.youtube.com/embed/ArticleVid1"
+
+
+def page_with(chrome: str, *, article_extra: str = "", wrapper: str = "page") -> str:
+    return (f'<html><body><div class="{wrapper}"><div class="story"><h1>Flood</h1>{PROSE}'
+            f'<figure><iframe src="{ARTICLE_VIDEO}"></iframe></figure>{PROSE}{article_extra}{PROSE}</div>'
+            f"{chrome}</div></body></html>")
+
+
+def test_a_player_in_the_sites_footer_is_not_the_articles():
+    footer = (f'<div class="footer"><ul class="footer-widgets"><li class="widget widget_text"><div class="textwidget">'
+              f'<iframe src="{PLAYER}"></iframe></div></li></ul></div>')
+    result = discover_document(page_with(footer), None)
+    assert [e.native_id for e in result.embeds] == ["ArticleVid1"]
+    assert any("chrome" in problem for problem in result.problems)
+
+
+def test_a_list_of_videos_beside_the_article_is_not_the_articles():
+    videos = "".join(f'<div class="col"><iframe src="https://www.youtube.com/embed/ListVideo{k:02d}"></iframe>'
+                     f"<h4>Clip {k}</h4></div>" for k in range(4))
+    assert ids(page_with(f'<div class="media-strip"><h3>Watch</h3>{videos}</div>')) == ["ArticleVid1"]
+
+
+def test_the_articles_own_videos_side_by_side_are_embeds():
+    three = "<p>" + "".join(f'<iframe src="https://www.youtube.com/embed/OwnVideo{k:03d}"></iframe>'
+                            for k in range(3)) + "</p>"
+    assert ids(page_with("", article_extra=three)) == ["ArticleVid1", "OwnVideo000", "OwnVideo001", "OwnVideo002"]
+
+
+def test_a_placeholder_in_related_content_is_not_the_articles():
+    related = f'<section class="related-stories"><div class="yt-lazy" data-youtube-id="{VIDEO_ID}"></div></section>'
+    assert ids(page_with(related)) == ["ArticleVid1"]
+
+
+def test_words_on_boxes_that_hold_the_article_do_not_make_it_chrome():
+    # A layout wrapper "with-footer" contains the article itself; a sidebar is not ruled out.
+    sidebar = f'<div class="sidebar"><iframe src="{PLAYER}"></iframe></div>'
+    assert ids(page_with(sidebar, wrapper="page with-footer")) == ["ArticleVid1", VIDEO_ID]

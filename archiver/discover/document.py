@@ -14,6 +14,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from ..models import Discovery, Embed, Limits, Placeholder, PostRef
 from . import detectors, state
+from .chrome import Layout
 from .element import Element
 from .meta import MetaCollector
 from .text import Fallback
@@ -24,6 +25,9 @@ MAX_PAYLOADS = 400             # recovered payloads parsed per page
 MAX_PAYLOAD_CHARS = 8_000_000  # total characters of recovered payloads per page
 MAX_ELEMENTS = 400_000         # elements inspected per page (all payloads together)
 MAX_HTML = 20_000              # stored embed markup
+# Elements whose finds are the article's wherever they sit: an embed blockquote carries the
+# post's own text, state and metadata describe the page.
+_NOT_LAID_OUT = frozenset({"blockquote", "script", "meta", "html", "head", "body"})
 
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s_-]{16,}$")
 _MARKUP = re.compile(r"<\s*[a-zA-Z!]")
@@ -70,12 +74,19 @@ class Scanner:
         self.elements = 0
         self._warned = set()
         self.meta = MetaCollector()
+        self.layout: Optional[Layout] = None  # the page's text block and chrome, once parsed
+        self.in_chrome = 0  # finds left out as the site's chrome
 
     # -- what detectors call -------------------------------------------------
     def found(self, el: Element, ref: Optional[PostRef], *, recovered_from: Optional[str] = None,
               blocked_by: Optional[str] = None, fallback: Optional[Fallback] = None,
               html: Optional[str] = None, relation: str = "embedded", sub: int = 0) -> bool:
         if ref is None:
+            return False
+        origin = el.origin
+        if (origin is None and el.node is not None and relation == "embedded" and el.tag not in _NOT_LAID_OUT
+                and self.layout is not None and self.layout.in_chrome(el.node, player=el.tag in detectors.FRAMES)):
+            self.in_chrome += 1  # a sidebar's, footer's or "more videos" list's player: not the article's
             return False
         kept = relation != "linked" or self.linked  # unasked-for links are dropped in embeds()
         if kept and ref.post_id not in self.posts:
@@ -160,6 +171,8 @@ class Scanner:
         if len(nodes) > remaining:
             self.problem(f"more than {MAX_ELEMENTS} elements; the rest of the page was not inspected")
             nodes = nodes[:remaining]
+        if origin is None:
+            self.layout = Layout(tree)
         if origin is None and tree.head is not None:
             # The page itself: what its <head> says about it is read before its embeds (the
             # page's own URL tells other articles' state apart); the rest as the walk meets it.
@@ -228,4 +241,7 @@ def discover_document(text: str, base_url: Optional[str] = None, *, linked: bool
     result.embeds = scanner.embeds()
     result.placeholders = scanner.placeholders
     result.problems.extend(scanner.problems)
+    if scanner.in_chrome:
+        result.problems.append(f"{scanner.in_chrome} player(s) or placeholder(s) in the site's chrome (sidebar, "
+                               "footer, related or more-videos lists) not taken as embeds of the article")
     return result
