@@ -124,6 +124,8 @@ FRAMES = frozenset({"iframe", "embed", "object", "param", "video", "source", "fr
 META_TAGS = frozenset({"meta", "link", "title", "html", "time"})
 CARD_TAGS = frozenset({"div", "figure", "section", "article"})
 ID_NAMES = frozenset(NAMED_ID_ATTRS) | GENERIC_ID_ATTRS | frozenset(consent.PAYLOAD_ATTRS)
+# A link's attributes that never hold an escaped player.
+_LINK_PLAIN = SKIP_ATTRS | {"href"}
 # Elements that matter even without attributes: their text may be markup, state or the title.
 _BARE = CONTAINERS | {"script", "title"}
 # The most common elements of a page, none of which the other detectors handle.
@@ -133,10 +135,10 @@ _BOXES = frozenset({"div", "span", "p", "li", "ul", "ol", "img", "i", "b", "em",
                     "input", "label", "form", "small", "hr", "noscript", "body", "head"})
 
 
-def _worth(attrs: dict, skip: str = "") -> bool:
+def _worth(attrs: dict) -> bool:
     """Cheap test run on every element: could any attribute hold a post URL, an id or markup?"""
     for name, value in attrs.items():
-        if value and name not in SKIP_ATTRS and name != skip and (
+        if value and name not in SKIP_ATTRS and (
                 name in ID_NAMES or (len(value) > 8 and ("/" in value or "<" in value or "{" in value
                                                            or "%" in value))):
             return True
@@ -180,13 +182,13 @@ def inspect(nodes, prefix: tuple, origin, scan) -> None:
             if tag == "template" and attrs:
                 _attributes(el, scan)
         elif tag == "a":
-            el = Element(node, tag, attrs, prefix + (index,), origin)
             if scan.linked:
-                _link(el, scan)
-            if len(attrs) > 1 and _worth(attrs, skip="href"):
-                _attributes(el, scan, markup_only=True)  # a click-to-play link with its player escaped
+                _link(Element(node, tag, attrs, prefix + (index,), origin), scan)
+            if len(attrs) > 1 and not _LINK_PLAIN.issuperset(attrs) and any(v and "<" in v for v in attrs.values()):
+                # a click-to-play link with its player escaped
+                _attributes(Element(node, tag, attrs, prefix + (index,), origin), scan, markup_only=True)
         elif tag in META_TAGS:
-            if origin is None:
+            if origin is None and (tag == "html" or node.parent.tag != "head"):  # (the <head> was read first)
                 scan.read_meta(tag, attrs, node)
             if tag == "meta" and attrs.get("itemprop"):
                 _meta(Element(node, tag, attrs, prefix + (index,), origin), scan)
