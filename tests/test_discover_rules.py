@@ -167,3 +167,12 @@ def test_words_on_boxes_that_hold_the_article_do_not_make_it_chrome():
     # A layout wrapper "with-footer" contains the article itself; a sidebar is not ruled out.
     sidebar = f'<div class="sidebar"><iframe src="{PLAYER}"></iframe></div>'
     assert ids(page_with(sidebar, wrapper="page with-footer")) == ["ArticleVid1", VIDEO_ID]
+
+
+def test_a_gallery_slide_linking_a_post_is_not_an_embed():
+    post = "https://www.instagram.com/p/GalleryPo01/"
+    slide = f'<div class="gallery__slide instagram-credit"><img src="/photo.jpg"><a href="{post}">@someone</a></div>'
+    assert ids(f'<div class="photo-gallery">{slide}</div>') == []
+    assert ids(slide) == []
+    card = f'<div class="instagram-card"><p>A post</p><a href="{post}">@someone</a></div>'
+    assert ids(card) == ["GalleryPo01"]

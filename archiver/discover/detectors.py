@@ -107,7 +107,10 @@ MAX_CARD_TEXT = 4000
 # Ancestors that make a post list a feed or sidebar (a class or id with one of these words,
 # not right after a letter, which keeps "buzzfeed" out), and how far up they are looked for;
 # and how far up a <noscript> makes a find a copy for readers without JavaScript.
-WIDGET_WORDS = ("timeline", "widget", "sidebar", "feed", "sbi", "footer", "related", "recommend")
+# A gallery's slide linking a post shows a picture of it, not the post.
+GALLERY_WORDS = ("gallery", "carousel", "slide", "swiper", "slick")
+_GALLERY = re.compile(r"(?<![a-z])(?:" + "|".join(GALLERY_WORDS) + ")")
+WIDGET_WORDS = ("timeline", "widget", "sidebar", "feed", "sbi", "footer", "related", "recommend") + GALLERY_WORDS
 _WIDGET_ANCESTOR = re.compile(r"(?<![a-z])(?:" + "|".join(map(re.escape, WIDGET_WORDS)) + ")")  # (in lower-cased class and id)
 WIDGET_LEVELS = 10
 NOSCRIPT_LEVELS = 12
@@ -405,7 +408,7 @@ def _last_post_link(el, platform):
 
 def _card(el, scan, platform) -> None:
     """A site-rendered card (a blockquote or box whose class names a platform) linking one post."""
-    if _NOT_EMBED.search(el.classes) or _in_widget(el.node):
+    if _NOT_EMBED.search(el.classes) or _GALLERY.search(el.classes) or _in_widget(el.node):
         return
     refs = {}
     for href in hrefs(el.node):

@@ -147,22 +147,14 @@ _PROP_ID_KEYS = _CONTEXT_ID_KEYS | frozenset({"assetid", "asset_id", "mediaid", 
                                               "embed_id", "postid", "post_id", "statusid", "contentid"})
 # Members that hold the site's configuration or its chrome, never the article's embeds
 # (a disabled widget's player URL in the remote config).
-_SITE_KEYS = frozenset({"sidebar", "footer", "menu", "menus", "navigation", "widgets", "ads", "advertising"})
-_SITE_KEY_ENDS = ("config", "configs", "configuration", "settings")
-_MEDIA_WORDS = ("embed", "player", "video", "media", "tweet", "post")
-
-
-def _site_keys(keys: list) -> bool:
-    """Whether one of these (lower-cased) keys names site configuration or chrome."""
-    if not _SITE_KEYS.isdisjoint(keys):
-        return True
-    joined = " ".join(keys) + " "
-    return any(end + " " in joined for end in _SITE_KEY_ENDS)
+SITE_KEYS = frozenset({"config", "configs", "configuration", "remoteconfig", "siteconfig", "appconfig",
+                       "globalconfig", "settings", "sitesettings", "appsettings", "globalsettings", "sidebar",
+                       "footer", "menu", "menus", "navigation", "widgets", "ads", "advertising"})
 
 
 def site_key(lkey: str) -> bool:
     """Whether a (lower-cased) key or variable name names site configuration or chrome."""
-    return lkey in _SITE_KEYS or (lkey.endswith(_SITE_KEY_ENDS) and not any(w in lkey for w in _MEDIA_WORDS))
+    return lkey in SITE_KEYS
 
 
 def walk(scan, el, data, *, source: str, embed_context: bool = False, platform: Optional[str] = None) -> None:
@@ -205,8 +197,8 @@ class _StateWalk:
                     if page_path is not None and _other_article(value, keys, page_path):
                         continue
                     inner = context or _embedish(value, keys)
-                    if _site_keys(keys):
-                        extend([(v, k, inner) for k, v in reversed(value.items()) if not site_key(k.lower())])
+                    if not SITE_KEYS.isdisjoint(keys):
+                        extend([(v, k, inner) for k, v in reversed(value.items()) if k.lower() not in SITE_KEYS])
                     else:
                         extend([(v, k, inner) for k, v in reversed(value.items())])
                 elif kind is list:
