@@ -176,3 +176,22 @@ def test_a_gallery_slide_linking_a_post_is_not_an_embed():
     assert ids(slide) == []
     card = f'<div class="instagram-card"><p>A post</p><a href="{post}">@someone</a></div>'
     assert ids(card) == ["GalleryPo01"]
+
+
+def test_percent_encoded_embed_markup_in_page_state():
+    markup = quote(f'<blockquote class="twitter-tweet"><p>Words</p><a href="https://twitter.com/someone/status/'
+                   f'{TWEET_ID}">May 1, 2020</a></blockquote>', safe="")
+    state = json.dumps({"article": {"inlines": [{"type": "social", "socialData": [{"description": markup}]}]}})
+    page = f"<script>window.__STATE__ = {state};</script>"
+    assert found(page) == [("x", TWEET_ID, "state-json")]
+
+
+def test_other_articles_preloaded_in_state_are_skipped_whatever_their_path_says():
+    # Another article named by "uri", whose path happens to name a platform.
+    other = {"title": "Facebook's headset shipments delayed", "type": "blog",
+             "uri": "https://news.example.org/sites/someone/2020/02/19/facebooks-headset-delayed/",
+             "embedData": [{"type": "embedly", "data": {"url": f"https://twitter.com/a/status/{TWEET_ID}"}}]}
+    state = json.dumps({"topStories": [other]})
+    page = ('<html><head><link rel="canonical" href="https://news.example.org/sites/me/2020/01/29/this-story/">'
+            f"</head><body><script>window.site = {state};</script></body></html>")
+    assert found(page) == []

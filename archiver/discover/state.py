@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from typing import Optional
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from . import jsonvalue
 from .element import Element, ascii_lower
-from .urls import UnsafeUrl, post_ref, ref_from_id
+from .urls import PLATFORM_HOST, UnsafeUrl, post_ref, ref_from_id
 
 MAX_JSON = 12_000_000   # characters of one JSON blob we agree to parse
 MAX_NODES = 300_000     # JSON values walked per blob
@@ -35,7 +35,7 @@ _TYPE_KEYS = frozenset(("type", "@type", "_type", "__typename", "is", "subtype",
                         "tagname", "tag", "element", "template", "name", "_modelapikey", "__component", "widget",
                         "embedtype", "class"))
 _ARTICLE_URL_KEYS = ("urlalias", "canonicalurl", "canonical_url", "canonical", "weburl", "articleurl",
-                     "article_url", "url", "link", "permalink", "path", "shareurl")
+                     "article_url", "url", "uri", "link", "permalink", "path", "shareurl")
 _TITLE_KEYS = frozenset(("headline", "title", "seotitle", "headlines"))
 _ID_KEYS = {"youtubeid": "youtube", "youtube_id": "youtube", "data-youtube-id": "youtube", "youtubevideoid": "youtube",
             "ytid": "youtube", "tweetid": "x", "tweet_id": "x", "data-tweet-id": "x", "data-tweetid": "x",
@@ -124,12 +124,21 @@ def _other_article(obj: dict, keys: list, page_path: Optional[str]) -> bool:
         return False
     for key, value in obj.items():
         if key.lower() in _ARTICLE_URL_KEYS and isinstance(value, str) and 8 < len(value) < 600:
-            if _PLATFORM.search(ascii_lower(value)):
-                continue
+            if _PLATFORM.search(ascii_lower(value)) and _platform_url(value):
+                continue  # the post's own URL, not an article's (a path may just say "facebooks-oculus")
             path = _canonical_path(value)
             if path and path.count("/") >= 2:
                 return path != page_path and not page_path.endswith(path) and not path.endswith(page_path)
     return False
+
+
+def _platform_url(value: str) -> bool:
+    """Whether a URL is on a platform's host (or, without a host, could be)."""
+    try:
+        host = urlsplit(value.strip()).hostname if "//" in value else None
+    except ValueError:
+        return True
+    return host is None or PLATFORM_HOST.search(host) is not None
 
 
 def _embedish(obj: dict, keys: list) -> bool:
@@ -224,6 +233,10 @@ class _StateWalk:
         it holds. Returns decoded JSON when the string is itself JSON, to walk in turn."""
         scan, el, source = self.scan, self.el, self.source
         child = Element(el.node, el.tag, el.attrs, el.order + (sub,), el.origin)
+        if not markup and ("%3C" in value or "%3c" in value):
+            decoded = unquote(value)  # markup kept percent-encoded (a social block's description)
+            markup = _MARKUP_HINT.search(decoded) is not None
+            value = decoded if markup else value
         if markup:
             scan.payload(child, value, blocked_by="state-json", recovered_from=source)
             return None

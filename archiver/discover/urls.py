@@ -15,7 +15,7 @@ from ..platforms import match_post_url
 
 # Hosts of the platforms we know: a URL on these is never a proxy for another URL
 # (a like button's ?href= names a post but is not an embed of it).
-_PLATFORM_HOST = re.compile(
+PLATFORM_HOST = re.compile(
     r"(?:^|\.)(?:twitter\.com|x\.com|twimg\.com|instagram\.com|facebook\.com|fb\.com|youtube(?:-nocookie)?\.com|"
     r"youtu\.be|vimeo\.com|tiktok\.com|t\.me|telegram\.me|bsky\.app|threads\.net|threads\.com|reddit\.com|"
     r"redditmedia\.com|redd\.it)$", re.I)
@@ -108,7 +108,7 @@ def proxied_ref(value: str) -> Optional[PostRef]:
         host = parts.hostname or ""
     except ValueError:  # an unbalanced "[" in the host: no URL to unwrap
         return None
-    if _PLATFORM_HOST.search(host):
+    if PLATFORM_HOST.search(host):
         return None  # a platform's own button or widget (?href=, ?url=) is not a proxy
     for name, val in parse_qsl(parts.query):
         if name.lower() in _PROXY_PARAMS and ("//" in val or "%2F" in val):
