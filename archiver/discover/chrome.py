@@ -2,8 +2,8 @@
 videos" lists are not the article, and a player there is not one of its embeds.
 
 Boilerplate detection in the style of trafilatura, kept small. The article's text is
-where most of the page's paragraph text sits: the element holding the most <p> text is
-the text block, and everything above it contains the article. An element among the
+where most of the page's paragraphs sit: the element holding the most <p> elements (as the
+walk meets them) is the text block, and everything above it contains the article. An element among the
 paragraphs of the text block, or inside an <article> or <main>, is the article's. Else it
 is chrome when, on its way up to the first element that contains the text block, it
 passes a box the page marks as chrome (<footer>, <nav>, or a class or id saying footer,
@@ -27,7 +27,7 @@ CONTENT_TAGS = frozenset({"article", "main"})
 CHROME_WORDS = ("footer", "related", "recommend", "most-read", "popular", "trending", "more-videos",
                 "latest-videos", "video-list", "videolist")
 _CHROME_WORDS = re.compile(r"(?<![a-z])(?:" + "|".join(map(re.escape, CHROME_WORDS)) + ")")
-MIN_TEXT = 400        # characters of paragraph text below which a page has no text block to speak of
+MIN_PARAGRAPHS = 3    # paragraphs in one element below which a page has no text block to speak of
 MAX_LEVELS = 40       # ancestors looked at
 LIST_PLAYERS = 3      # players in one box, with little text, that make a list of videos
 LIST_TEXT = 200       # characters of text per player that such a box holds at most
@@ -38,9 +38,19 @@ class Layout:
     """One page's text block, found when first asked for."""
 
     def __init__(self, tree):
-        self.tree = tree
+        self.tree = tree  # (keeps the nodes asked about alive)
         self._chain = None
         self._block = None  # the text block's mem_id
+        self._counts: dict = {}
+        self._parents: dict = {}
+
+    def paragraph(self, node) -> None:
+        """A <p> of the page, in document order (all are met before the first question)."""
+        parent = node.parent
+        if parent is not None:
+            key = parent.mem_id
+            self._counts[key] = self._counts.get(key, 0) + 1
+            self._parents[key] = parent
 
     def text_chain(self) -> frozenset:
         """The mem_id of the text block and of each of its ancestors (empty: no text block)."""
@@ -49,23 +59,15 @@ class Layout:
         return self._chain
 
     def _find(self) -> frozenset:
-        totals: dict = {}
-        parents: dict = {}
-        for p in self.tree.css("p"):
-            parent = p.parent
-            if parent is None:
-                continue
-            key = parent.mem_id
-            totals[key] = totals.get(key, 0) + len(p.text(deep=True) or "")
-            parents[key] = parent
-        if not totals:
+        counts = self._counts
+        if not counts:
             return frozenset()
-        key = max(totals, key=totals.get)
-        if totals[key] < MIN_TEXT:
+        key = max(counts, key=counts.get)
+        if counts[key] < MIN_PARAGRAPHS:
             return frozenset()
         self._block = key
         chain = set()
-        node = parents[key]
+        node = self._parents[key]
         while node is not None:
             chain.add(node.mem_id)
             node = node.parent

@@ -52,6 +52,8 @@ class Find:
     html: Optional[str]
     relation: str
     depth: int
+    laid_out: object = None  # the page element whose place decides whether it is the site's chrome
+    player: bool = False
 
     def rank(self):
         """Richer records win the dedupe: embedded, plainly visible, with fallback text, first."""
@@ -83,11 +85,6 @@ class Scanner:
               html: Optional[str] = None, relation: str = "embedded", sub: int = 0) -> bool:
         if ref is None:
             return False
-        origin = el.origin
-        if (origin is None and el.node is not None and relation == "embedded" and el.tag not in _NOT_LAID_OUT
-                and self.layout is not None and self.layout.in_chrome(el.node, player=el.tag in detectors.FRAMES)):
-            self.in_chrome += 1  # a sidebar's, footer's or "more videos" list's player: not the article's
-            return False
         kept = relation != "linked" or self.linked  # unasked-for links are dropped in embeds()
         if kept and ref.post_id not in self.posts:
             if len(self.posts) >= self.max_embeds:  # a page naming thousands of posts: keep the first ones
@@ -109,8 +106,10 @@ class Scanner:
                 html = None
         if html and len(html) > MAX_HTML:
             html = html[:MAX_HTML]
+        laid_out = (el.node if origin is None and el.node is not None and relation == "embedded"
+                    and el.tag not in _NOT_LAID_OUT else None)
         self.finds.append(Find(el.order + (sub,), ref, blocked_by, recovered_from, fallback, html, relation,
-                               origin.depth if origin else 0))
+                               origin.depth if origin else 0, laid_out, el.tag in detectors.FRAMES))
         return True
 
     def problem(self, message: str) -> None:
@@ -192,6 +191,10 @@ class Scanner:
     def embeds(self) -> list[Embed]:
         best: dict[str, Find] = {}
         for find in self.finds:
+            if find.laid_out is not None and self.layout is not None and self.layout.in_chrome(
+                    find.laid_out, player=find.player):
+                self.in_chrome += 1  # a footer's, related box's or "more videos" list's player: not the article's
+                continue
             key = find.ref.post_id
             if find.relation == "linked" and not self.linked:
                 continue
