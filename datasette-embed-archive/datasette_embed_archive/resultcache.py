@@ -3,8 +3,8 @@
 Fifty volunteers searching the same common word at once would each rank every
 match; here the first one computes and the rest wait for its answer, and the
 answer serves again for TTL seconds. Searches filtered by annotations are not
-cached, nor are the notes and tags a search lists, so a new tag shows there at
-once; facet counts (which include tags and verdicts) may lag by TTL seconds.
+cached, nor are the notes and tags a search lists; facet counts (which include
+tags and verdicts) are kept per state of the annotation log, so a new tag counts at once.
 """
 from __future__ import annotations
 

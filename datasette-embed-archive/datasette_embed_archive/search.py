@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 import weakref
 from dataclasses import dataclass, field
 
@@ -37,6 +38,25 @@ SNIPPET_WORDS = 32
 # snippet() marks matches with these; the page escapes the text, then turns them into <mark>.
 MARK_START, MARK_END = "\ue000", "\ue001"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+# A query stopped by its time limit. SQLite says "interrupted", which Datasette turns into
+# QueryInterrupted, except when the limit strikes while a full-text table is being opened:
+# then it says "vtable constructor failed" (an OperationalError); both mean "too slow".
+class SearchTimedOut(Exception):
+    pass
+
+
+TIMED_OUT = (QueryInterrupted, SearchTimedOut)
+
+
+async def _limited_rows(db, sql, params, time_limit_ms) -> list[dict]:
+    try:
+        return await _rows(db, sql, params, custom_time_limit=time_limit_ms)
+    except sqlite3.OperationalError as exc:
+        if "interrupted" in str(exc) or "vtable constructor failed" in str(exc):
+            raise SearchTimedOut(str(exc)) from exc
+        raise
 
 
 class InvalidSearch(ValueError):
@@ -205,9 +225,9 @@ async def _rows(db, sql, params, **kwargs) -> list[dict]:
 async def count_facets(db, query: Query, time_limit_ms: int = FACET_TIME_LIMIT_MS) -> list[dict]:
     names = query.facet_names()
     try:
-        rows = await _rows(db, query.facets_sql(), query.params, custom_time_limit=time_limit_ms)
+        rows = await _limited_rows(db, query.facets_sql(), query.params, time_limit_ms)
         timed_out = False
-    except QueryInterrupted:
+    except TIMED_OUT:
         rows, timed_out = [], True
     values: dict[str, list] = {name: [] for name in names}
     for row in rows:
@@ -236,13 +256,12 @@ async def search_pages(sources: Sources, fts: str) -> list[dict]:
         return []
     a = sources.a
     try:
-        return await _rows(sources.query_db, f"""
+        return await _limited_rows(sources.query_db, f"""
             select g.id, g.url, g.final_url, g.title, g.site_name, g.published_at,
                    (select count(*) from {a}.embeds e where e.page_id = g.id) as embeds
             from {a}.pages_fts f join {a}.pages g on g.id = f.rowid
-            where f.pages_fts match :q order by f.rank limit 10""", {"q": fts},
-                           custom_time_limit=RESULTS_TIME_LIMIT_MS)
-    except QueryInterrupted:
+            where f.pages_fts match :q order by f.rank limit 10""", {"q": fts}, RESULTS_TIME_LIMIT_MS)
+    except TIMED_OUT:
         return []  # the posts matter more: pages that match too widely are left out
 
 
@@ -291,8 +310,8 @@ async def annotation_matches(sources: Sources, words: str) -> list[dict]:
         join {sources.a}.posts p on p.id = x.post_id
         limit {ANNOTATION_MATCHES}"""
     try:
-        return await _rows(sources.query_db, sql, params, custom_time_limit=RESULTS_TIME_LIMIT_MS)
-    except QueryInterrupted:
+        return await _limited_rows(sources.query_db, sql, params, RESULTS_TIME_LIMIT_MS)
+    except TIMED_OUT:
         return []
 
 
@@ -312,13 +331,13 @@ async def ranked_rows(sources: Sources, query: Query) -> tuple[list[dict], bool]
     matches archived most recently (the full-text index reads those without ranking)."""
     db = sources.query_db
     try:
-        return await _rows(db, query.results_sql(), query.params, custom_time_limit=RESULTS_TIME_LIMIT_MS), False
-    except QueryInterrupted:
+        return await _limited_rows(db, query.results_sql(), query.params, RESULTS_TIME_LIMIT_MS), False
+    except TIMED_OUT:
         pass
     try:
-        return await _rows(db, query.results_sql(order="p.rowid desc" if not query.request.fts else "f.rowid desc"),
-                           query.params, custom_time_limit=FALLBACK_TIME_LIMIT_MS), True
-    except QueryInterrupted:
+        return await _limited_rows(db, query.results_sql(order="p.rowid desc" if not query.request.fts else "f.rowid desc"),
+                           query.params, FALLBACK_TIME_LIMIT_MS), True
+    except TIMED_OUT:
         return [], True
 
 
@@ -327,6 +346,13 @@ def _cacheable(sources: Sources, query: Query):
     if any(name in ANNOTATION_FILTERS for name in query.active):
         return None
     return (sources.a, query.request.fts, tuple(sorted(query.active.items())), query.request.page)
+
+
+async def log_version(sources: Sources) -> int:
+    """The last event's id in a live annotation log (0 when there is none or it cannot change)."""
+    if not (sources.has_annotations and sources.writable):
+        return 0
+    return (await sources.query_db.execute(f"select coalesce(max(id), 0) from {sources.n}.events")).rows[0][0]
 
 
 async def run_search(sources: Sources, request: SearchRequest, *, facets: bool = True, rows: bool = True,
@@ -344,8 +370,11 @@ async def run_search(sources: Sources, request: SearchRequest, *, facets: bool =
         jobs["annotations"] = annotation_matches(sources, request.q) if request.page == 1 else asyncio.sleep(0, [])
     if facets:
         key, cache = _cacheable(sources, query), results_cache(db)
-        # Facet counts include annotation state: cached per kind of viewer, for the cache's few seconds.
-        jobs["facets"] = (cache.get(("facets", sources.full, key), lambda: count_facets(db, query, facet_time_limit_ms))
+        # Facet counts include tags and verdicts: cached per kind of viewer and per state of the log,
+        # so that a new tag counts at once.
+        if key:
+            key = ("facets", sources.full, await log_version(sources), key)
+        jobs["facets"] = (cache.get(key, lambda: count_facets(db, query, facet_time_limit_ms))
                           if key else count_facets(db, query, facet_time_limit_ms))
     done = dict(zip(jobs, await asyncio.gather(*jobs.values())))
     found, partial = done.get("rows", ([], False))
