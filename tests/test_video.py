@@ -518,3 +518,14 @@ def test_the_export_carries_what_yt_dlp_said_and_matches_the_schema(platform, db
     assert video["info_capture"]["sha256"] and video["transcripts"][0]["lang"] == "en"
     assert "keyframe" in {m["kind"] for m in records[f"youtube:{YOUTUBE}"]["media"]}
     assert records[f"youtube:{REMOVED}"]["video"]["info_capture"]["sha256"] is None  # the refusal, kept
+
+
+def test_a_subtitle_that_fails_loses_nothing_else(platform, db_path):
+    del platform.routes["/subs/tiktok-ru.vtt"]  # 404: the Russian subtitles are gone, the English ones are not
+    page = platform.url("/t")
+    platform.routes["/t"] = Answer(body=b'<blockquote class="tiktok-embed" cite="https://www.tiktok.com/@localwatcher/'
+                                        b'video/7234567890123456789"></blockquote>')
+    report, db = collect(platform, db_path, page)
+    row = next(db["post_media"].rows_where("kind = 'video'"))
+    assert row["status"] == "done" and "subtitles ru-RU not saved: HTTP Error 404" in row["error"]
+    assert [t["lang"] for t in db["transcripts"].rows] == ["en"]

@@ -38,6 +38,7 @@ SUBTITLE_FORMATS = "vtt/srt/best"
 # Live states yt-dlp reports; such a stream is recorded as live and tried again later.
 LIVE_STATES = ("is_live", "is_upcoming")
 SOCKET_TIMEOUT = 30
+MAX_SUBTITLE_BYTES = 20 * 1024 * 1024  # as transcripts.MAX_FILE
 
 
 @dataclass(frozen=True)
@@ -306,11 +307,10 @@ class VideoSource:
             result.notes.append("ffmpeg is not installed: took the best single-file format; formats with "
                                 "separate video and audio (usually the better ones) were skipped")
         langs, automatic = choose_subtitles(info)
+        pristine = copy.deepcopy(info)
         workdir.mkdir(parents=True, exist_ok=True)
         ydl = self._new(format=spec, merge_output_format="mp4/mkv", paths={"home": str(workdir)},
-                        outtmpl={"default": "media.%(ext)s"}, writesubtitles=bool(langs),
-                        writeautomaticsub=automatic, subtitleslangs=langs, subtitlesformat=SUBTITLE_FORMATS,
-                        max_filesize=cap)
+                        outtmpl={"default": "media.%(ext)s"}, max_filesize=cap)
         self.policy.budget = ByteBudget(cap)
         self.policy.refused.clear()
         try:
@@ -344,11 +344,34 @@ class VideoSource:
             result.error = f"over the size cap of {cap} bytes ({path.stat().st_size} bytes, nothing kept)"
             return result
         result.status, result.path = "done", path
-        for lang, sub in ((done or {}).get("requested_subtitles") or {}).items():
-            if sub.get("filepath") and Path(sub["filepath"]).exists():
-                kind = "automatic" if lang not in (info.get("subtitles") or {}) else "subtitles"
-                result.subtitles.append((lang, kind, sub.get("ext"), Path(sub["filepath"])))
+        for lang in langs:  # one by one, after the video: a subtitle that fails loses nothing else
+            self._subtitle(pristine, lang, automatic, spec, workdir, result)
         return result
+
+    def _subtitle(self, info: dict, lang: str, automatic: bool, spec: str, workdir: Path, result: Download) -> None:
+        from yt_dlp.utils import DownloadError
+
+        from .ytdlp_network import ByteBudget, SizeCapExceeded
+
+        ydl = self._new(format=spec, skip_download=True, paths={"home": str(workdir)},
+                        outtmpl={"default": "media.%(ext)s"}, writesubtitles=True, writeautomaticsub=automatic,
+                        subtitleslangs=[lang], subtitlesformat=SUBTITLE_FORMATS)
+        self.policy.budget = ByteBudget(MAX_SUBTITLE_BYTES)
+        self.policy.refused.clear()
+        try:
+            done = ydl.process_ie_result(copy.deepcopy(info), download=True)
+        except SizeCapExceeded as exc:
+            result.notes.append(f"subtitles {lang} not saved: {exc}")
+            return
+        except DownloadError as exc:
+            result.notes.append(f"subtitles {lang} not saved: {classify_error(exc, self.policy.refused)[1]}")
+            return
+        finally:
+            self.policy.budget = None
+        for name, sub in ((done or {}).get("requested_subtitles") or {}).items():
+            if sub.get("filepath") and Path(sub["filepath"]).exists():
+                kind = "automatic" if name not in (info.get("subtitles") or {}) else "subtitles"
+                result.subtitles.append((name, kind, sub.get("ext"), Path(sub["filepath"])))
 
 
 def choose_subtitles(info: dict) -> tuple[list, bool]:
