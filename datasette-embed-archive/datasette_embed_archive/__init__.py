@@ -12,6 +12,7 @@ from datasette import hookimpl
 from markupsafe import Markup, escape
 
 from . import media
+from .columns import readable_columns_wrapper
 from .front import front_page
 from .map import map_page
 from .pages import post_page, search_page, thread_page
@@ -94,3 +95,8 @@ def menu_links(datasette, actor):
 @hookimpl
 def extra_css_urls(datasette):
     return [datasette.urls.static_plugins(PLUGIN_NAME, "archiver.css")]
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    return readable_columns_wrapper(datasette)
