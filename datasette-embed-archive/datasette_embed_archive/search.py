@@ -98,7 +98,9 @@ FACETS = {
     # Annotation state of the matched posts only: the cost follows the matches, not the whole log.
     "verdict": "select status as value, count(*) as count from ({matched_verdicts})",
     "tag": "select tag as value, count(*) as count from ({matched_tags})",
-    "consent": "select e.blocked_by as value, count(distinct p.id) as count from m p join {a}.embeds e on e.post_id = p.id",
+    # A lookup per matched post: as a join, SQLite may build a Bloom filter over every embed first.
+    "consent": ("select (select e.blocked_by from {a}.embeds e where e.post_id = p.id and e.blocked_by is not null "
+                "limit 1) as value, count(*) as count from m p"),
 }
 
 
