@@ -16,9 +16,19 @@ import sqlite_utils
 from .http import Capture, utc_now
 from .models import Account, Embed, PageMeta, Post
 
+
+def latin_for(*texts) -> Optional[str]:
+    """The Latin spellings of the texts' Cyrillic words, for the full-text index (None without any)."""
+    from datasette_embed_archive.translit import latin_shadow
+
+    return latin_shadow(*texts)
+
 SCHEMA_VERSION = 1
 # What the posts' full-text search covers: the text, the author, and what is said in the video.
-POSTS_FTS_COLUMNS = ["text", "author_handle", "author_name", "transcript"]
+# `latin`: the Latin spellings of the Cyrillic words of text, author and transcript (see latin_for),
+# so that "Kozinka" finds "Козинка".
+POSTS_FTS_COLUMNS = ["text", "author_handle", "author_name", "transcript", "latin"]
+HAS_CYRILLIC = "glob '*[Ѐ-ԯ]*'"  # SQLite GLOB ranges are code points: U+0400-U+052F
 # How long a write waits for another collect's transaction on the same archive.
 BUSY_TIMEOUT_MS = 60_000
 
@@ -45,7 +55,7 @@ TABLES = {
         "like_count": int, "repost_count": int, "reply_count": int, "view_count": int,
         "status": str, "status_detail": str, "capture_id": int,
         "first_captured_at": str, "last_captured_at": str, "last_attempt_at": str, "forwarded_from": str,
-        "duration": float, "chapters": str, "video_info_capture_id": int, "transcript": str,
+        "duration": float, "chapters": str, "video_info_capture_id": int, "transcript": str, "latin": str,
     }, pk="id", foreign_keys=[("account_id", "accounts", "id")]),
     "embeds": dict(columns={
         "id": int, "page_id": int, "position": int, "platform": str, "post_url": str, "post_id": str,
@@ -186,13 +196,22 @@ class Store:
             self.db.execute("create table if not exists archiver_meta (key text primary key, value text)")
             self.db.execute("insert or replace into archiver_meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])
         fts = self.db["posts"].detect_fts()
-        if not fts or "transcript" not in self.db[fts].columns_dict:
-            # An archive from before transcripts: its index is made again with them.
+        if not fts or not set(POSTS_FTS_COLUMNS) <= set(self.db[fts].columns_dict):
+            # An archive from before transcripts or Latin spellings: its index is made again with them.
+            self._fill_latin()
             self.db["posts"].enable_fts(POSTS_FTS_COLUMNS, create_triggers=True, replace=bool(fts),
                                         tokenize="unicode61 remove_diacritics 2")
         if not self.db["pages"].detect_fts():
             self.db["pages"].enable_fts(["title", "site_name", "url"], create_triggers=True,
                                         tokenize="unicode61 remove_diacritics 2")
+
+    def _fill_latin(self) -> None:
+        rows = self.db.execute(f"select id, text, author_name, transcript from posts where latin is null and "
+                               f"(text {HAS_CYRILLIC} or author_name {HAS_CYRILLIC} or transcript {HAS_CYRILLIC})"
+                               ).fetchall()
+        with self.db.conn:
+            for post_id, text, author_name, transcript in rows:
+                self.db["posts"].update(post_id, {"latin": latin_for(text, author_name, transcript)})
 
     # -- captures ----------------------------------------------------------
     def record_capture(self, capture: Capture) -> int:
@@ -294,6 +313,7 @@ class Store:
             "chapters": json.dumps(post.chapters, ensure_ascii=False) if post.chapters else None,
             "video_info_capture_id": post.video_info_capture_id,
         }
+        row["latin"] = latin_for(post.text, row["author_name"])
         if self._insert_new("posts", {**row, "first_captured_at": now, "last_captured_at": now}, ("id",)) is not None:
             self._replace_media(post)
             self._replace_facets(post)
@@ -313,6 +333,8 @@ class Store:
                    if f in update and update[f] != existing.get(f)}
         if post.status != existing["status"]:
             changes["status"] = [existing["status"], post.status]
+        kept = {**existing, **update}
+        update["latin"] = latin_for(kept.get("text"), kept.get("author_name"), kept.get("transcript"))
         table.update(post.id, update)
         if changes:
             self.db["post_versions"].insert({

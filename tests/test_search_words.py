@@ -75,3 +75,38 @@ def test_notes_and_tags_are_searched_as_the_viewer_may_see_them(archive):  # noq
     assert {m["kind"] for m in found} == {"note", "tag"}
     html = get(ds, "/-/search?q=road+sign").text
     assert "Volunteers' notes and tags" in html and "Road sign 100% matches" in html
+
+
+def test_a_name_typed_in_latin_finds_its_cyrillic_spelling(tmp_path):
+    from archiver.models import Account, Post
+    from archiver.store import Store
+
+    db_path = tmp_path / "archive.db"
+    store = Store(db_path)
+    store.upsert_post(Post("telegram", "1", "https://t.me/c/1", text="Росіяни тримають блокпост Козинка",
+                           account=Account(platform="telegram", handle="c", display_name="Белгород 24")),
+                      "2024-01-01T00:00:00Z")
+    store.db.conn.close()
+    ds = build_datasette(db_path)
+    assert ids(ds, "q=Kozinka") == ["telegram:1"]       # Russian-style spelling
+    assert ids(ds, "q=Kozynka") == ["telegram:1"]       # Ukrainian-style spelling
+    assert ids(ds, "q=Belgorod") == ["telegram:1"]      # in the author's name
+    assert ids(ds, "q=Козинка") == ["telegram:1"]
+
+
+def test_an_archive_indexed_before_latin_spellings_gets_them(tmp_path):
+    import sqlite3
+
+    from archiver.store import Store
+
+    db_path = tmp_path / "archive.db"
+    Store(db_path).db.conn.close()
+    conn = sqlite3.connect(db_path)
+    with conn:  # as an earlier version left it: no Latin spellings, an index without them
+        conn.execute("insert into posts (id, platform, native_id, text) values ('x:1', 'x', '1', 'Козинка')")
+        conn.execute("drop table posts_fts")
+        for name in ("posts_ai", "posts_ad", "posts_au"):
+            conn.execute(f"drop trigger if exists {name}")
+    conn.close()
+    Store(db_path).db.conn.close()
+    assert ids(build_datasette(db_path), "q=Kozinka") == ["x:1"]

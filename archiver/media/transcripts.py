@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from ..http import utc_now
+from ..store import latin_for
 
 MAX_FILE = 20 * 1024 * 1024  # a subtitle file bigger than this is not a subtitle file
 _TIMING = re.compile(r"^\s*(?:\d+:)?\d{1,2}:\d{2}[.,]\d{3}\s+-->\s+")
@@ -58,5 +59,7 @@ def store_transcripts(db, files, post_id: str, subtitles: list) -> None:
     if texts:
         rows = db.execute("select lang, kind, text from transcripts where post_id = ? order by kind desc, lang",
                           [post_id]).fetchall()
+        transcript = "\n\n".join(r[2] for r in rows if r[2])
+        post = db.execute("select text, author_name from posts where id = ?", [post_id]).fetchone() or (None, None)
         with db.conn:
-            db["posts"].update(post_id, {"transcript": "\n\n".join(r[2] for r in rows if r[2])})
+            db["posts"].update(post_id, {"transcript": transcript, "latin": latin_for(*post, transcript)})
