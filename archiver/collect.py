@@ -190,6 +190,7 @@ class Collector:
             raise BatchStopped(reason) from None
         finally:
             self.discovery.close()
+            self.video.close()
         return report
 
     def use_network_options(self) -> None:

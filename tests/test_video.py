@@ -8,6 +8,7 @@ and posters are real files (made with ffmpeg) served by the local test server.
 import json
 import shutil
 import subprocess
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -529,3 +530,15 @@ def test_a_subtitle_that_fails_loses_nothing_else(platform, db_path):
     row = next(db["post_media"].rows_where("kind = 'video'"))
     assert row["status"] == "done" and "subtitles ru-RU not saved: HTTP Error 404" in row["error"]
     assert [t["lang"] for t in db["transcripts"].rows] == ["en"]
+
+
+def test_the_users_cookie_file_is_only_read(platform, db_path, tmp_path):
+    cookies = tmp_path / "cookies.txt"
+    cookies.write_text("# Netscape HTTP Cookie File\n.youtube.com\tTRUE\t/\tTRUE\t0\tSID\tsecret\n")
+    before = cookies.read_bytes()
+    page = platform.url("/one")
+    platform.routes["/one"] = Answer(body=f'<iframe src="https://www.youtube.com/embed/{YOUTUBE}"></iframe>'.encode())
+    report, db = collect(platform, db_path, page, video={"cookies": str(cookies)})
+    assert next(db["post_media"].rows_where("kind = 'video'"))["status"] in ("done", "partial")
+    assert cookies.read_bytes() == before
+    assert not list(Path(tempfile.gettempdir()).glob(f"archiver-cookies-*"))  # the copy yt-dlp had is gone

@@ -22,6 +22,7 @@ import functools
 import json
 import re
 import shutil
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,6 +39,7 @@ SUBTITLE_FORMATS = "vtt/srt/best"
 # Live states yt-dlp reports; such a stream is recorded as live and tried again later.
 LIVE_STATES = ("is_live", "is_upcoming")
 SOCKET_TIMEOUT = 30
+KEPT_EXTRACTIONS = 64
 MAX_SUBTITLE_BYTES = 20 * 1024 * 1024  # as transcripts.MAX_FILE
 
 
@@ -182,9 +184,12 @@ class VideoSource:
             self.policy.guard = guard
         if self.options.plugin_dirs:
             add_plugin_dirs(self.options.plugin_dirs)
-        self._extractions: dict[str, Extraction] = {}
+        # The last answers, for the media stage of the same run (an info dict can weigh hundreds of kB:
+        # older ones are asked again, which also gives fresh format URLs).
+        self._extractions: OrderedDict[str, Extraction] = OrderedDict()
         self._galleries: dict = {}
         self._ydl = None
+        self._cookies: Optional[str] = None
 
     # -- yt-dlp ----------------------------------------------------------------
     def _params(self, **extra) -> dict:
@@ -201,7 +206,7 @@ class VideoSource:
             "allowed_extractors": ["default", "-generic"],
         }
         if self.options.cookies:
-            params["cookiefile"] = self.options.cookies
+            params["cookiefile"] = self._cookie_copy()
         if self.options.proxy:
             params["proxy"] = self.options.proxy
         if self.options.ffmpeg:
@@ -211,13 +216,38 @@ class VideoSource:
         params.update(extra)
         return params
 
+    def _cookie_copy(self) -> str:
+        """yt-dlp writes its cookie jar back to the file it was given: it gets a private copy, so the
+        user's cookies.txt is only read."""
+        if self._cookies is None:
+            import os
+            import tempfile
+
+            handle, self._cookies = tempfile.mkstemp(prefix="archiver-cookies-", suffix=".txt")
+            with os.fdopen(handle, "wb") as out, open(self.options.cookies, "rb") as src:
+                shutil.copyfileobj(src, out)
+        return self._cookies
+
+    def close(self) -> None:
+        """Close yt-dlp's connections and remove the cookie copy."""
+        if self._ydl is not None:
+            _close(self._ydl)
+            self._ydl = None
+        if self._cookies:
+            Path(self._cookies).unlink(missing_ok=True)
+            self._cookies = None
+
     def _new(self, **extra):
         return _youtube_dl_class()(self._params(**extra), self.policy)
 
     # -- step 1: what the platform says ------------------------------------------
     def extract(self, url: str) -> Extraction:
-        if url not in self._extractions:
+        if url in self._extractions:
+            self._extractions.move_to_end(url)
+        else:
             self._extractions[url] = self._extract(url)
+            while len(self._extractions) > KEPT_EXTRACTIONS:
+                self._extractions.popitem(last=False)
         return self._extractions[url]
 
     def _extract(self, url: str) -> Extraction:
@@ -330,6 +360,7 @@ class VideoSource:
             return result
         finally:
             self.policy.budget = None
+            _close(ydl)
         downloads = (done or {}).get("requested_downloads") or []
         path = Path(downloads[0]["filepath"]) if downloads and downloads[0].get("filepath") else None
         if path is None or not path.exists():
@@ -368,10 +399,18 @@ class VideoSource:
             return
         finally:
             self.policy.budget = None
+            _close(ydl)
         for name, sub in ((done or {}).get("requested_subtitles") or {}).items():
             if sub.get("filepath") and Path(sub["filepath"]).exists():
                 kind = "automatic" if name not in (info.get("subtitles") or {}) else "subtitles"
                 result.subtitles.append((name, kind, sub.get("ext"), Path(sub["filepath"])))
+
+
+def _close(ydl) -> None:
+    """The handlers' connection pools closed; not YoutubeDL.close(), which also writes the cookie file."""
+    director = vars(ydl).get("_request_director")
+    if director is not None:
+        director.close()
 
 
 def choose_subtitles(info: dict) -> tuple[list, bool]:
