@@ -139,12 +139,20 @@ _BOXES = frozenset({"div", "span", "p", "li", "ul", "ol", "img", "i", "b", "em",
 
 
 def _worth(attrs: dict) -> bool:
-    """Cheap test run on every element: could any attribute hold a post URL, an id or markup?"""
+    """Test run on every element with attributes: could one hold a post URL, an id or
+    markup? (What _attributes() reads further: a value naming a platform or holding markup,
+    an id attribute, JSON, an event handler with markup in it.)"""
     for name, value in attrs.items():
-        if value and name not in SKIP_ATTRS and (
-                name in ID_NAMES or (len(value) > 8 and ("/" in value or "<" in value or "{" in value
-                                                           or "%" in value))):
+        if not value or name in SKIP_ATTRS:
+            continue
+        if name in ID_NAMES:
             return True
+        if len(value) > 8:
+            if name in HANDLER_ATTRS:
+                if "<" in value or "%3C" in value or "%3c" in value:
+                    return True
+            elif names_hint(value) or value.lstrip()[:1] in "{[":
+                return True
     return False
 
 
@@ -153,6 +161,7 @@ def inspect(nodes, prefix: tuple, origin, scan) -> None:
     are passed by after a set lookup or two; the
     others go to the detector for their kind. The page's own <meta>, <link>, <title> and
     <time> elements (origin None) are read for what the page says about itself."""
+    cards: dict = {}  # class list -> whether it names a platform as a card's does
     for index, node in enumerate(nodes):
         tag = node.tag
         attrs = node.attributes
@@ -167,8 +176,12 @@ def inspect(nodes, prefix: tuple, origin, scan) -> None:
                 _attributes(el, scan)
             if tag in CARD_TAGS:
                 cls = attrs.get("class")
-                if cls and card_class(cls.lower() if cls.isascii() else ascii_lower(cls)):
-                    _card(el or Element(node, tag, attrs, prefix + (index,), origin), scan, None)
+                if cls:
+                    card = cards.get(cls)  # (a page repeats the same few class lists on thousands of boxes)
+                    if card is None:
+                        card = cards[cls] = card_class(cls.lower() if cls.isascii() else ascii_lower(cls))
+                    if card:
+                        _card(el or Element(node, tag, attrs, prefix + (index,), origin), scan, None)
         elif not attrs and tag not in _BARE:
             continue
         elif tag in FRAMES or tag == "blockquote" or "-" in tag:  # embeds, amp-*, lite-*, custom elements
