@@ -92,6 +92,8 @@ def test_a_name_typed_in_latin_finds_its_cyrillic_spelling(tmp_path):
     assert ids(ds, "q=Kozynka") == ["telegram:1"]       # Ukrainian-style spelling
     assert ids(ds, "q=Belgorod") == ["telegram:1"]      # in the author's name
     assert ids(ds, "q=Козинка") == ["telegram:1"]
+    row = get(ds, "/-/search.json?q=Kozynka").json()["rows"][0]
+    assert "Козинка" in (row["snippet"] or "") and "Kozynka" not in (row["snippet"] or "")  # the text, not the spellings
 
 
 def test_an_archive_indexed_before_latin_spellings_gets_them(tmp_path):

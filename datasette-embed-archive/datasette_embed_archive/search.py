@@ -182,8 +182,13 @@ class Query:
         self.active = active
 
     def results_sql(self, order: str = "") -> str:
-        snippet = (f"snippet(f.posts_fts, -1, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_WORDS})"
-                   if self.request.fts else "null")
+        # The passage from the post's text, or from its transcript when only that matched; never from
+        # the Latin spellings, which are for finding, not reading (columns as in POSTS_FTS_COLUMNS).
+        def snippet(column):
+            return f"snippet(f.posts_fts, {column}, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_WORDS})"
+        snippet = (f"case when instr(coalesce({snippet(3)}, ''), '{MARK_START}') = 0 "
+                   f"or instr(coalesce({snippet(0)}, ''), '{MARK_START}') > 0 "
+                   f"then {snippet(0)} else {snippet(3)} end" if self.request.fts else "null")
         return (f"select p.id, p.platform, p.author_handle, p.author_name, p.text, p.created_at, p.status, "
                 f"p.thread_id, p.thread_position, {snippet} as snippet "
                 f"from {self.base} {self.where} order by {order or self.order} "
