@@ -195,3 +195,10 @@ def test_other_articles_preloaded_in_state_are_skipped_whatever_their_path_says(
     page = ('<html><head><link rel="canonical" href="https://news.example.org/sites/me/2020/01/29/this-story/">'
             f"</head><body><script>window.site = {state};</script></body></html>")
     assert found(page) == []
+
+
+def test_ids_in_a_feed_or_a_buttons_props_are_not_embeds():
+    feed = f'<ul><li class="feed-item" data-tweet-id="{TWEET_ID}">A post</li></ul>'
+    assert found(feed) == []
+    props = json.dumps({"postId": "1234567890123"})
+    assert found(f"<div class=\"twitter-follow-button\" data-config='{props}'></div>") == []

@@ -81,7 +81,8 @@ _NOT_EMBED = re.compile("|".join(map(re.escape, NOT_EMBED_WORDS))
 # An attribute named for one post's id (data-tweet-id) is refused only on a button: a
 # "widget" or "feed" class there is a site's own embed box (widget--type-tweet); a feed of
 # posts in a sidebar is the site's chrome (see chrome.py).
-_BUTTON = re.compile("|".join(map(re.escape, [w for w in NOT_EMBED_WORDS if w not in ("timeline", "widget", "sbi_")])))
+_BUTTON = re.compile("|".join(map(re.escape, [w for w in NOT_EMBED_WORDS if w not in ("timeline", "widget", "sbi_")]))
+                     + "|(?<![a-z])(?:" + "|".join(map(re.escape, NOT_EMBED_WORDS_ALONE)) + ")")
 # Event handlers: only markup they hold counts (a click-to-play gate writes its player in).
 HANDLER_ATTRS = frozenset({"onclick", "onload", "onerror", "onmouseover", "onfocus", "ontouchstart"})
 # Attributes that name the component an element is (its props then describe the embed).
@@ -232,7 +233,10 @@ def platform_hint(el) -> str | None:
 
 def component_platform(el) -> str | None:
     """The platform an element's tag, class, provider or component name is about, when its
-    ids have a shape of their own (an Instagram shortcode looks like any other token)."""
+    ids have a shape of their own (an Instagram shortcode looks like any other token); none
+    for a button or widget (a follow button's config names an account, not a post)."""
+    if _NOT_EMBED.search(el.classes):
+        return None
     platform = platform_hint(el)
     if platform is None:
         names = " ".join(el.attrs.get(name) or "" for name in COMPONENT_ATTRS).lower()
