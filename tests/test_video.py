@@ -542,3 +542,26 @@ def test_the_users_cookie_file_is_only_read(platform, db_path, tmp_path):
     assert next(db["post_media"].rows_where("kind = 'video'"))["status"] in ("done", "partial")
     assert cookies.read_bytes() == before
     assert not list(Path(tempfile.gettempdir()).glob(f"archiver-cookies-*"))  # the copy yt-dlp had is gone
+
+
+def test_a_trickling_video_is_cut_by_the_deadline_and_keeps_nothing(platform, db_path, media_files):
+    platform.routes["/media/combined.mp4"] = Answer(body=media_files["combined.mp4"], content_type="video/mp4",
+                                                    trickle=0.002)
+    page = platform.url("/v")
+    platform.routes["/v"] = Answer(body=b'<iframe src="https://player.vimeo.com/video/76979871"></iframe>')
+    report, db = collect(platform, db_path, page, fetcher_options={"deadline": 0.5, "media_min_rate": 10_000})
+    row = next(db["post_media"].rows_where("kind = 'video'"))
+    assert row["status"] == "failed" and "sent too slowly: stopped after" in row["error"]
+    assert not [p for p in files_dir(db_path).rglob("*.mp4")]
+
+
+def test_a_full_disk_under_yt_dlp_is_told_apart():
+    import errno
+
+    from yt_dlp.utils import DownloadError
+
+    from archiver.media.ytdlp import disk_is_full
+
+    assert disk_is_full(DownloadError("ERROR: unable to write data: [Errno 28] No space left on device"))
+    assert disk_is_full(DownloadError("x", exc_info=(OSError, OSError(errno.EDQUOT, "Disk quota exceeded"), None)))
+    assert not disk_is_full(DownloadError("ERROR: unable to download video data: HTTP Error 404: Not Found"))

@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
-from ..http import Capture, utc_now
+from ..http import DISK_FULL_ERRNOS, Capture, DiskFull, utc_now
 from ..models import Account, MediaItem, Post
 
 QUALITIES = ("best", "2160", "1440", "1080", "720", "480", "360", "240", "audio")
@@ -40,6 +40,7 @@ SUBTITLE_FORMATS = "vtt/srt/best"
 LIVE_STATES = ("is_live", "is_upcoming")
 SOCKET_TIMEOUT = 30
 KEPT_EXTRACTIONS = 64
+EXTRACTION_BYTES = 100 * 1024 * 1024  # all the pages and API answers read to learn about one post
 MAX_SUBTITLE_BYTES = 20 * 1024 * 1024  # as transcripts.MAX_FILE
 
 
@@ -250,12 +251,19 @@ class VideoSource:
                 self._extractions.popitem(last=False)
         return self._extractions[url]
 
+    def _deadline(self) -> Optional[float]:
+        return getattr(self.fetcher, "deadline", None)
+
     def _extract(self, url: str) -> Extraction:
         from yt_dlp.utils import DownloadError
+
+        from .ytdlp_network import ByteBudget
 
         if self._ydl is None:
             self._ydl = self._new()
         self.policy.refused.clear()
+        # What the platform answers about a post: pages and API answers, under the fetch deadline.
+        self.policy.budget = ByteBudget(EXTRACTION_BYTES, self._deadline())
         try:
             info = self._ydl.extract_info(url, download=False)
         except DownloadError as exc:
@@ -267,6 +275,8 @@ class VideoSource:
             words = f"{exc.__class__.__name__}: {exc}"[:300]
             return Extraction(url, status="unresolved", detail=f"yt-dlp: {words}",
                               capture=self._record(url, None, error=words))
+        finally:
+            self.policy.budget = None
         info = self._ydl.sanitize_info(info)
         clean = _without_secrets(info)
         extraction = Extraction(url, info=info)
@@ -341,7 +351,7 @@ class VideoSource:
         workdir.mkdir(parents=True, exist_ok=True)
         ydl = self._new(format=spec, merge_output_format="mp4/mkv", paths={"home": str(workdir)},
                         outtmpl={"default": "media.%(ext)s"}, max_filesize=cap)
-        self.policy.budget = ByteBudget(cap)
+        self.policy.budget = ByteBudget(cap, self._deadline(), getattr(self.fetcher, "media_min_rate", None))
         self.policy.refused.clear()
         try:
             done = ydl.process_ie_result(info, download=True)
@@ -350,6 +360,8 @@ class VideoSource:
             return result
         except DownloadError as exc:
             cause = exc.exc_info[1] if exc.exc_info else None
+            if disk_is_full(exc):  # the batch stops, as for any file the archive cannot write
+                raise DiskFull(f"{workdir.parent.name}/{workdir.name}") from None
             if isinstance(cause, SizeCapExceeded) or "over the size cap" in str(exc):
                 result.error = str(cause or exc)
             else:
@@ -387,7 +399,7 @@ class VideoSource:
         ydl = self._new(format=spec, skip_download=True, paths={"home": str(workdir)},
                         outtmpl={"default": "media.%(ext)s"}, writesubtitles=True, writeautomaticsub=automatic,
                         subtitleslangs=[lang], subtitlesformat=SUBTITLE_FORMATS)
-        self.policy.budget = ByteBudget(MAX_SUBTITLE_BYTES)
+        self.policy.budget = ByteBudget(MAX_SUBTITLE_BYTES, self._deadline())
         self.policy.refused.clear()
         try:
             done = ydl.process_ie_result(copy.deepcopy(info), download=True)
@@ -404,6 +416,21 @@ class VideoSource:
             if sub.get("filepath") and Path(sub["filepath"]).exists():
                 kind = "automatic" if name not in (info.get("subtitles") or {}) else "subtitles"
                 result.subtitles.append((name, kind, sub.get("ext"), Path(sub["filepath"])))
+
+
+def disk_is_full(exc: BaseException) -> bool:
+    """yt-dlp reports a full disk as a download error in words ("unable to write data: [Errno 28] …")."""
+    pending, seen = [exc, *(getattr(exc, "exc_info", None) or (None, None))[1:2]], set()
+    while pending:
+        error = pending.pop()
+        if not isinstance(error, BaseException) or id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS:
+            return True
+        pending += [error.__cause__, error.__context__, getattr(error, "cause", None)]
+    text = str(exc)
+    return any(f"[Errno {code}]" in text for code in DISK_FULL_ERRNOS) or "No space left on device" in text
 
 
 def _close(ydl) -> None:

@@ -16,6 +16,7 @@ fragments: over the media size cap the download stops with SizeCapExceeded.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -35,12 +36,26 @@ class SizeCapExceeded(Exception):
         self.cap, self.read = cap, read
 
 
-class ByteBudget:
-    """Bytes a download may still read; shared by every response of that download."""
+class TooSlow(SizeCapExceeded):
+    """A download (or an extraction) went on longer than its deadline allows: a server trickling its answer."""
 
-    def __init__(self, cap: int):
+    def __init__(self, seconds: float, read: int):
+        Exception.__init__(self, f"sent too slowly: stopped after {seconds:.0f} s ({read} bytes, nothing kept)")
+        self.cap, self.read = None, read
+
+
+class ByteBudget:
+    """Bytes a download may still read, and by when; shared by every response of that download.
+
+    Like the Fetcher's deadline: `deadline` seconds, plus one second per `min_rate` bytes received,
+    so a big video arriving at least that fast is never cut (checked as each read returns; a read
+    itself waits at most yt-dlp's socket timeout)."""
+
+    def __init__(self, cap: int, deadline: Optional[float] = None, min_rate: Optional[float] = None):
         self.cap = cap
         self.read = 0
+        self.deadline, self.min_rate = deadline, min_rate
+        self.started = time.monotonic()
         self._lock = threading.Lock()
 
     def spend(self, count: int) -> None:
@@ -48,6 +63,11 @@ class ByteBudget:
             self.read += count
             if self.read > self.cap:
                 raise SizeCapExceeded(self.cap, self.read)
+            if self.deadline is not None:
+                elapsed = time.monotonic() - self.started
+                allowed = self.deadline + (self.read / self.min_rate if self.min_rate else 0)
+                if elapsed > allowed:
+                    raise TooSlow(elapsed, self.read)
 
 
 @dataclass
