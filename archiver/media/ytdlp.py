@@ -205,6 +205,8 @@ class VideoSource:
             "concurrent_fragment_downloads": 1, "overwrites": True, "color": "never",
             # Only extractors made for a site: the generic one would fetch any page to look for videos.
             "allowed_extractors": ["default", "-generic"],
+            # YouTube's player is solved in JavaScript (yt-dlp-ejs): deno as yt-dlp prefers, else node, bun.
+            "js_runtimes": {"deno": {}, "node": {}, "bun": {}},
         }
         if self.options.cookies:
             params["cookiefile"] = self._cookie_copy()
