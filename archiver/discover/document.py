@@ -245,6 +245,6 @@ def discover_document(text: str, base_url: Optional[str] = None, *, linked: bool
     result.placeholders = scanner.placeholders
     result.problems.extend(scanner.problems)
     if scanner.in_chrome:
-        result.problems.append(f"{scanner.in_chrome} player(s) or placeholder(s) in the site's chrome (sidebar, "
-                               "footer, related or more-videos lists) not taken as embeds of the article")
+        result.problems.append(f"{scanner.in_chrome} player(s) or placeholder(s) in the site's chrome (footer, "
+                               "navigation, related or more-videos lists) not taken as embeds of the article")
     return result

@@ -93,9 +93,9 @@ def player_refs(text: str, scan, source: str, *, code: bool = False):
     for m in _JS_URL.finditer(text):
         url = m.group(0)
         start = m.start()
-        if text.startswith("https:", start - 6):
+        if start >= 6 and text.startswith("https:", start - 6):
             url, start = "https:" + url, start - 6
-        elif text.startswith("http:", start - 5):
+        elif start >= 5 and text.startswith("http:", start - 5):
             url, start = "http:" + url, start - 5
         if not is_player_url(url):
             continue
