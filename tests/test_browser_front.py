@@ -44,3 +44,27 @@ def test_front_page_search_as_you_type_consent_badge_and_thread(page, live):  # 
     assert "/-/thread/" in page.url and page.locator(".archiver-thread li").count() >= 2
     shoot(page, "thread")
     assert not page.errors and not page.dialogs
+
+
+def test_open_a_hidden_post_log_in_from_it_annotate_and_come_back(page, live):  # noqa: F811
+    from test_browser import PASSWORD, USER
+
+    page.goto(live + "/-/post/x~3A1660927314342432768")
+    assert "hidden behind didomi" in page.locator("article.archiver-post header").inner_text()
+    shoot(page, "post")
+    page.locator("#annotations a", has_text="Log in").click()
+    page.wait_for_load_state()
+    page.fill("input[name=username]", USER)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert page.url.split("#")[0] == live + "/-/post/x~3A1660927314342432768"  # back where the volunteer was
+    page.fill("form[aria-label='Add a tag'] input[name=tag]", "Kozinka checkpoint")
+    page.click("form[aria-label='Add a tag'] button[type=submit]")
+    page.wait_for_load_state()
+    assert "Kozinka checkpoint" in page.locator("#annotations").inner_text()  # the case it was written in
+    shoot(page, "post-annotated")
+    page.goto(live + "/archive/posts")
+    shoot(page, "posts-table")
+    assert page.locator("thead th").nth(1).get_attribute("data-column") == "text"
+    assert not page.errors and not page.dialogs

@@ -15,7 +15,7 @@ def header(html):
 
 
 def test_readable_columns_first_and_ids_last():
-    columns = ["id", "platform", "native_id", "url", "account_id", "text", "created_at", "status", "lang"]
+    columns = ["id", "platform", "native_id", "url", "account_id", "text", "created_at", "status", "lang", "latin"]
     assert ordered("posts", columns) == ["text", "created_at", "status", "platform", "url", "lang", "id",
                                          "native_id", "account_id"]
 

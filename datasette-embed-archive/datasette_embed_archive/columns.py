@@ -26,15 +26,17 @@ FIRST = {
               "status"],
     "pages": ["title", "site_name", "published_at", "status", "url", "last_captured_at"],
 }
+# Kept for search, not for reading: left out of the default view (`_col=latin` shows it).
+UNREAD = {"latin"}
 ID_COLUMN = re.compile(r"(^|_)(id|rowid|sha256)$")
 TABLE_PAGE = re.compile(r"^/(?P<database>[^/]+)/(?P<table>posts|embedded_posts|media|pages)$")
 POST_ROW = re.compile(r"^/(?P<database>[^/]+)/posts/(?P<post_id>[^/.]+)$")
 
 
 def ordered(table: str, columns: list[str]) -> list[str]:
-    """Every column of the table: the readable ones first, the rest as stored, ids and hashes last."""
+    """The table's columns to show: the readable ones first, the rest as stored, ids and hashes last."""
     first = [c for c in FIRST.get(table, []) if c in columns]
-    rest = [c for c in columns if c not in first]
+    rest = [c for c in columns if c not in first and c not in UNREAD]
     return first + [c for c in rest if not ID_COLUMN.search(c)] + [c for c in rest if ID_COLUMN.search(c)]
 
 
