@@ -202,3 +202,19 @@ def test_ids_in_a_feed_or_a_buttons_props_are_not_embeds():
     assert found(feed) == []
     props = json.dumps({"postId": "1234567890123"})
     assert found(f"<div class=\"twitter-follow-button\" data-config='{props}'></div>") == []
+
+
+def test_attributes_named_for_a_platforms_post_id():
+    page = (f'<div class="embed-box" data-twitter-status-id="{TWEET_ID}"></div>'
+            f'<div class="media" data-yt-video-id="{VIDEO_ID}"></div>'
+            '<div class="follow" data-twitter-user-id="12345678"></div>'
+            '<div class="channel" data-youtube-channel-id="UCabcdefghij"></div>')
+    assert found(page) == [("x", TWEET_ID, "js-placeholder"), ("youtube", VIDEO_ID, "js-placeholder")]
+
+
+def test_a_link_to_a_player_url_stands_in_for_the_player():
+    video = "https://www.facebook.com/example.page/videos/1476400000000000/"
+    plugin = f"https://www.facebook.com/plugins/video.php?href={quote(video, safe='')}"
+    page = (f'<div class="replaced-widget"><p>This video was blocked.</p><a href="{plugin}">Facebook video</a></div>'
+            f'<p>See <a href="https://www.youtube.com/watch?v={VIDEO_ID}">the interview</a>.</p>')
+    assert found(page) == [("facebook", "1476400000000000", "player-link")]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from urllib.parse import unquote
 
 from .element import Element, ascii_lower
@@ -60,6 +61,13 @@ NAMED_ID_ATTRS = {
     "data-instagram-id": "instagram", "data-instagram-shortcode": "instagram",
     "data-vimeo-id": "vimeo", "data-vimeoid": "vimeo", "data-tiktok-id": "tiktok",
 }
+# Other attributes named for a post's id: a platform's word and "id" (data-twitter-status-id,
+# data-yt-video-id), but not an account's, channel's or list's.
+_PLATFORM_ID_NAME = re.compile(r"(?:^|[-_:])(tweet|twitter|youtube|yt|instagram|insta|vimeo|tiktok)(?:[-_]?(?:status|"
+                               r"post|video|media|embed))?[-_]?id$")
+_NOT_POST_ID_NAME = re.compile(r"user|account|channel|profile|author|playlist|list|widget|handle|page|(?:^|[-_])ads?(?:[-_]|$)")
+_ID_NAME_PLATFORMS = {"tweet": "x", "twitter": "x", "youtube": "youtube", "yt": "youtube", "instagram": "instagram",
+                      "insta": "instagram", "vimeo": "vimeo", "tiktok": "tiktok"}
 # Generic id attributes: the platform comes from the element's tag, class or provider attribute.
 GENERIC_ID_ATTRS = frozenset({"videoid", "video-id", "data-videoid", "data-video-id", "data-id", "data-code",
                               "data-shortcode", "data-embed-id", "data-media-id", "data-video", "postid",
@@ -146,7 +154,7 @@ def _worth(attrs: dict) -> bool:
     for name, value in attrs.items():
         if not value or name in SKIP_ATTRS:
             continue
-        if name in ID_NAMES:
+        if name in ID_NAMES or platform_id_name(name):
             return True
         if len(value) > 8:
             if name in HANDLER_ATTRS:
@@ -203,6 +211,9 @@ def inspect(nodes, prefix: tuple, origin, scan) -> None:
         elif tag == "a":
             if scan.linked:
                 _link(Element(node, tag, attrs, prefix + (index,), origin), scan)
+            href = attrs.get("href")
+            if href and ("embed" in href or "plugins/" in href or "player." in href):
+                _player_link(Element(node, tag, attrs, prefix + (index,), origin), scan, href)
             if len(attrs) > 1 and not _LINK_PLAIN.issuperset(attrs) and any(v and "<" in v for v in attrs.values()):
                 # a click-to-play link with its player escaped
                 _attributes(Element(node, tag, attrs, prefix + (index,), origin), scan, markup_only=True)
@@ -259,6 +270,19 @@ def _handler(el, scan, lname: str, value: str) -> None:
     scan.payload(el, markup, blocked_by=consent.tool_of(el) or "click-to-play", recovered_from=f"{el.tag}[{lname}]")
 
 
+def _player_link(el, scan, href: str) -> None:
+    """A link to a player or embed URL (not to the post's page) stands in for the player: a
+    consent or tracker blocker's replacement, a click-to-load box."""
+    if not is_player_url(href) or "bsky.app/profile/" in href:  # (a Bluesky post's page is its embed URL)
+        return
+    try:
+        ref = post_ref(href)
+    except UnsafeUrl:
+        return
+    if ref is not None and not _NOT_EMBED.search(el.classes):
+        scan.found(el, ref, blocked_by=consent.tool_of(el) or "player-link", recovered_from="a[href] player URL")
+
+
 def _srcdoc(el, scan, value: str) -> None:
     """An iframe's own document: an embed inside, or (a tracker blocker's replacement) a
     link to the player URL it replaced."""
@@ -291,7 +315,7 @@ def _attributes(el, scan, *, markup_only: bool = False) -> None:
             if not scan.payload(el, value, blocked_by=tool, recovered_from=f"{tag}[{lname}]", allow_base64=True):
                 scan.placeholder(tool, f"{tag}[{lname}] with no post in it", value)
             continue
-        if lname in NAMED_ID_ATTRS or lname in GENERIC_ID_ATTRS:
+        if lname in NAMED_ID_ATTRS or lname in GENERIC_ID_ATTRS or platform_id_name(lname):
             if _id_attribute(el, scan, lname, value):
                 continue
         if not names_hint(value):
@@ -350,8 +374,17 @@ def _attributes(el, scan, *, markup_only: bool = False) -> None:
         scan.found(el, ref, blocked_by=hidden_tool, recovered_from=f"{tag}[{lname}]")
 
 
+@lru_cache(maxsize=2048)  # (pages use few attribute names, many times)
+def platform_id_name(lname: str) -> str | None:
+    """The platform an attribute's name says it holds a post id of (see _PLATFORM_ID_NAME)."""
+    m = _PLATFORM_ID_NAME.search(lname) if lname.endswith("id") else None
+    if m is None or _NOT_POST_ID_NAME.search(lname):
+        return None
+    return _ID_NAME_PLATFORMS[m.group(1)]
+
+
 def _id_attribute(el, scan, lname: str, value: str) -> bool:
-    platform = NAMED_ID_ATTRS.get(lname)
+    platform = NAMED_ID_ATTRS.get(lname) or platform_id_name(lname)
     if platform is None:
         if lname == "data-shortcode" and el.tag == "amp-instagram":
             platform = "instagram"
