@@ -565,3 +565,20 @@ def test_a_full_disk_under_yt_dlp_is_told_apart():
     assert disk_is_full(DownloadError("ERROR: unable to write data: [Errno 28] No space left on device"))
     assert disk_is_full(DownloadError("x", exc_info=(OSError, OSError(errno.EDQUOT, "Disk quota exceeded"), None)))
     assert not disk_is_full(DownloadError("ERROR: unable to download video data: HTTP Error 404: Not Found"))
+
+
+@pytest.mark.parametrize("data, text", [
+    (b"WEBVTT\nKind: captions\nLanguage: en\n\nNOTE a comment\nstill comment\n\n00:00.000 --> 00:01.000 align:start\n"
+     b"<00:00:00.500><c>rolling</c> words\n\n00:01.000 --> 00:02.000\nrolling words\n", "rolling words"),
+    (b"1\n00:00:01,000 --> 00:00:02,000\n<i>srt &amp; words</i>\n", "srt & words"),
+    (b'<?xml version="1.0"?><tt><body><div><p begin="0s">first line</p><p begin="1s">second<br/>part</p></div>'
+     b"</body></tt>", "first line\nsecond\npart"),
+    (b'{"events": [{"segs": [{"utf8": "hello "}, {"utf8": "world"}]}, {"segs": [{"utf8": "again"}]}]}',
+     "hello world\nagain"),
+    (b'{"events": "not a list"}', ""),
+    (b"\xff\xfe\x00garbage", "\ufffd\ufffdgarbage"),
+])
+def test_subtitle_files_are_read_as_text(data, text):
+    from archiver.media.transcripts import subtitle_text
+
+    assert subtitle_text(data) == text

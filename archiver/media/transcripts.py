@@ -17,12 +17,18 @@ from ..store import latin_for
 MAX_FILE = 20 * 1024 * 1024  # a subtitle file bigger than this is not a subtitle file
 _TIMING = re.compile(r"^\s*(?:\d+:)?\d{1,2}:\d{2}[.,]\d{3}\s+-->\s+")
 _TAG = re.compile(r"<[^>]{0,200}>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _HEADER = re.compile(r"^(?:WEBVTT|Kind:|Language:|NOTE\b|STYLE\b|REGION\b)")
 
 
 def subtitle_text(data: bytes) -> str:
-    """The words of a WebVTT or SRT file, one cue per line, repeated lines once."""
+    """The words of a WebVTT, SRT or TTML file (or YouTube's json3), one cue per line, repeated lines once."""
     text = data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)  # NUL and other control characters have no place in searchable text
+    if text.lstrip().startswith("{"):
+        text = _json3_text(text)
+    elif text.lstrip().startswith("<"):  # TTML and YouTube's srv formats: one cue per element
+        text = re.sub(r"<(?:p|text|br)\b[^>]{0,500}>", "\n", text)
     lines, skipping = [], False
     for raw in text.split("\n"):
         line = raw.strip()
@@ -38,6 +44,21 @@ def subtitle_text(data: bytes) -> str:
         words = words.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&nbsp;", " ")
         if words and (not lines or lines[-1] != words):
             lines.append(words)
+    return "\n".join(lines)
+
+
+def _json3_text(text: str) -> str:
+    import json
+
+    try:
+        events = json.loads(text).get("events") or []
+    except (ValueError, AttributeError):
+        return ""
+    lines = []
+    for event in events if isinstance(events, list) else []:
+        segs = event.get("segs") if isinstance(event, dict) else None
+        if isinstance(segs, list):
+            lines.append("".join(s.get("utf8", "") for s in segs if isinstance(s, dict) and isinstance(s.get("utf8"), str)))
     return "\n".join(lines)
 
 
