@@ -218,3 +218,12 @@ def test_a_link_to_a_player_url_stands_in_for_the_player():
     page = (f'<div class="replaced-widget"><p>This video was blocked.</p><a href="{plugin}">Facebook video</a></div>'
             f'<p>See <a href="https://www.youtube.com/watch?v={VIDEO_ID}">the interview</a>.</p>')
     assert found(page) == [("facebook", "1476400000000000", "player-link")]
+
+
+def test_nuxt_payload_holding_the_embed_object_by_reference():
+    # The article's block refers to its embed object by index; the object's URL key alone
+    # ("src") says nothing without the block's type.
+    payload = json.dumps([{"data": 1}, {"blocks": 2}, [3], {"type": 4, "content": 5}, "social-embed",
+                          {"src": 6}, PLAYER])
+    page = f'<script type="application/json" id="__NUXT_DATA__">{payload}</script>'
+    assert found(page) == [("youtube", VIDEO_ID, "state-json")]

@@ -179,8 +179,28 @@ class _StateWalk:
         self.context_ids = _PROP_ID_KEYS if platform else _CONTEXT_ID_KEYS
         self.page_path = _canonical_path(scan.canonical)
         self.nuxt = isinstance(data, list) and "nuxt" in source.lower()
+        self.seen: set = set()  # (Nuxt) indexes of objects already reached by reference
         self.budget = MAX_NODES
         self.sub = 0
+
+    def _resolved(self, obj: dict) -> dict:
+        """A Nuxt payload object with its values looked up: strings and scalars by index, and
+        an object or array the first time it is referred to (so that it is walked under its
+        key and its parent's embed context; the top array holds it too)."""
+        data, seen = self.data, self.seen
+        out = {}
+        for k, v in obj.items():
+            if type(v) is int and 0 <= v < len(data):
+                target = data[v]
+                if type(target) in (dict, list):
+                    if v in seen:
+                        continue
+                    seen.add(v)
+                elif type(target) is not str:
+                    target = v
+                v = target
+            out[k] = v
+        return out
 
     def walk(self, value, key, context: bool) -> None:
         """Every value under this one, depth first, in document order."""
@@ -200,8 +220,7 @@ class _StateWalk:
                 kind = type(value)
                 if kind is dict:
                     if nuxt:  # Nuxt's devalue format: object values are indexes into the top array
-                        value = {k: data[v] if type(v) is int and 0 <= v < len(data) and type(data[v]) is str else v
-                                 for k, v in value.items()}
+                        value = self._resolved(value)
                     keys = list(map(str.lower, value))
                     if page_path is not None and _other_article(value, keys, page_path):
                         continue
@@ -211,6 +230,8 @@ class _StateWalk:
                     else:
                         extend([(v, k, inner) for k, v in reversed(value.items())])
                 elif kind is list:
+                    if nuxt and value is not data:
+                        value = list(self._resolved(dict(enumerate(value))).values())
                     extend([(v, key, context) for v in reversed(value)])
                 elif kind is str and len(value) > 4:
                     markup = "<" in value and _MARKUP_HINT.search(value) is not None
