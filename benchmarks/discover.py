@@ -1,8 +1,8 @@
 """Discovery throughput over a folder of saved pages, against the raw selectolax (lexbor)
 parse of the same text and a BeautifulSoup baseline, as ratios from one run.
 
-Each timing is the best of five runs, each starting with empty URL caches; the parse and
-discovery runs alternate, so that a busy spell on the machine weighs on both alike.
+Each timing is the best of seven runs (three for BeautifulSoup), each starting with empty
+URL caches; the runs alternate, so that a busy spell on the machine weighs on all alike.
 Discovery includes its own parse, so "2x the raw parse" means everything else costs one
 more parse.
 
@@ -84,7 +84,7 @@ def main():
         print("BeautifulSoup (bs4) is not installed: no baseline to measure against")
         return 0
     parse, discover, soup = timed_together([LexborHTMLParser, lambda t: discover_document(t, None), bs4_baseline],
-                                           texts, repeat=(5, 5, 2))
+                                           texts, repeat=(7, 7, 3))
     found = sum(len(discover_document(t, None).embeds) for t in texts)
     over_parse, under_soup = discover / parse, soup / discover
     print(f"{len(texts)} pages, {mb:.1f} MB, {found} embeds")

@@ -2,14 +2,14 @@
 videos" lists are not the article, and a player there is not one of its embeds.
 
 Boilerplate detection in the style of trafilatura, kept small. The article's text is
-where most of the page's paragraphs sit: the element holding the most <p> elements (as the
-walk meets them) is the text block, and everything above it contains the article. An element among the
-paragraphs of the text block, or inside an <article> or <main>, is the article's. Else it
-is chrome when, on its way up to the first element that contains the text block, it
-passes a box the page marks as chrome (<footer>, <nav>, or a class or id saying footer,
-related, recommended, most read...); and a player is, when the box it sits in there holds
-three or more players and little text: a list of videos (an article's own videos sit
-between its paragraphs).
+where most of the page's paragraphs sit: the element holding the most <p> elements (counted
+as the walk meets them) is the text block, and everything above it contains the article.
+An element among the paragraphs of the text block, or inside an <article> or <main>, is the
+article's. Else it is chrome when, on its way up to the first element that contains the
+text block, it passes a box the page marks as chrome (<footer>, <nav>, or a class or id
+saying footer, related, recommended, most read...); and a player is, when the box it sits
+in there holds three or more players and little text: a list of videos (an article's own
+videos sit between its paragraphs).
 
 Words on boxes above the text block do not count: a wrapper "with-footer" contains the
 article itself. A sidebar is not ruled out as such: a video a site places beside one
@@ -35,7 +35,7 @@ _PLAYERS = "iframe, video, object, embed, lite-youtube"
 
 
 class Layout:
-    """One page's text block, found when first asked for."""
+    """One page's text block, found when first asked for (after the walk)."""
 
     def __init__(self, tree):
         self.tree = tree  # (keeps the nodes asked about alive)
