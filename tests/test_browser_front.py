@@ -38,6 +38,10 @@ def test_front_page_search_as_you_type_consent_badge_and_thread(page, live):  # 
     assert page.locator(f'article[data-post-id="{KOZINKA}"] mark').first.inner_text() == "Kozinka"
     assert "q=Kozin" in page.url
     shoot(page, "search")
+    page.locator("input[name=q]").fill("")
+    page.locator("input[name=q]").press_sequentially("Козинка", delay=30)  # the other script
+    page.wait_for_url(re.compile(r"q=%D0%9A%D0%BE%D0%B7%D0%B8%D0%BD%D0%BA%D0%B0"), timeout=10_000)
+    page.locator(f'article[data-post-id="{KOZINKA}"] mark').first.wait_for(timeout=10_000)
 
     page.locator(f'article[data-post-id="{KOZINKA}"] a', has_text="thread").click()
     page.wait_for_load_state()
