@@ -533,6 +533,7 @@ class FetchAdapter(HTTPAdapter):
     def __init__(self, guard: Optional[AddressGuard] = None, **kwargs):
         self.guard = guard
         self._pinned: dict[tuple, HTTPConnectionPool] = {}
+        self._pinned_lock = threading.Lock()  # one session may serve several threads (recheck, media)
         super().__init__(**kwargs)
 
     def init_poolmanager(self, *args, **kwargs):
@@ -545,9 +546,10 @@ class FetchAdapter(HTTPAdapter):
         target = self.guard.target(request.url)  # never through a proxy: the address is what we checked
         host_params, pool_kwargs = self.build_connection_pool_key_attributes(request, verify, cert)
         key = (target.scheme, target.host, target.port, target.address)
-        pool = self._pinned.get(key)
-        if pool is None:
-            pool = self._pinned[key] = self._pinned_pool(host_params, pool_kwargs, target.address)
+        with self._pinned_lock:
+            pool = self._pinned.get(key)
+            if pool is None:
+                pool = self._pinned[key] = self._pinned_pool(host_params, pool_kwargs, target.address)
         return pool
 
     def _pinned_pool(self, host_params: dict, pool_kwargs: dict, address: str) -> HTTPConnectionPool:
@@ -559,13 +561,14 @@ class FetchAdapter(HTTPAdapter):
             options = {k: v for k, v in options.items() if k not in SSL_KEYWORDS}
         return _POOLS[scheme](host_params["host"], host_params["port"], pinned_address=address, **options)
 
-    def _close_pinned(self) -> None:
+    def _close_pinned(self) -> None:  # called with _pinned_lock held
         for pool in self._pinned.values():
             pool.close()
         self._pinned.clear()
 
     def close(self):
-        self._close_pinned()
+        with self._pinned_lock:
+            self._close_pinned()
         super().close()
 
 

@@ -334,3 +334,32 @@ def test_a_full_disk_while_streaming_media_raises_disk_full_and_leaves_no_file(s
     with pytest.raises(DiskFull, match=r"disk full while writing bodies/\.incoming\.[^ ]+\.tmp: free some space"):
         fetcher.fetch(server.url("/v.mp4"), kind="media")
     assert [p for p in (tmp_path / "bodies").rglob("*") if p.is_file()] == []
+
+
+def test_one_guarded_session_serves_many_threads_while_its_pinned_pools_turn_over(server, online, monkeypatch):
+    """Recheck and media fetch from several threads through one Fetcher; pools pinned to checked
+    addresses are evicted past MAX_PINNED_POOLS while other threads are taking theirs."""
+    import threading
+
+    import archiver.http as http_module
+
+    monkeypatch.setattr(http_module, "MAX_PINNED_POOLS", 2)
+    server.routes["/ok"] = Answer(body=b"ok", content_type="text/plain")
+    names = {f"host{i}.example": "127.0.0.1" for i in range(12)}
+    fetcher = Fetcher(retries=0, guard=AddressGuard(resolve=resolver(names), is_allowed=only("127.0.0.1")))
+    failures, statuses = [], []
+
+    def work(n):
+        for round_ in range(6):
+            host = f"host{(n + round_) % 12}.example"
+            try:
+                statuses.append(fetcher.fetch(f"http://{host}:{server.port}/ok", kind="media").status_code)
+            except Exception as exc:  # noqa: BLE001 - any exception here is the failure under test
+                failures.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and statuses == [200] * 48
