@@ -154,7 +154,7 @@ def _worth(attrs: dict) -> bool:
     for name, value in attrs.items():
         if not value or name in SKIP_ATTRS:
             continue
-        if name in ID_NAMES or platform_id_name(name):
+        if name in ID_NAMES or (name[-2:] == "id" and platform_id_name(name)):
             return True
         if len(value) > 8:
             if name in HANDLER_ATTRS:
