@@ -136,6 +136,11 @@ FRAMES = frozenset({"iframe", "embed", "object", "param", "video", "source", "fr
 META_TAGS = frozenset({"meta", "link", "title", "html", "time"})
 CARD_TAGS = frozenset({"div", "figure", "section", "article"})
 ID_NAMES = frozenset(NAMED_ID_ATTRS) | GENERIC_ID_ATTRS | frozenset(consent.PAYLOAD_ATTRS)
+# Elements no embed or placeholder is ever made of: text formatting, line breaks and SVG
+# drawing (an icon's <use href="#twitter"> names no post); their attributes are not read.
+_INERT = frozenset({"br", "hr", "wbr", "b", "i", "em", "strong", "u", "s", "small", "sup", "sub", "abbr", "mark",
+                    "svg", "path", "g", "use", "symbol", "circle", "rect", "polygon", "polyline", "line", "ellipse",
+                    "stop", "defs", "lineargradient", "radialgradient", "clippath", "mask"})
 # A link's attributes that never hold an escaped player.
 _LINK_PLAIN = SKIP_ATTRS | {"href"}
 # Elements that matter even without attributes: their text may be markup, state or the title.
@@ -173,6 +178,8 @@ def inspect(nodes, prefix: tuple, origin, scan) -> None:
     cards: dict = {}  # class list -> whether it names a platform as a card's does
     for index, node in enumerate(nodes):
         tag = node.tag
+        if tag in _INERT:
+            continue
         attrs = node.attributes
         if tag in _BOXES:  # the common case: only attributes and a card's class can matter
             if tag == "p" and origin is None:
@@ -201,7 +208,7 @@ def inspect(nodes, prefix: tuple, origin, scan) -> None:
         elif tag == "script":
             el = Element(node, tag, attrs, prefix + (index,), origin)
             scripts.inspect_script(el, scan)
-            if any(k not in SCRIPT_PLAIN_ATTRS for k in attrs):
+            if not SCRIPT_PLAIN_ATTRS.issuperset(attrs):
                 _attributes(el, scan)  # escaped markup in a gate's data-content, consent src attributes
         elif tag in CONTAINERS:
             el = Element(node, tag, attrs, prefix + (index,), origin)

@@ -8,6 +8,7 @@ sees: orjson reads an integer beyond 64 bits as a float (discovery reads only st
 from __future__ import annotations
 
 import json
+import re
 
 import orjson
 
@@ -24,11 +25,14 @@ def loads(text: str):
 
 
 _TRAILING = "unexpected content after document"
+# How a JSON object or array can begin (what raw_decode would not refuse at once): a
+# JavaScript object literal ({foo: 1}, {'a': 1}) is refused before any copy is made.
+_JSON_START = re.compile(r"""\{\s*["}]|\[\s*[-"\[\]{}0-9tfnNI]""")
 
 
 def value_at(text: str, pos: int):
     """The JSON object or array starting at text[pos], whatever follows it: what json's
-    raw_decode gives (and raises)."""
+    raw_decode gives (and a ValueError where it raises one)."""
     return value_and_end(text, pos)[0]
 
 
@@ -36,6 +40,8 @@ def value_and_end(text: str, pos: int):
     """(value_at(text, pos), the index after the value, or after the whitespace that follows
     it). orjson reads it where it can: it says where the value ended (in characters) when
     text follows, and reads the value alone again."""
+    if not _JSON_START.match(text, pos):
+        raise ValueError(f"no JSON object or array at character {pos}")
     tail = text[pos:]
     try:
         return orjson.loads(tail), len(text)

@@ -60,13 +60,17 @@ def _javascript(el, scan, text: str, source: str) -> None:
     starts = _ASSIGN.finditer(text)
     if "JSON.parse" in text:
         starts = heapq.merge(starts, _JSON_PARSE.finditer(text), key=lambda m: m.start())
+    covered = 0  # the end of the last object read: an "= {" inside it is in one of its strings
     for count, m in enumerate(starts):
         if count >= _MAX_BLOBS * 4:
             break
+        if m.start() < covered:
+            continue
         blob, raw = _decode_at(text, m.end())
         if blob is None or not isinstance(blob, (dict, list)):
             continue
         decoded_any = True
+        covered = m.end() + len(raw)
         if not state.mentions_post(raw):
             continue  # one of several objects in the script, not the one naming a post
         name = _assigned_name(text, m.start())
