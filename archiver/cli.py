@@ -300,3 +300,68 @@ def verify(db_path):
     click.echo(f"{report.checked} file(s) checked, {len(report.problems)} missing or altered; "
                f"{report.events_checked} annotation event(s) checked, {len(report.log_problems)} problem(s)", err=True)
     sys.exit(0 if report.ok else 1)
+
+
+def _age(ctx, param, value):
+    from .recheck import parse_age
+
+    if value is None:
+        return None
+    try:
+        return parse_age(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _names(values):
+    """--platform x --platform telegram, or --platform x,telegram."""
+    return tuple(dict.fromkeys(n.strip().lower() for v in values for n in v.split(",") if n.strip()))
+
+
+@cli.command()
+@click.option("--db", "db_path", default="archive.db", show_default=True,
+              type=click.Path(dir_okay=False, exists=True), help="The archive database.")
+@click.option("--older-than", default="0", show_default=True, callback=_age, metavar="AGE",
+              help="Only posts last asked about longer ago than this: 30m, 24h, 7d, 2w (0: every post).")
+@click.option("--platform", "platforms", multiple=True, metavar="NAME",
+              help="Only posts of this platform (repeatable, or comma-separated).")
+@click.option("--status", "statuses", multiple=True, metavar="STATUS",
+              help="Only posts with this status: ok, deleted, unavailable, unresolved (repeatable, or comma-separated).")
+@click.option("--limit", type=click.IntRange(1), help="At most this many posts, the longest unasked first.")
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 32),
+              help="Posts asked about at once.")
+@click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="Requests at once to any one host.")
+@click.option("--every", callback=_age, metavar="AGE",
+              help="Keep running: recheck again every AGE (24h, 7d…) until interrupted.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary.")
+@fetch_options
+def recheck(db_path, older_than, platforms, statuses, limit, workers, per_host, every, as_json, quiet, endpoints,
+            allow_private):
+    """Ask the platforms again about posts already in the archive (not their pages).
+
+    Each change (edited text, counts, deleted, suspended account) is stored as
+    a post_versions row with its capture; each check as a post_checks row. For
+    a schedule, run it from cron (`0 3 * * * archiver recheck --db … --older-than 20h -q`)
+    or leave it running with --every 24h.
+    """
+    from .recheck import RecheckOptions
+    from .recheck_command import run_recheck
+
+    statuses = _names(statuses)
+    unknown = sorted(set(statuses) - {"ok", "deleted", "unavailable", "unresolved"})
+    if unknown:
+        raise click.BadParameter(f"unknown status(es): {', '.join(unknown)}", param_hint="--status")
+    from .platforms import BY_NAME
+
+    platforms = _names(platforms)
+    unknown = sorted(set(platforms) - set(BY_NAME))
+    if unknown:
+        raise click.BadParameter(f"unknown platform(s): {', '.join(unknown)} (known: {', '.join(sorted(BY_NAME))})",
+                                 param_hint="--platform")
+    options = RecheckOptions(older_than=older_than, platforms=platforms, statuses=statuses, limit=limit,
+                             workers=workers, per_host=per_host)
+    sys.exit(run_recheck(db_path=db_path, endpoints=load_endpoints(endpoints), options=options,
+                         allow_private=allow_private, as_json=as_json, quiet=quiet,
+                         every=every.total_seconds() if every else None))

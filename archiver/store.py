@@ -88,6 +88,12 @@ TABLES = {
         "id": int, "post_id": str, "captured_at": str, "changes": str, "status": str, "text": str,
         "capture_id": int, "previous_capture_id": int,
     }, pk="id", foreign_keys=[("post_id", "posts", "id")]),
+    # Each time `archiver recheck` asked a platform about a stored post, with what it answered
+    # (version_id: the post_versions row the answer wrote, when something changed).
+    "post_checks": dict(columns={
+        "id": int, "post_id": str, "checked_at": str, "status": str, "status_detail": str, "capture_id": int,
+        "version_id": int,
+    }, pk="id", foreign_keys=[("post_id", "posts", "id")]),
     # Subtitles and automatic captions of a post's video (media/transcripts.py); the file is in the media store.
     "transcripts": dict(columns={
         "id": int, "post_id": str, "lang": str, "kind": str, "format": str, "sha256": str, "path": str,
@@ -116,6 +122,7 @@ INDEXES = [
     ("posts", ["account_id"], False),
     ("post_media", ["post_id", "position"], True),
     ("post_versions", ["post_id"], False),
+    ("post_checks", ["post_id", "checked_at"], False),
     ("transcripts", ["post_id", "lang", "kind"], True),
     ("captures", ["url"], False),
     ("captures", ["sha256"], False),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Optional
 
 from .sources import Sources
+from .timeline import build_timeline
 
 
 async def _rows(database, sql: str, params) -> list[dict]:
@@ -38,8 +39,20 @@ async def load_post_page(database, post_id: str) -> Optional[dict]:
     if await _rows(database, "select 1 from sqlite_master where type = 'table' and name = 'transcripts'", []):
         transcripts = await _rows(database, "select lang, kind, format, sha256, text from transcripts "
                                             "where post_id = ? order by kind desc, lang", [post_id])
+    checks = await _rows_if_table(database, "post_checks", "select * from post_checks where post_id = ? "
+                                  "order by checked_at, id", [post_id])
+    mementos = await _rows_if_table(database, "mementos", "select * from mementos where post_id = ? "
+                                    "order by captured_at, id", [post_id])
     return {"post": post, "account": account, "embeds": embeds, "versions": versions, "media": media,
-            "related": related, "transcripts": transcripts}
+            "related": related, "transcripts": transcripts, "checks": checks, "mementos": mementos,
+            "timeline": build_timeline(post, versions, checks, mementos)}
+
+
+async def _rows_if_table(database, table: str, sql: str, params) -> list[dict]:
+    """Rows of a table an archive from an earlier version may not have yet (none then)."""
+    if not await _rows(database, "select 1 from sqlite_master where type = 'table' and name = ?", [table]):
+        return []
+    return await _rows(database, sql, params)
 
 
 async def load_annotations(sources: Sources, post_id: str) -> dict:

@@ -1,0 +1,162 @@
+"""archiver recheck: stored posts asked again, each change a post_versions row, the timeline on the post page."""
+import json
+import re
+import sqlite3
+import threading
+import time
+
+import pytest
+import sqlite_utils
+
+from archiver.collect import Collector
+from archiver.endpoints import Endpoints
+from archiver.recheck import HostLimits, RecheckOptions, parse_age, recheck, select_posts
+from archiver.serve import build_datasette
+from archiver.store import Store
+from conftest import datasette_get
+from server import FIXTURES, Answer
+
+KOZINKA = "x:1660927314342432768"
+NATIVE = "1660927314342432768"
+
+
+def endpoints(server):
+    return Endpoints([f"{n}={server.base}" for n in Endpoints.defaults()], environ={})
+
+
+@pytest.fixture
+def archived(server, db_path):
+    """The Belgorod article collected on 2023-05-24, its tweet seen again on 2023-06-01."""
+    server.syndication()
+    url = server.page("/belgorod", "belgorod-didomi.html")
+    Collector(Store(db_path), endpoints=Endpoints([f"x={server.base}"], environ={}), allow_private=True).collect([url])
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("update posts set first_captured_at = '2023-05-24T09:00:00Z', "
+                     "last_captured_at = '2023-05-24T09:00:00Z', last_attempt_at = '2023-05-24T09:00:00Z'")
+        conn.execute("insert into post_checks (post_id, checked_at, status) values (?, '2023-06-01T09:00:00Z', 'ok')",
+                     [KOZINKA])
+    conn.close()
+    return db_path
+
+
+def run(server, db_path, **options):
+    store = Store(db_path)
+    return recheck(store, endpoints(server), RecheckOptions(**options), allow_private=True)
+
+
+def test_parse_age():
+    assert parse_age("7d").days == 7 and parse_age("24h").total_seconds() == 86400
+    assert parse_age("90m").total_seconds() == 5400 and parse_age("2w").days == 14 and parse_age("0").seconds == 0
+    with pytest.raises(ValueError):
+        parse_age("soon")
+
+
+def test_a_deleted_tweet_gets_its_version_and_keeps_its_earlier_text(server, archived):
+    before = sqlite_utils.Database(archived)["posts"].get(KOZINKA)
+    server.syndication({NATIVE: server.fixture("x", "tombstone-deleted.json")})
+    report = run(server, archived)
+    assert report.counts()["checked"] >= 1 and report.counts()["gone"] >= 1
+    db = sqlite_utils.Database(archived)
+    post = db["posts"].get(KOZINKA)
+    assert post["status"] == "deleted" and post["status_detail"] == "This Post was deleted by the Post author."
+    assert post["text"] == before["text"] and post["text_source"] == "platform"  # the words stay
+    version = list(db["post_versions"].rows_where("post_id = ?", [KOZINKA]))[-1]
+    assert json.loads(version["changes"])["status"] == ["ok", "deleted"]
+    assert version["capture_id"] and db["captures"].get(version["capture_id"])["url"].startswith(server.base)
+    check = list(db["post_checks"].rows_where("post_id = ?", [KOZINKA], order_by="id"))[-1]
+    assert check["status"] == "deleted" and check["version_id"] == version["id"]
+    # Only the post's platform was asked: no article page again.
+    assert not any(r.startswith("/belgorod") for r in server.requests[1:])
+
+
+def test_the_post_page_shows_the_timeline_and_the_earlier_text(server, archived):
+    server.syndication({NATIVE: server.fixture("x", "tombstone-suspended.json")})
+    run(server, archived)
+    conn = sqlite3.connect(archived)
+    with conn:
+        conn.execute("update post_versions set captured_at = '2023-06-08T10:00:00Z' where post_id = ?", [KOZINKA])
+        conn.execute("update post_checks set checked_at = '2023-06-08T10:00:00Z' where post_id = ? "
+                     "and checked_at > '2024'", [KOZINKA])
+    conn.close()
+    html = datasette_get(build_datasette(archived), "/-/post/x~3A" + NATIVE).text
+    timeline = re.search(r'<section class="archiver-section archiver-timeline">.*?</section>', html, re.S).group(0)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", timeline))
+    assert "Seen 2023-05-24 and 2023-06-01" in text
+    assert "gone since 2023-06-08" in text and "suspended account" in text
+    assert "Kozinka" in html  # the text as last seen stays on the page
+    assert "as it read before it was gone (last seen 2023-06-01)" in html
+    assert "“This Post is from a suspended account.”" in text
+
+
+def test_an_edit_keeps_the_earlier_text_readable(server, archived):
+    edited = json.loads((FIXTURES / "x" / f"{NATIVE}.json").read_text())
+    edited["text"] = "Edited: <script>alert(1)</script> new words"
+    edited.pop("note_tweet", None)
+    server.syndication({NATIVE: Answer(body=json.dumps(edited).encode(), content_type="application/json")})
+    report = run(server, archived)
+    assert report.counts()["edited"] == 1
+    db = sqlite_utils.Database(archived)
+    old = list(db["post_versions"].rows_where("post_id = ?", [KOZINKA], order_by="id"))[-1]
+    assert json.loads(old["changes"])["text"][1].startswith("Edited:")
+    html = datasette_get(build_datasette(archived), "/-/post/x~3A" + NATIVE).text
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert "Earlier text" in html
+
+
+def test_a_failed_answer_changes_nothing(server, archived):
+    server.syndication({NATIVE: Answer(503, b"", "text/plain")})
+    server.routes["/status/" + NATIVE] = Answer(503, b"", "text/plain")
+    server.routes["/oembed"] = Answer(503, b"", "text/plain")
+    report = run(server, archived)
+    post = sqlite_utils.Database(archived)["posts"].get(KOZINKA)
+    outcome = next(o for o in report.outcomes if o.post_id == KOZINKA)
+    assert post["status"] == "ok" and outcome.failed and not outcome.changed
+    assert not list(sqlite_utils.Database(archived)["post_versions"].rows_where("post_id = ?", [KOZINKA]))
+
+
+def test_selection_by_age_platform_status_and_limit(archived):
+    store = Store(archived)
+    assert [r["id"] for r in select_posts(store, RecheckOptions(platforms=("x",), statuses=("ok",)))] == [KOZINKA]
+    assert select_posts(store, RecheckOptions(platforms=("telegram",))) == []
+    assert select_posts(store, RecheckOptions(statuses=("deleted",))) == []
+    assert len(select_posts(store, RecheckOptions(limit=1))) == 1
+    conn = sqlite3.connect(archived)
+    with conn:
+        conn.execute("update posts set last_attempt_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')")
+    conn.close()
+    assert select_posts(store, RecheckOptions(older_than=parse_age("7d"))) == []
+
+
+def test_at_most_per_host_requests_at_once():
+    active, peak, lock = [0], [0], threading.Lock()
+
+    class Slow:
+        def fetch(self, url, **kwargs):
+            with lock:
+                active[0] += 1
+                peak[0] = max(peak[0], active[0])
+            time.sleep(0.05)
+            with lock:
+                active[0] -= 1
+
+    limited = HostLimits(Slow(), 2)
+    threads = [threading.Thread(target=limited.fetch, args=("https://cdn.syndication.twimg.com/x",)) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak[0] == 2
+
+
+def test_command_line_summary_and_json(server, archived, archiver_cli):
+    server.syndication({NATIVE: server.fixture("x", "tombstone-deleted.json")})
+    result = archiver_cli("recheck", "--db", archived, "--endpoint", f"x={server.base}", "--json",
+                          "--platform", "x", "--status", "ok")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["checked"] == 1 and summary["gone"] == 1 and summary["changes"][0]["after"] == "deleted"
+    assert "1 post(s) rechecked: 1 changed (1 gone" in result.stderr
+    assert f"{KOZINKA}: ok -> deleted" in result.stderr
+    result = archiver_cli("recheck", "--db", archived, "--older-than", "soon")
+    assert result.returncode == 2 and "expected an age" in result.stderr
