@@ -101,24 +101,16 @@ _NOT_EMBED_ATTR = re.compile(r"share|like|follow|intent|comment|author|profile|a
 CARD_WORDS = ("tweet", "twitter", "instagram", "instgrm", "tiktok", "bluesky", "threads", "reddit", "mastodon",
               "facebook", "fb-post")
 
-
-def card_class(classes: str) -> bool:
-    """Whether lower-cased classes name a platform as a card's do."""
-    for word in CARD_WORDS:
-        if word in classes:
-            return True
-    return False
-
 _CARD_PLATFORMS = (("tweet", "x"), ("twitter", "x"), ("instagram", "instagram"), ("instgrm", "instagram"),
                    ("tiktok", "tiktok"), ("bluesky", "bluesky"), ("threads", "threads"), ("reddit", "reddit"),
                    ("mastodon", "mastodon"), ("facebook", "facebook"), ("fb-post", "facebook"))
 MAX_CARD_TEXT = 4000
-# Ancestors that make a post list a feed or sidebar (a class or id with one of these words,
-# not right after a letter, which keeps "buzzfeed" out), and how far up they are looked for;
-# and how far up a <noscript> makes a find a copy for readers without JavaScript.
 # A gallery's slide linking a post shows a picture of it, not the post.
 GALLERY_WORDS = ("gallery", "carousel", "slide", "swiper", "slick")
 _GALLERY = re.compile(r"(?<![a-z])(?:" + "|".join(GALLERY_WORDS) + ")")
+# Ancestors that make a post list a feed, sidebar or gallery (a class or id with one of these
+# words, not right after a letter, which keeps "buzzfeed" out), and how far up they are
+# looked for; and how far up a <noscript> makes a find a copy for readers without JavaScript.
 WIDGET_WORDS = ("timeline", "widget", "sidebar", "feed", "sbi", "footer", "related", "recommend") + GALLERY_WORDS
 _WIDGET_ANCESTOR = re.compile(r"(?<![a-z])(?:" + "|".join(map(re.escape, WIDGET_WORDS)) + ")")  # (in lower-cased class and id)
 WIDGET_LEVELS = 10
@@ -233,6 +225,14 @@ def inspect(nodes, prefix: tuple, origin, scan) -> None:
             continue
         else:
             _attributes(Element(node, tag, attrs, prefix + (index,), origin), scan)
+
+
+def card_class(classes: str) -> bool:
+    """Whether lower-cased classes name a platform as a card's do."""
+    for word in CARD_WORDS:
+        if word in classes:
+            return True
+    return False
 
 
 def platform_hint(el) -> str | None:
