@@ -41,6 +41,8 @@ def names_hint(value: str) -> bool:
         if literal in value:
             return True
     return False
+
+
 _EMBED_MARKUP = re.compile(r"<\s*(?:iframe|blockquote|amp-|object|embed|lite-|video|script[^>]*(?:telegram|tiktok))"
                            r"|class=[\"'][^\"']*(?:fb-post|fb-video|twitter-tweet|instagram-media)", re.I)
 
