@@ -173,6 +173,7 @@ def test_the_post_page_shows_the_transcript_and_search_finds_it(platform, db_pat
     page = datasette_get(ds, f"/-/post/youtube:{YOUTUBE}")
     assert page.status_code == 200
     assert "the bridge at Kupiansk is still standing" in page.text and "Transcript" in page.text
+    assert "Chapters" in page.text and "1.0 s: Armour" in page.text and "Duration" in page.text
     hits = datasette_get(ds, "/-/search?q=%22bridge+at+Kupiansk%22")
     assert hits.status_code == 200 and f"youtube:{YOUTUBE}" in hits.text
 

@@ -8,6 +8,7 @@ cookies and proxy.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -34,7 +35,9 @@ def gallery_files(url: str, policy, *, cookies: Optional[str] = None, proxy: Opt
         ex = extractor.find(url)
         if ex is None:
             return Gallery(error="gallery-dl has no extractor for this URL")
-        ex.initialize()
+        with warnings.catch_warnings():  # gallery-dl's TLS settings use names ssl deprecates
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ex.initialize()
         adapter = GuardedAdapter(policy)
         ex.session.mount("http://", adapter)
         ex.session.mount("https://", adapter)

@@ -44,7 +44,8 @@ async def load_post_page(database, post_id: str) -> Optional[dict]:
     mementos = await _rows_if_table(database, "mementos", "select * from mementos where post_id = ? "
                                     "order by captured_at, id", [post_id])
     return {"post": post, "account": account, "embeds": embeds, "versions": versions, "media": media,
-            "related": related, "transcripts": transcripts, "checks": checks, "mementos": mementos,
+            "related": related, "transcripts": transcripts, "chapters": _chapters(post.get("chapters")),
+            "checks": checks, "mementos": mementos,
             "timeline": build_timeline(post, versions, checks, mementos)}
 
 
@@ -53,6 +54,17 @@ async def _rows_if_table(database, table: str, sql: str, params) -> list[dict]:
     if not await _rows(database, "select 1 from sqlite_master where type = 'table' and name = ?", [table]):
         return []
     return await _rows(database, sql, params)
+
+
+def _chapters(text) -> list:
+    """A video's chapters as the collector stored them (JSON); nothing when unreadable."""
+    import json
+
+    try:
+        chapters = json.loads(text) if text else []
+    except ValueError:
+        return []
+    return [c for c in chapters if isinstance(c, dict)] if isinstance(chapters, list) else []
 
 
 async def load_annotations(sources: Sources, post_id: str) -> dict:
