@@ -227,3 +227,14 @@ def test_nuxt_payload_holding_the_embed_object_by_reference():
                           {"src": 6}, PLAYER])
     page = f'<script type="application/json" id="__NUXT_DATA__">{payload}</script>'
     assert found(page) == [("youtube", VIDEO_ID, "state-json")]
+
+
+def test_any_data_id_attribute_of_an_element_naming_its_platform():
+    # The element says which platform (class or provider); the value has a post id's shape.
+    page = (f'<div class="embed embed--twitter" data-entity-id="{TWEET_ID}"></div>'
+            f'<div data-provider="youtube" data-media-ref-id="{VIDEO_ID}"></div>'
+            '<div class="embed embed--twitter" data-entity-id="48213"></div>'  # a site's own id
+            '<div class="embed--youtube" data-item-id="12345678901"></div>'  # digits only: no video id
+            f'<div class="story" data-entity-id="{TWEET_ID}"></div>'  # no platform named
+            f'<div class="tweet-embed" data-author-id="{TWEET_ID}"></div>')  # an account, not a post
+    assert found(page) == [("x", TWEET_ID, "js-placeholder"), ("youtube", VIDEO_ID, "js-placeholder")]

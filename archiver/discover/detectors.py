@@ -68,6 +68,13 @@ NAMED_ID_ATTRS = {
 _PLATFORM_ID_NAME = re.compile(r"(?:^|[-_:])(tweet|twitter|youtube|yt|instagram|insta|vimeo|tiktok)(?:[-_]?(?:status|"
                                r"post|video|media|embed))?[-_]?id$")
 _NOT_POST_ID_NAME = re.compile(r"user|account|channel|profile|author|playlist|list|widget|handle|page|(?:^|[-_])ads?(?:[-_]|$)")
+# Any other data-*id attribute holds a post's id when the element names its platform (in its
+# tag, class or provider attribute) and the value has a shape only a post id has: a tweet's
+# or TikTok's snowflake (15 digits or more), a YouTube video id with a letter in it. (A
+# site's own ids are shorter numbers; an Instagram shortcode has no shape of its own.)
+_ID_SHAPED = re.compile(r"^(?:\d{15,25}|(?=[\w-]*[A-Za-z])[A-Za-z0-9_-]{11})$")
+_SHAPED_PLATFORMS = {"x": re.compile(r"^\d{15,25}$"), "tiktok": re.compile(r"^\d{15,25}$"),
+                     "youtube": re.compile(r"^(?=[\w-]*[A-Za-z])[A-Za-z0-9_-]{11}$")}
 _ID_NAME_PLATFORMS = {"tweet": "x", "twitter": "x", "youtube": "youtube", "yt": "youtube", "instagram": "instagram",
                       "insta": "instagram", "vimeo": "vimeo", "tiktok": "tiktok"}
 # Generic id attributes: the platform comes from the element's tag, class or provider attribute.
@@ -153,7 +160,7 @@ def _worth(attrs: dict) -> bool:
     for name, value in attrs.items():
         if not value or name in SKIP_ATTRS:
             continue
-        if name in ID_NAMES or (name[-2:] == "id" and platform_id_name(name)):
+        if name in ID_NAMES or (name[-2:] == "id" and (platform_id_name(name) or _ID_SHAPED.match(value))):
             return True
         if len(value) > 8:
             if name in HANDLER_ATTRS:
@@ -324,7 +331,9 @@ def _attributes(el, scan, *, markup_only: bool = False) -> None:
             if not scan.payload(el, value, blocked_by=tool, recovered_from=f"{tag}[{lname}]", allow_base64=True):
                 scan.placeholder(tool, f"{tag}[{lname}] with no post in it", value)
             continue
-        if lname in NAMED_ID_ATTRS or lname in GENERIC_ID_ATTRS or platform_id_name(lname):
+        if lname in NAMED_ID_ATTRS or lname in GENERIC_ID_ATTRS or platform_id_name(lname) or (
+                lname.startswith("data-") and lname.endswith("id") and _ID_SHAPED.match(value)
+                and not _NOT_POST_ID_NAME.search(lname)):
             if _id_attribute(el, scan, lname, value):
                 continue
         if not names_hint(value):
@@ -401,6 +410,10 @@ def _id_attribute(el, scan, lname: str, value: str) -> bool:
             platform = platform_hint(el)
     if platform is None:
         return False
+    if lname not in GENERIC_ID_ATTRS and lname not in NAMED_ID_ATTRS and not platform_id_name(lname):
+        shape = _SHAPED_PLATFORMS.get(platform)  # (any other data-*id: see _ID_SHAPED)
+        if shape is None or not shape.match(value.strip()):
+            return False
     ref = ref_from_id(platform, value)
     if ref is None:
         return False
