@@ -238,3 +238,17 @@ def test_any_data_id_attribute_of_an_element_naming_its_platform():
             f'<div class="story" data-entity-id="{TWEET_ID}"></div>'  # no platform named
             f'<div class="tweet-embed" data-author-id="{TWEET_ID}"></div>')  # an account, not a post
     assert found(page) == [("x", TWEET_ID, "js-placeholder"), ("youtube", VIDEO_ID, "js-placeholder")]
+
+
+def test_a_post_id_handed_to_a_platforms_embed_api():
+    page = ('<div id="t1"></div><div id="v1"></div><script>'
+            f'twttr.widgets.createTweet("{TWEET_ID}", document.getElementById("t1"), {{theme: "light"}});'
+            f'var player = new YT.Player("v1", {{height: "390", videoId: "{VIDEO_ID}", events: {{}}}});'
+            "</script>")
+    assert found(page) == [("x", TWEET_ID, "inline-script"), ("youtube", VIDEO_ID, "inline-script")]
+
+
+def test_an_id_in_code_that_is_not_handed_to_an_embed_api_is_not_an_embed():
+    page = (f'<script>var ids = {{fr: "{TWEET_ID}"}}; function show(id) {{ gallery.add(id); }}'
+            f'show("{VIDEO_ID}");</script>')
+    assert found(page) == []

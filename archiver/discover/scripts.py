@@ -8,7 +8,7 @@ import json
 import re
 
 from . import consent, jsonvalue, state
-from .urls import UnsafeUrl, is_player_url, post_ref, unescape_js
+from .urls import UnsafeUrl, is_player_url, post_ref, ref_from_id, unescape_js
 
 MAX_SCRIPT = 5_000_000
 JSON_TYPES = ("application/json", "application/ld+json", "application/vnd.nuxt+json", "text/json")
@@ -53,6 +53,27 @@ def inspect_script(el, scan) -> None:
         return
     if state.mentions_post(text) or any(literal in text for literal in JS_EXTRA_LITERALS):
         _javascript(el, scan, text, source)
+    if "widgets.create" in text or ".Player(" in text:
+        _embed_api_calls(el, scan, text, source)
+
+
+# Embed APIs a page's code hands a post id to (an id anywhere else in code is not data).
+_EMBED_CALLS = (
+    ("x", re.compile(r"""twttr\.widgets\.create(?:Tweet|Video)\(\s*["'](\d{5,25})["']""")),
+    ("youtube", re.compile(r"""\bYT\.Player\((?:[^;]{0,300}?)\bvideoId\s*:\s*["']([\w-]{11})["']""")),
+    ("vimeo", re.compile(r"""\bVimeo\.Player\((?:[^;]{0,300}?)\bid\s*:\s*["']?(\d{4,12})\b""")),
+)
+
+
+def _embed_api_calls(el, scan, text: str, source: str) -> None:
+    """A post id passed to a platform's own embed API: twttr.widgets.createTweet("id", ...),
+    new YT.Player(el, {videoId: "id"}), new Vimeo.Player(el, {id: 123})."""
+    sub = 1000  # (after any find of the same script by URL)
+    for platform, pattern in _EMBED_CALLS:
+        for m in pattern.finditer(text):
+            sub += 1
+            scan.found(el, ref_from_id(platform, m.group(1)), blocked_by="inline-script",
+                       recovered_from=f"{source} ({platform} embed API)", html=None, sub=sub)
 
 
 def _javascript(el, scan, text: str, source: str) -> None:
