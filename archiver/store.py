@@ -94,6 +94,21 @@ TABLES = {
         "id": int, "post_id": str, "checked_at": str, "status": str, "status_detail": str, "capture_id": int,
         "version_id": int,
     }, pk="id", foreign_keys=[("post_id", "posts", "id")]),
+    # Captures of a post's URLs (and their variants) in web archives (wayback.py): one row per memento.
+    # archive: 'wayback' or 'archive-today'; url: the URL asked; memento_url: the capture as readers open it;
+    # raw_url: its own bytes (Wayback's id_); capture_id: the memento fetched, kept as evidence; recovered: its
+    # text is the one the post shows (text_source 'wayback' or 'archive-today'); text/author_*: what it showed.
+    "mementos": dict(columns={
+        "id": int, "post_id": str, "archive": str, "url": str, "original_url": str, "memento_url": str,
+        "raw_url": str, "captured_at": str, "status_code": int, "mime": str, "digest": str, "length": int,
+        "lookup_capture_id": int, "found_at": str, "last_seen_at": str, "capture_id": int, "fetched_at": str,
+        "error": str, "text": str, "author_handle": str, "author_name": str, "created_at": str, "recovered": int,
+    }, pk="id", foreign_keys=[("post_id", "posts", "id")]),
+    # Each time a web archive was asked about one of a post's URLs, what it found or why it could not say.
+    "memento_lookups": dict(columns={
+        "id": int, "post_id": str, "archive": str, "url": str, "looked_up_at": str, "capture_id": int,
+        "found": int, "error": str,
+    }, pk="id", foreign_keys=[("post_id", "posts", "id")]),
     # Subtitles and automatic captions of a post's video (media/transcripts.py); the file is in the media store.
     "transcripts": dict(columns={
         "id": int, "post_id": str, "lang": str, "kind": str, "format": str, "sha256": str, "path": str,
@@ -123,6 +138,8 @@ INDEXES = [
     ("post_media", ["post_id", "position"], True),
     ("post_versions", ["post_id"], False),
     ("post_checks", ["post_id", "checked_at"], False),
+    ("mementos", ["post_id", "archive", "memento_url"], True),
+    ("memento_lookups", ["post_id"], False),
     ("transcripts", ["post_id", "lang", "kind"], True),
     ("captures", ["url"], False),
     ("captures", ["sha256"], False),
@@ -373,6 +390,8 @@ class Store:
                 continue
             existing = next(self.db["post_media"].rows_where("post_id = ? and position = ?",
                                                              [post.id, position], limit=1))
+            if existing.get("via") == "yt-dlp" and item.via != "yt-dlp" and existing["status"] != "pending":
+                continue  # a video yt-dlp fetched is not replaced by an answer asked without it (a preview)
             if existing["source_url"] != item.source_url:  # a new file (or a new CDN link): fetch again
                 row.update({"status": "pending", "attempts": 0})
             self.db["post_media"].update(existing["id"], row)

@@ -583,3 +583,19 @@ def test_subtitle_files_are_read_as_text(data, text):
     from archiver.media.transcripts import subtitle_text
 
     assert subtitle_text(data) == text
+
+
+def test_an_answer_asked_without_yt_dlp_does_not_replace_its_video(platform, db_path):
+    """archiver recheck asks the platforms without yt-dlp: the oEmbed preview must not take the video's place."""
+    from archiver.http import utc_now
+    from archiver.models import MediaItem, Post
+
+    page = platform.url("/one")
+    platform.routes["/one"] = Answer(body=f'<iframe src="https://www.youtube.com/embed/{YOUTUBE}"></iframe>'.encode())
+    report, db = collect(platform, db_path, page)
+    before = next(db["post_media"].rows_where("position = 0"))
+    Store(db_path).upsert_post(Post("youtube", YOUTUBE, f"https://www.youtube.com/watch?v={YOUTUBE}", status="ok",
+                                    text="Convoy", media=[MediaItem("thumbnail", "https://i.ytimg.com/vi/x/hq.jpg")]),
+                               utc_now())
+    after = next(db["post_media"].rows_where("position = 0"))
+    assert after == before and after["kind"] == "video" and after["media_sha256"]
