@@ -175,7 +175,7 @@ class Scanner:
         if origin is None and tree.head is not None:
             # The page itself: what its <head> says about it is read before its embeds (the
             # page's own URL tells other articles' state apart); the rest as the walk meets it.
-            for node in tree.head.css("*"):
+            for node in tree.head.css("meta, link, title"):
                 self.read_meta(node.tag, node.attributes, node)
         detectors.inspect(nodes, prefix, origin, self)
 

@@ -28,7 +28,8 @@ class Element:
     def classes(self) -> str:
         """The class attribute, lower-cased (token tests use ' x ' in f' {classes} ')."""
         if self._classes is None:
-            self._classes = _HTML_SPACES.sub(" ", ascii_lower(self.attrs.get("class") or "")).strip(" ")
+            cls = self.attrs.get("class")
+            self._classes = _HTML_SPACES.sub(" ", ascii_lower(cls)).strip(" ") if cls else ""
         return self._classes
 
     def has_class(self, *names) -> bool:

@@ -11,6 +11,7 @@ from . import consent, jsonvalue, state
 from .urls import UnsafeUrl, is_player_url, post_ref, ref_from_id, unescape_js
 
 MAX_SCRIPT = 5_000_000
+_PLAIN = frozenset({"src", "type", "id", "async", "defer"})  # (no consent tool marks a script by these alone)
 JSON_TYPES = ("application/json", "application/ld+json", "application/vnd.nuxt+json", "text/json")
 JS_TYPES = ("", "text/javascript", "application/javascript", "module", "text/ecmascript", "application/ecmascript",
              "text/babel", "text/jsx")
@@ -33,7 +34,8 @@ def inspect_script(el, scan) -> None:
         scan.found(el, post_ref("https://t.me/" + post.strip().lstrip("/")))
         return
     stype = (attrs.get("type") or "").strip().lower()
-    if attrs.get("src") and not consent.tool_of(el):
+    if attrs.get("src") and ((_PLAIN.issuperset(attrs) and not stype.startswith("didomi/"))
+                             or not consent.tool_of(el)):
         return  # a loader script; its (empty) body is nothing to us
     text = el.node.text(deep=False) or ""  # (its own text: an SVG script may nest others)
     if len(text) < 12 or not text.strip():
