@@ -94,7 +94,7 @@ def _javascript(el, scan, text: str, source: str) -> None:
             continue
         decoded_any = True
         covered = m.end() + len(raw)
-        if not state.mentions_post(raw):
+        if len(raw) < 0.9 * len(text) and not state.mentions_post(raw):
             continue  # one of several objects in the script, not the one naming a post
         name = _assigned_name(text, m.start())
         if name and state.site_key(name.rsplit(".", 1)[-1].lower()):
