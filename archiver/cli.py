@@ -98,10 +98,12 @@ def load_endpoints(overrides):
 @click.option("--thread-depth", default=DEFAULT_THREAD_DEPTH, show_default=True, type=click.IntRange(0, 500),
               help="Parent posts fetched above each embedded post to reach its thread's root (0: none).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
+@click.option("--no-wayback", is_flag=True,
+              help="Do not look for the posts found gone in the Wayback Machine and archive.today.")
 @video_options
 @fetch_options
 def collect(sources, from_file, db_path, linked, thread_depth, quiet, endpoints, allow_private, video_quality,
-            no_video, cookies, proxy, ytdlp_plugin_dirs):
+            no_video, cookies, proxy, ytdlp_plugin_dirs, no_wayback):
     """Collect the posts embedded in articles (URLs or saved HTML files).
 
     Each page is fetched and kept as evidence, its embeds found (also behind
@@ -122,7 +124,7 @@ def collect(sources, from_file, db_path, linked, thread_depth, quiet, endpoints,
                          plugin_dirs=tuple(ytdlp_plugin_dirs))
     sys.exit(run_collect(all_sources, db_path=db_path, endpoints=load_endpoints(endpoints),
                          allow_private=allow_private, linked=linked, quiet=quiet, thread_depth=thread_depth,
-                         video=video))
+                         video=video, wayback=not no_wayback))
 
 
 @cli.command()
@@ -365,3 +367,41 @@ def recheck(db_path, older_than, platforms, statuses, limit, workers, per_host, 
     sys.exit(run_recheck(db_path=db_path, endpoints=load_endpoints(endpoints), options=options,
                          allow_private=allow_private, as_json=as_json, quiet=quiet,
                          every=every.total_seconds() if every else None))
+
+
+@cli.command()
+@click.argument("post_ids", nargs=-1, metavar="[POST_ID]...")
+@click.option("--db", "db_path", default="archive.db", show_default=True,
+              type=click.Path(dir_okay=False, exists=True), help="The archive database.")
+@click.option("--status", "statuses", multiple=True, metavar="STATUS",
+              help="Posts with this status, when no post id is given (repeatable, or comma-separated; "
+                   "default: deleted, unavailable, unresolved).")
+@click.option("--all", "every_post", is_flag=True, help="Every post, whatever its status.")
+@click.option("--archive", "archives", multiple=True, type=click.Choice(["wayback", "archive-today"]),
+              help="Ask only this web archive (repeatable; default: both).")
+@click.option("--limit", type=click.IntRange(1), help="At most this many posts.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary.")
+@fetch_options
+def recover(post_ids, db_path, statuses, every_post, archives, limit, as_json, quiet, endpoints, allow_private):
+    """Look for posts in the Wayback Machine and archive.today, and recover what they kept.
+
+    Each capture found is a `mementos` row. The earliest usable one is fetched
+    (kept as a capture) and the text, author, time and images it shows are
+    recovered, marked text_source 'wayback' or 'archive-today', where the
+    platform's own words are missing; they never replace them.
+    """
+    from .recover_command import run_recover
+    from .wayback import GONE_OR_UNKNOWN
+
+    statuses = _names(statuses)
+    unknown = sorted(set(statuses) - {"ok", "deleted", "unavailable", "unresolved"})
+    if unknown:
+        raise click.BadParameter(f"unknown status(es): {', '.join(unknown)}", param_hint="--status")
+    if every_post:
+        statuses = ()
+    elif not statuses:
+        statuses = GONE_OR_UNKNOWN
+    sys.exit(run_recover(db_path=db_path, endpoints=load_endpoints(endpoints), post_ids=post_ids, statuses=statuses,
+                         limit=limit, archives=tuple(archives) or None, allow_private=allow_private,
+                         as_json=as_json, quiet=quiet))

@@ -7,13 +7,14 @@ import click
 from tqdm import tqdm
 
 from .collect import BatchStopped, Collector
+from .http import utc_now
 from .models import Limits
 from .resolve import DEFAULT_THREAD_DEPTH
 from .store import Store
 
 
 def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=False, store=None,
-                thread_depth=DEFAULT_THREAD_DEPTH, video=None) -> int:
+                thread_depth=DEFAULT_THREAD_DEPTH, video=None, wayback=True) -> int:
     """Collect sources into db_path; exit status 1 when nothing could be collected, or the disk is full."""
     try:
         limits = Limits.from_env()
@@ -41,6 +42,7 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
         collector.use_network_options()
     except (OSError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
+    started = utc_now()
     try:
         report = collector.collect(sources, progress=progress)
     except BatchStopped as exc:
@@ -48,5 +50,30 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
         click.echo(f"archiver: disk full: {exc}; free some space and run the same command again", err=True)
         return 1
     bar.close()
-    click.echo(report.summary() + f" -> {db_path}", err=True)
+    summary = report.summary()
+    if wayback:
+        summary += recover_gone(collector, endpoints, started, warn)
+    click.echo(summary + f" -> {db_path}", err=True)
     return 1 if not report.succeeded else 0
+
+
+def recover_gone(collector, endpoints, started: str, warn) -> str:
+    """The posts this run found gone, looked up in the web archives that can be asked (none offline unless
+    pointed somewhere with --endpoint); the summary's words about it."""
+    from .wayback import ARCHIVES, WebArchives, gone_posts
+
+    archives = WebArchives(collector.store, endpoints, fetcher=collector.fetcher, warn=warn)
+    archives.archives = tuple(a for a in ARCHIVES if archives.base(a))
+    if not archives.archives:
+        return ""
+    ids = [r[0] for r in collector.store.db.execute("select id from posts where last_attempt_at >= ?", [started])]
+    posts = gone_posts(collector.store, ids)
+    if not posts:
+        return ""
+    try:
+        found = archives.run(posts).counts()
+    except (OSError, ValueError) as exc:  # the pages and posts are kept; the lookup is said and left for `recover`
+        warn(f"web archives: {exc}")
+        return ""
+    return f"; web archives: {found['mementos']} capture(s) of {found['with_mementos']} gone post(s), " \
+           f"text recovered for {found['recovered']}"

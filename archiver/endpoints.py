@@ -13,6 +13,10 @@ from urllib.parse import urlsplit, urlunsplit
 from .platforms import BY_NAME
 
 
+# Web archives asked for copies of posts (wayback.py): replaced like a platform's endpoint.
+WEB_ARCHIVE_ENDPOINTS = {"wayback": "https://web.archive.org", "archive-today": "https://archive.ph"}
+
+
 class EndpointError(ValueError):
     pass
 
@@ -54,6 +58,7 @@ class Endpoints:
         found = {}
         for module in BY_NAME.values():
             found.update(getattr(module, "ENDPOINTS", {module.NAME: module.DEFAULT_ENDPOINT}))
+        found.update(WEB_ARCHIVE_ENDPOINTS)
         return found
 
     def is_overridden(self, name: str) -> bool:

@@ -5,7 +5,7 @@ from resolving import make_ctx, resolve_url
 from server import Answer
 
 NAMES = {"x", "fxtwitter", "x-oembed", "telegram", "mastodon", "bluesky", "youtube", "vimeo", "tiktok",
-         "instagram", "facebook", "threads", "reddit"}
+         "instagram", "facebook", "threads", "reddit", "wayback", "archive-today"}
 
 
 def test_endpoints_command_lists_every_name():

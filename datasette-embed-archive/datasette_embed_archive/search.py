@@ -85,6 +85,12 @@ FILTERS = {
     "consent": ("Hidden behind consent", "exists (select 1 from {a}.embeds ce where ce.post_id = p.id and "
                 "(ce.blocked_by = :consent or (:consent = 'any' and ce.blocked_by is not null)))"),
 }
+# Gone since capture: the archive saw the post available, then gone (a version records the change);
+# gone at first capture: the platform no longer gave it when it was first archived.
+GONE_SINCE = ("(case when exists (select 1 from {a}.post_versions gv where gv.post_id = p.id "
+              "and gv.status in ('deleted', 'unavailable') and json_extract(gv.changes, '$.status[0]') = 'ok') "
+              "then 'since capture' else 'at first capture' end)")
+FILTERS["gone"] = ("Gone", "(p.status in ('deleted', 'unavailable') and " + GONE_SINCE + " = :gone)")
 ANNOTATION_FILTERS = ("verdict", "tag")
 
 # facet name -> how its counts are read from `m`, the matched posts (materialized once per search):
@@ -102,6 +108,10 @@ FACETS = {
     "consent": ("select (select e.blocked_by from {a}.embeds e where e.post_id = p.id and e.blocked_by is not null "
                 "limit 1) as value, count(*) as count from m p"),
 }
+
+
+FACETS["gone"] = ("select case when p.status not in ('deleted', 'unavailable') then null else " + GONE_SINCE
+                  + " end as value, count(*) as count from m p")
 
 
 def _expression(words: str) -> str:
