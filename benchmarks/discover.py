@@ -1,7 +1,8 @@
 """Discovery throughput over a folder of saved pages, against the raw selectolax (lexbor)
 parse of the same text and a BeautifulSoup baseline, as ratios from one run.
 
-Each timing is the best of seven runs (three for BeautifulSoup), each starting with empty
+Each timing is this process's CPU time (other processes on a busy machine count less than
+in wall time), the best of seven runs (three for BeautifulSoup), each starting with empty
 URL caches; the runs alternate, so that a busy spell on the machine weighs on all alike.
 Discovery includes its own parse, so "2x the raw parse" means everything else costs one
 more parse.
@@ -42,10 +43,10 @@ def load(folder):
 
 def run(fn, texts):
     clear_caches()  # each run starts cold: no URL matched in an earlier run
-    start = time.perf_counter()
+    start = time.process_time()
     for text in texts:
         fn(text)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def timed_together(fns, texts, repeat=(5,)):
