@@ -252,3 +252,8 @@ def test_an_id_in_code_that_is_not_handed_to_an_embed_api_is_not_an_embed():
     page = (f'<script>var ids = {{fr: "{TWEET_ID}"}}; function show(id) {{ gallery.add(id); }}'
             f'show("{VIDEO_ID}");</script>')
     assert found(page) == []
+
+
+def test_a_two_click_gate_keeping_the_video_id_on_its_button():
+    page = f'<div class="video-consent"><button class="yt-load" data-video-id="{VIDEO_ID}">Load video</button></div>'
+    assert found(page) == [("youtube", VIDEO_ID, "js-placeholder")]

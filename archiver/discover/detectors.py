@@ -138,11 +138,11 @@ META_TAGS = frozenset({"meta", "link", "title", "html", "time"})
 CARD_TAGS = frozenset({"div", "figure", "section", "article"})
 ID_NAMES = frozenset(NAMED_ID_ATTRS) | GENERIC_ID_ATTRS | frozenset(consent.PAYLOAD_ATTRS)
 # Elements no embed or placeholder is ever made of: text formatting, line breaks, headings,
-# table cells, form controls (a share button's data-url names the post it shares) and SVG
-# drawing (an icon's <use href="#twitter"> names no post); their attributes are not read.
+# table cells, form fields and SVG drawing (an icon's <use href="#twitter"> names no post);
+# their attributes are not read. (A button is read: a two-click gate may keep the id there.)
 _INERT = frozenset({"br", "hr", "wbr", "b", "i", "em", "strong", "u", "s", "small", "sup", "sub", "abbr", "mark",
                     "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tfoot", "tr", "td", "th",
-                    "caption", "colgroup", "col", "button", "input", "label", "form", "select", "option",
+                    "caption", "colgroup", "col", "input", "label", "form", "select", "option",
                     "svg", "path", "g", "use", "symbol", "circle", "rect", "polygon", "polyline", "line", "ellipse",
                     "stop", "defs", "lineargradient", "radialgradient", "clippath", "mask"})
 # A link's attributes that never hold an escaped player.
