@@ -47,20 +47,28 @@ async def thread_page(datasette, request):
         "archiver_thread.html", {"database": sources.archive.name, **thread}, request=request))
 
 
-SEARCH_SLOTS = 4  # searches worked on at once; the rest wait their turn here, not in front of other pages
+SEARCH_SLOTS = 4  # searches worked on at once in each lane; the rest wait there, not in front of other pages
 
 
-def search_slots(datasette) -> asyncio.Semaphore:
-    slots = datasette.__dict__.get("_archiver_search_slots")
-    if slots is None:
-        slots = datasette.__dict__["_archiver_search_slots"] = asyncio.Semaphore(SEARCH_SLOTS)
-    return slots
+def search_slots(datasette, lane: str) -> asyncio.Semaphore:
+    lanes = datasette.__dict__.setdefault("_archiver_search_lanes", {})
+    if lane not in lanes:
+        lanes[lane] = asyncio.Semaphore(SEARCH_SLOTS)
+    return lanes[lane]
 
 
 async def search_page(datasette, request):
     # A crowd searching a common word would otherwise fill Datasette's query threads and the
-    # event loop, and every post page behind them would wait; searches queue among themselves.
-    async with search_slots(datasette):
+    # event loop, and every page behind them would wait; searches queue among themselves, and
+    # words that match few posts (cheap to rank) have a lane of their own beside the common ones.
+    lane = "common"
+    try:
+        search = SearchRequest.from_args(request.args)
+        if search.fts and await facets_inline(await archive_sources(datasette, request), search):
+            lane = "rare"
+    except (InvalidSearch, NotFound):
+        pass  # answered below, in its own words
+    async with search_slots(datasette, lane):
         return await _search_page(datasette, request)
 
 
