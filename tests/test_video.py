@@ -599,3 +599,15 @@ def test_an_answer_asked_without_yt_dlp_does_not_replace_its_video(platform, db_
                                utc_now())
     after = next(db["post_media"].rows_where("position = 0"))
     assert after == before and after["kind"] == "video" and after["media_sha256"]
+
+
+@pytest.mark.parametrize("video_id, words", [
+    ("ge0Blocked1", "The uploader has not made this video available in your country"),
+    ("ageGated001", "Sign in to confirm your age. This video may be inappropriate for some users."),
+])
+def test_walls_in_front_of_a_video_are_unavailable_in_the_platforms_words(platform, db_path, video_id, words):
+    page = platform.url("/w")
+    platform.routes["/w"] = Answer(body=f'<iframe src="https://www.youtube.com/embed/{video_id}"></iframe>'.encode())
+    report, db = collect(platform, db_path, page)
+    post = db["posts"].get(f"youtube:{video_id}")
+    assert post["status"] == "unavailable" and post["status_detail"].startswith(f"yt-dlp: {words}")
