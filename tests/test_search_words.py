@@ -112,3 +112,19 @@ def test_an_archive_indexed_before_latin_spellings_gets_them(tmp_path):
     conn.close()
     Store(db_path).db.conn.close()
     assert ids(build_datasette(db_path), "q=Kozinka") == ["x:1"]
+
+
+def test_the_posts_own_words_rank_above_the_pages_and_the_transcripts(tmp_path):
+    from archiver.models import Post
+    from archiver.store import Store
+
+    db_path = tmp_path / "archive.db"
+    store = Store(db_path)
+    said = "Shelling reported near Belgorod this morning, residents say"
+    store.upsert_post(Post("x", "1", "https://x.com/a/status/1", text=said, text_source="embed"), "2024")
+    store.upsert_post(Post("x", "2", "https://x.com/b/status/2", text=said), "2024")
+    store.upsert_post(Post("youtube", "3", "https://youtu.be/3", text="Morning news"), "2024")
+    store.db.execute("update posts set transcript = ? where id = 'youtube:3'", [said])
+    store.db.conn.commit()
+    store.db.conn.close()
+    assert ids(build_datasette(db_path), "q=Belgorod") == ["x:2", "x:1", "youtube:3"]

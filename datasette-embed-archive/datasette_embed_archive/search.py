@@ -33,6 +33,12 @@ PAGE_SIZE = 50
 RESULTS_TIME_LIMIT_MS = 1_000
 FALLBACK_TIME_LIMIT_MS = 1_000
 PREFIX_MIN = 3
+# bm25 with the post's own words first: its text weighs most, then author and Latin spellings,
+# then the transcript (long, and someone else's words); a text that is only what the embedding
+# page showed (text_source 'embed') ranks below the platform's. bm25 is negative: nearer 0 is worse.
+COLUMN_WEIGHTS = (1.0, 0.6, 0.6, 0.4, 0.8)  # text, author_handle, author_name, transcript, latin
+RANKING = (f"bm25(f.posts_fts, {', '.join(map(str, COLUMN_WEIGHTS))}) "
+           "* (case when p.text_source = 'embed' then 0.6 else 1.0 end)")
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 SNIPPET_WORDS = 32
 # snippet() marks matches with these; the page escapes the text, then turns them into <mark>.
@@ -184,7 +190,7 @@ class Query:
             self.params["q"] = request.fts
             self.base = f"{a}.posts_fts f join {a}.posts p on p.rowid = f.rowid"
             where.insert(0, "f.posts_fts match :q")
-            self.order = "f.rank"  # bm25
+            self.order = RANKING
         else:
             self.base = f"{a}.posts p"
             self.order = "p.created_at desc"
