@@ -611,3 +611,16 @@ def test_walls_in_front_of_a_video_are_unavailable_in_the_platforms_words(platfo
     report, db = collect(platform, db_path, page)
     post = db["posts"].get(f"youtube:{video_id}")
     assert post["status"] == "unavailable" and post["status_detail"].startswith(f"yt-dlp: {words}")
+
+
+def test_a_failed_video_download_is_tried_again_on_the_next_collect(platform, db_path, media_files):
+    del platform.routes["/media/combined.mp4"]
+    page = platform.url("/v")
+    platform.routes["/v"] = Answer(body=b'<iframe src="https://player.vimeo.com/video/76979871"></iframe>')
+    report, db = collect(platform, db_path, page)
+    row = next(db["post_media"].rows_where("kind = 'video'"))
+    assert (row["status"], row["attempts"]) == ("failed", 1) and "HTTP Error 404" in row["error"]
+    platform.routes["/media/combined.mp4"] = Answer(body=media_files["combined.mp4"], content_type="video/mp4")
+    report, db = collect(platform, db_path, page)
+    row = next(db["post_media"].rows_where("kind = 'video'"))
+    assert row["status"] == "done" and row["media_sha256"] and row["attempts"] == 2
