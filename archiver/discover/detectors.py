@@ -176,8 +176,7 @@ def _worth(attrs: dict) -> bool:
 
 def inspect(nodes, prefix: tuple, origin, scan) -> None:
     """The elements of a parsed document, in document order (nodes: tree.css("*")). Most
-    are passed by after a set lookup or two; the
-    others go to the detector for their kind. The page's own <meta>, <link>, <title> and
+    are passed by after a set lookup or two; the others go to the detector for their kind. The page's own <meta>, <link>, <title> and
     <time> elements (origin None) are read for what the page says about itself."""
     cards: dict = {}  # class list -> whether it names a platform as a card's does
     for index, node in enumerate(nodes):
@@ -202,6 +201,15 @@ def inspect(nodes, prefix: tuple, origin, scan) -> None:
                         card = cards[cls] = card_class(cls.lower() if cls.isascii() else ascii_lower(cls))
                     if card:
                         _card(el or Element(node, tag, attrs, prefix + (index,), origin), scan, None)
+        elif tag == "a":  # (the next most common: checked before the rarer kinds)
+            if scan.linked:
+                _link(Element(node, tag, attrs, prefix + (index,), origin), scan)
+            href = attrs.get("href")
+            if href and ("embed" in href or "plugins/" in href or "player." in href):
+                _player_link(Element(node, tag, attrs, prefix + (index,), origin), scan, href)
+            if not _LINK_PLAIN.issuperset(attrs) and "<" in "".join(v for v in attrs.values() if v):
+                # a click-to-play link with its player escaped
+                _attributes(Element(node, tag, attrs, prefix + (index,), origin), scan, markup_only=True)
         elif not attrs and tag not in _BARE:
             continue
         elif tag in FRAMES or tag == "blockquote" or "-" in tag:  # embeds, amp-*, lite-*, custom elements
@@ -219,15 +227,6 @@ def inspect(nodes, prefix: tuple, origin, scan) -> None:
             consent.inspect_container(el, scan)
             if tag == "template" and attrs:
                 _attributes(el, scan)
-        elif tag == "a":
-            if scan.linked:
-                _link(Element(node, tag, attrs, prefix + (index,), origin), scan)
-            href = attrs.get("href")
-            if href and ("embed" in href or "plugins/" in href or "player." in href):
-                _player_link(Element(node, tag, attrs, prefix + (index,), origin), scan, href)
-            if len(attrs) > 1 and not _LINK_PLAIN.issuperset(attrs) and any(v and "<" in v for v in attrs.values()):
-                # a click-to-play link with its player escaped
-                _attributes(Element(node, tag, attrs, prefix + (index,), origin), scan, markup_only=True)
         elif tag in META_TAGS:
             if origin is None and (tag == "html" or node.parent.tag != "head"):  # (the <head> was read first)
                 scan.read_meta(tag, attrs, node)
