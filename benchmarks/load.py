@@ -20,7 +20,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -28,7 +27,7 @@ from urllib.parse import quote
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from search import TERMS, build, count  # noqa: E402  (benchmarks/search.py)
+from search import TERMS, synthetic_archive  # noqa: E402  (benchmarks/search.py)
 
 
 def free_port() -> int:
@@ -88,13 +87,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()
-    workdir = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="archiver-load-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    db_path = workdir / "archive.db"
-    if count(db_path) != args.posts:
-        for stale in workdir.glob("*.db*"):
-            stale.unlink()
-        build(db_path, args.posts)
+    db_path = synthetic_archive(args.dir, args.posts)
     if not shutil.which("hey"):
         raise SystemExit("needs hey, the HTTP load generator: apt-get install hey")
     rare, common = list(TERMS)[0], list(TERMS)[-1]

@@ -88,6 +88,20 @@ def count(db_path: Path) -> int:
         return 0
 
 
+def synthetic_archive(directory, n_posts: int) -> Path:
+    """DIRECTORY/archive.db with n_posts posts: the one there if it has that many, else built anew."""
+    workdir = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="archiver-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    db_path = workdir / "archive.db"
+    if count(db_path) != n_posts:
+        for stale in workdir.glob("*.db*"):
+            stale.unlink()
+        start = time.perf_counter()
+        build(db_path, n_posts)
+        print(f"built {n_posts:,} posts in {time.perf_counter() - start:.0f}s ({db_path})")
+    return db_path
+
+
 def median_ms(fn, repeat: int) -> float:
     fn()  # warm caches
     times = []
@@ -104,15 +118,7 @@ def main() -> int:
     parser.add_argument("--dir", help="Keep the built archive here (and reuse it next time).")
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
-    workdir = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="archiver-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    db_path = workdir / "archive.db"
-    if count(db_path) != args.posts:
-        for stale in workdir.glob("*.db*"):
-            stale.unlink()
-        start = time.perf_counter()
-        build(db_path, args.posts)
-        print(f"built {args.posts:,} posts in {time.perf_counter() - start:.0f}s ({db_path})")
+    db_path = synthetic_archive(args.dir, args.posts)
 
     raw = sqlite3.connect(db_path)
     ds = build_datasette(db_path, settings={"suggest_facets": False})
