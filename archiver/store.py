@@ -109,6 +109,12 @@ TABLES = {
         "id": int, "post_id": str, "archive": str, "url": str, "looked_up_at": str, "capture_id": int,
         "found": int, "error": str,
     }, pk="id", foreign_keys=[("post_id", "posts", "id")]),
+    # Each request to the Wayback Machine's Save Page Now (collect --save-to-wayback): an article (post_id null)
+    # or a post URL, the capture it made (memento_url) or why it failed (error).
+    "wayback_saves": dict(columns={
+        "id": int, "url": str, "post_id": str, "requested_at": str, "status_code": int, "capture_id": int,
+        "memento_url": str, "error": str,
+    }, pk="id"),
     # Subtitles and automatic captions of a post's video (media/transcripts.py); the file is in the media store.
     "transcripts": dict(columns={
         "id": int, "post_id": str, "lang": str, "kind": str, "format": str, "sha256": str, "path": str,

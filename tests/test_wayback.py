@@ -272,3 +272,29 @@ def test_search_filters_and_counts_posts_gone_since_capture(server, gone_at_firs
     assert {v["value"]: v["count"] for v in gone["values"]} == {"since capture": 1, "at first capture": 1}
     at_first = datasette_get(ds, "/-/search.json?gone=at+first+capture").json()
     assert [p["id"] for p in at_first["rows"]] == [GONE]
+
+
+def test_a_recovered_post_exports_with_its_mementos_and_matches_the_schema(server, gone_at_first):
+    import io
+
+    import jsonschema
+    from referencing import Registry, Resource
+
+    from archiver.export import export_jsonl
+
+    play_archives(server, cdx={"twitter.com/AmourskyCyrille/status/1700000000000000070":
+                               answer("cdx-1700000000000000070.txt")})
+    server.routes["/web/20230523081500id_/" + GONE_URL] = answer("memento-1700000000000000070.html", "text/html")
+    WebArchives(Store(gone_at_first), endpoints(server, ("wayback",)), allow_private=True).run(
+        [sqlite_utils.Database(gone_at_first)["posts"].get(GONE)])
+    out = io.StringIO()
+    export_jsonl(gone_at_first, out)
+    record = next(r for r in map(json.loads, out.getvalue().splitlines()) if r["id"] == GONE)
+    assert record["text_source"] == "wayback"
+    assert [(m["captured_at"], m["recovered"]) for m in record["mementos"]][:2] == [
+        ("2023-05-22T23:10:00Z", False), ("2023-05-23T08:15:00Z", True)]
+    schemas = {name: json.loads((FIXTURES.parent.parent / "schemas" / f"{name}.schema.json").read_text())
+               for name in ("post", "page")}
+    registry = Registry().with_resources([(s["$id"], Resource.from_contents(s)) for s in schemas.values()])
+    validator = jsonschema.Draft202012Validator(schemas["post"], registry=registry)
+    assert not [e.message for e in validator.iter_errors(record)]
