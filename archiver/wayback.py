@@ -464,6 +464,8 @@ class WebArchives:
             [post_id])]
 
     def recover(self, post: dict, result: PostRecovery) -> None:
+        if self.store.db.execute("select 1 from mementos where post_id = ? and recovered = 1", [post["id"]]).fetchone():
+            return  # recovered by an earlier run: its mementos stay listed, no other one is fetched
         rows = [r for r in self.candidates(post["id"]) if r["archive"] in self.archives and self.base(r["archive"])]
         for row in rows[:MEMENTO_TRIES]:
             url = row["raw_url"] or row["memento_url"]

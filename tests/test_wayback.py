@@ -147,9 +147,11 @@ def test_a_post_gone_at_first_capture_gets_its_mementos_and_its_text(server, gon
     lookups = {(r["archive"], r["url"]): r for r in db["memento_lookups"].rows}
     assert "Blocked Site Error" in lookups[("wayback", "https://x.com/AmourskyCyrille/status/1700000000000000070")]["error"]
     assert report.counts()["recovered"] == 1 and report.counts()["mementos"] == 4
-    # Asking again adds no duplicate mementos.
+    # Asking again adds no duplicate mementos, and fetches no other one.
+    fetched = len([r for r in server.requests if r.startswith("/web/")])
     WebArchives(Store(gone_at_first), endpoints(server), allow_private=True).run([db["posts"].get(GONE)])
     assert db["mementos"].count == 4
+    assert len([r for r in server.requests if r.startswith("/web/")]) == fetched
 
 
 def test_the_post_page_links_the_mementos_and_says_where_the_text_came_from(server, gone_at_first):
