@@ -88,6 +88,17 @@ def load_endpoints(overrides):
         raise click.BadParameter(str(exc), param_hint="--endpoint") from None
 
 
+def _age(ctx, param, value):
+    from .timeparse import parse_age
+
+    if value is None:
+        return None
+    try:
+        return parse_age(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @cli.command()
 @click.argument("sources", nargs=-1, metavar="URL_OR_FILE...")
 @click.option("--from", "from_file", type=click.File("r", encoding="utf-8"),
@@ -100,16 +111,24 @@ def load_endpoints(overrides):
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
 @click.option("--no-wayback", is_flag=True,
               help="Do not look for the posts found gone in the Wayback Machine and archive.today.")
+@click.option("--refresh", is_flag=True, help="Collect again the sources this archive has already collected.")
+@click.option("--older-than", "older_than", callback=_age, metavar="AGE",
+              help="Collect again the sources collected longer ago than AGE (e.g. 7d, 12h, 30m).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary of the run on standard output.")
 @video_options
 @fetch_options
 def collect(sources, from_file, db_path, linked, thread_depth, quiet, endpoints, allow_private, video_quality,
-            no_video, cookies, proxy, ytdlp_plugin_dirs, no_wayback):
+            no_video, cookies, proxy, ytdlp_plugin_dirs, no_wayback, refresh, older_than, as_json):
     """Collect the posts embedded in articles (URLs or saved HTML files).
 
     Each page is fetched and kept as evidence, its embeds found (also behind
     consent placeholders), each post resolved on its platform, and everything
     stored in the archive database. Collecting a page again adds no duplicates:
     it updates capture times and records what changed.
+
+    Each source's state is kept in the archive (table `sources`): run the same
+    command again after a stop (Ctrl-C, a crash) and it takes up what is not
+    done yet, leaving out what is (unless --refresh or --older-than).
     """
     from .collect_command import run_collect
 
@@ -124,7 +143,8 @@ def collect(sources, from_file, db_path, linked, thread_depth, quiet, endpoints,
                          plugin_dirs=tuple(ytdlp_plugin_dirs))
     sys.exit(run_collect(all_sources, db_path=db_path, endpoints=load_endpoints(endpoints),
                          allow_private=allow_private, linked=linked, quiet=quiet, thread_depth=thread_depth,
-                         video=video, wayback=not no_wayback))
+                         video=video, wayback=not no_wayback, refresh=refresh, older_than=older_than,
+                         as_json=as_json))
 
 
 @cli.command()
@@ -302,17 +322,6 @@ def verify(db_path):
     click.echo(f"{report.checked} file(s) checked, {len(report.problems)} missing or altered; "
                f"{report.events_checked} annotation event(s) checked, {len(report.log_problems)} problem(s)", err=True)
     sys.exit(0 if report.ok else 1)
-
-
-def _age(ctx, param, value):
-    from .recheck import parse_age
-
-    if value is None:
-        return None
-    try:
-        return parse_age(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 def _names(values):

@@ -48,6 +48,16 @@ class CollectReport:
     def failed(self) -> list:
         return [r for r in self.results if r.error is not None]
 
+    def as_dict(self) -> dict:
+        """The run's figures, for `collect --json`."""
+        statuses = Counter()
+        for r in self.results:
+            statuses.update(r.post_statuses)
+        return {"pages": len(self.results), "pages_collected": len(self.succeeded), "pages_failed": len(self.failed),
+                "embeds": sum(r.embeds for r in self.results), "posts": dict(sorted(statuses.items())),
+                "failed": [{"source": r.source, "error": r.error} for r in self.failed],
+                "media": {"saved": self.media.done, "not_saved": self.media.failed}}
+
     def summary(self) -> str:
         statuses = Counter()
         for r in self.results:

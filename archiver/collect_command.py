@@ -1,26 +1,49 @@
 """`archiver collect`: run the pipeline over sources with progress and a summary."""
 from __future__ import annotations
 
+import json
+import sqlite3
 import sys
 
 import click
 from tqdm import tqdm
 
-from .collect import BatchStopped, Collector
+from .collect import BatchStopped, Collector, disk_full_reason
 from .http import utc_now
 from .models import Limits
 from .resolve import DEFAULT_THREAD_DEPTH
+from .sourcequeue import SourceQueue
 from .store import Store
 
 
 def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=False, store=None,
-                thread_depth=DEFAULT_THREAD_DEPTH, video=None, wayback=True) -> int:
-    """Collect sources into db_path; exit status 1 when nothing could be collected, or the disk is full."""
+                thread_depth=DEFAULT_THREAD_DEPTH, video=None, wayback=True, refresh=False, older_than=None,
+                as_json=False) -> int:
+    """Collect sources into db_path; exit status 1 when nothing could be collected, or the disk is full.
+
+    Sources already done in this archive are left out (see sourcequeue.py) unless refresh, or
+    older_than says they were done too long ago."""
     try:
         limits = Limits.from_env()
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     store = store or Store(db_path)
+    try:
+        queue = SourceQueue(store.db)
+        plan = queue.plan(sources, refresh=refresh, older_than=older_than)
+    except (OSError, sqlite3.OperationalError) as exc:
+        reason = disk_full_reason(exc)
+        if reason is None:
+            raise
+        return disk_full(reason)
+    if plan.done:
+        click.echo(f"archiver: {plan.done} source(s) already collected in {db_path}, left out "
+                   "(--refresh or --older-than AGE collects them again)", err=True)
+    sources = plan.todo
+    if not sources:
+        if as_json:
+            click.echo(json.dumps({"pages": 0, "already_collected": plan.done, "sources": queue.counts()}))
+        return 0
     show_bar = sys.stderr.isatty() and not quiet and len(sources) > 1
     bar = tqdm(total=len(sources), unit="page", disable=not show_bar, file=sys.stderr)
 
@@ -32,6 +55,7 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
             click.echo(message, err=True)
 
     def progress(result):
+        queue.finished(result.source, error=result.error, page_id=result.page_id)
         bar.update(1)
         if not quiet and not show_bar and result.error is None:
             click.echo(f"{result.source}: {result.embeds} embed(s)", err=True)
@@ -47,14 +71,20 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
         report = collector.collect(sources, progress=progress)
     except BatchStopped as exc:
         bar.close()
-        click.echo(f"archiver: disk full: {exc}; free some space and run the same command again", err=True)
-        return 1
+        return disk_full(str(exc))
     bar.close()
     summary = report.summary()
     if wayback:
         summary += recover_gone(collector, endpoints, started, warn)
     click.echo(summary + f" -> {db_path}", err=True)
+    if as_json:
+        click.echo(json.dumps({**report.as_dict(), "already_collected": plan.done, "sources": queue.counts()}))
     return 1 if not report.succeeded else 0
+
+
+def disk_full(reason: str) -> int:
+    click.echo(f"archiver: disk full: {reason}; free some space and run the same command again", err=True)
+    return 1
 
 
 def recover_gone(collector, endpoints, started: str, warn) -> str:

@@ -13,7 +13,6 @@ time to any one host. One thread writes: the workers hand their captures to it
 from __future__ import annotations
 
 import queue
-import re
 import threading
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -31,17 +30,6 @@ from .store import Store
 DEFAULT_WORKERS = 4
 DEFAULT_PER_HOST = 2
 GONE = ("deleted", "unavailable")
-
-_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "": 86400}
-
-
-def parse_age(text: str) -> timedelta:
-    """'7d', '24h', '90m', '2w', '30s' (a bare number is days) -> timedelta; ValueError otherwise."""
-    match = _AGE.match(text or "")
-    if not match:
-        raise ValueError(f"expected an age such as 7d, 24h, 90m or 2w, got {text!r}")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
 
 
 def iso(moment: datetime) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Optional, Sequence
@@ -95,3 +95,15 @@ def _date_parser(languages: Optional[tuple]):
     settings = {"PARSERS": ["absolute-time", "custom-formats"], "REQUIRE_PARTS": ["day", "month", "year"]}
     languages = [code.split("-")[0].lower() for code in languages or ()] or None
     return DateDataParser(languages=languages, settings=settings)
+
+
+_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
+_AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "": 86400}
+
+
+def parse_age(text: str) -> timedelta:
+    """'7d', '24h', '90m', '2w', '30s' (a bare number is days) -> timedelta; ValueError otherwise."""
+    match = _AGE.match(text or "")
+    if not match:
+        raise ValueError(f"expected an age such as 7d, 24h, 90m or 2w, got {text!r}")
+    return timedelta(seconds=float(match.group(1)) * _AGE_UNITS[match.group(2).lower()])

@@ -10,7 +10,8 @@ import sqlite_utils
 
 from archiver.collect import Collector
 from archiver.endpoints import Endpoints
-from archiver.recheck import HostLimits, RecheckOptions, parse_age, recheck, select_posts
+from archiver.recheck import HostLimits, RecheckOptions, recheck, select_posts
+from archiver.timeparse import parse_age
 from archiver.serve import build_datasette
 from archiver.store import Store
 from conftest import datasette_get

@@ -126,7 +126,7 @@ def run_demo(workdir, *, port: int = 8001, site_port: int = DEFAULT_SITE_PORT, s
             sources = [f"{base}/site/{page.name}" for page in sample_pages()]
             endpoints = Endpoints([f"x={base}", f"youtube={base}"])
             status = run_collect(sources, db_path=str(db_path), endpoints=endpoints, allow_private=True,
-                                 linked=False)
+                                 linked=False, refresh=True)  # the whole pipeline, every time
             if status != 0 or not serve:
                 return status
             password = demo_login()
