@@ -111,6 +111,9 @@ def _age(ctx, param, value):
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
 @click.option("--no-wayback", is_flag=True,
               help="Do not look for the posts found gone in the Wayback Machine and archive.today.")
+@click.option("--save-to-wayback", is_flag=True,
+              help="Ask the Wayback Machine's Save Page Now to capture each article and post URL collected "
+                   "(spaced by ARCHIVER_SAVE_INTERVAL seconds, default 10; each request recorded in wayback_saves).")
 @click.option("--refresh", is_flag=True, help="Collect again the sources this archive has already collected.")
 @click.option("--older-than", "older_than", callback=_age, metavar="AGE",
               help="Collect again the sources collected longer ago than AGE (e.g. 7d, 12h, 30m).")
@@ -118,7 +121,7 @@ def _age(ctx, param, value):
 @video_options
 @fetch_options
 def collect(sources, from_file, db_path, linked, thread_depth, quiet, endpoints, allow_private, video_quality,
-            no_video, cookies, proxy, ytdlp_plugin_dirs, no_wayback, refresh, older_than, as_json):
+            no_video, cookies, proxy, ytdlp_plugin_dirs, no_wayback, refresh, older_than, as_json, save_to_wayback):
     """Collect the posts embedded in articles (URLs or saved HTML files).
 
     Each page is fetched and kept as evidence, its embeds found (also behind
@@ -144,7 +147,7 @@ def collect(sources, from_file, db_path, linked, thread_depth, quiet, endpoints,
     sys.exit(run_collect(all_sources, db_path=db_path, endpoints=load_endpoints(endpoints),
                          allow_private=allow_private, linked=linked, quiet=quiet, thread_depth=thread_depth,
                          video=video, wayback=not no_wayback, refresh=refresh, older_than=older_than,
-                         as_json=as_json))
+                         as_json=as_json, save_to_wayback=save_to_wayback))
 
 
 @cli.command()

@@ -18,7 +18,7 @@ from .store import Store
 
 def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=False, store=None,
                 thread_depth=DEFAULT_THREAD_DEPTH, video=None, wayback=True, refresh=False, older_than=None,
-                as_json=False) -> int:
+                as_json=False, save_to_wayback=False) -> int:
     """Collect sources into db_path; exit status 1 when nothing could be collected, or the disk is full.
 
     Sources already done in this archive are left out (see sourcequeue.py) unless refresh, or
@@ -76,6 +76,8 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
     summary = report.summary()
     if wayback:
         summary += recover_gone(collector, endpoints, started, warn)
+    if save_to_wayback:
+        summary += save_to_web_archive(collector, endpoints, sources, started, warn)
     click.echo(summary + f" -> {db_path}", err=True)
     if as_json:
         click.echo(json.dumps({**report.as_dict(), "already_collected": plan.done, "sources": queue.counts()}))
@@ -107,3 +109,18 @@ def recover_gone(collector, endpoints, started: str, warn) -> str:
         return ""
     return f"; web archives: {found['mementos']} capture(s) of {found['with_mementos']} gone post(s), " \
            f"text recovered for {found['recovered']}"
+
+
+def save_to_web_archive(collector, endpoints, sources, started: str, warn) -> str:
+    """Save Page Now for the articles collected (URLs, not files) and the posts stored by this run."""
+    from .collect import is_url
+    from .wayback import WebArchives
+    from .wayback_save import SavePageNow
+
+    items = [(source, None) for source in sources if is_url(source)]
+    items += [(row[1], row[0]) for row in collector.store.db.execute(
+        "select id, url from posts where last_attempt_at >= ? and url like 'http%' order by id", [started])]
+    if not items:
+        return ""
+    archives = WebArchives(collector.store, endpoints, fetcher=collector.fetcher, warn=warn)
+    return "; " + SavePageNow(archives).save_all(items).summary()

@@ -42,3 +42,20 @@ def test_saves_are_spaced_recorded_and_stop_at_the_rate_limit(server, db_path):
     assert memento["post_id"] == "x:1660927314342432768" and memento["captured_at"] == "2023-05-24T10:10:10Z"
     assert not any(r.startswith("/save/https://news.example/other") for r in server.requests)
 
+
+
+def test_collect_saves_the_article_and_its_posts_on_request(server, tmp_path, archiver_cli):
+    server.syndication()
+    article = server.page("/belgorod", "belgorod-didomi.html")
+
+    result = archiver_cli("collect", article, "--db", tmp_path / "a.db", "--save-to-wayback", "--no-video",
+                          "--endpoint", f"x={server.base}", "--endpoint", f"wayback={server.base}",
+                          env={"ARCHIVER_SAVE_INTERVAL": "0"})
+    assert result.returncode == 0, result.stderr
+    saved = [r for r in server.requests if r.startswith("/save/")]
+    assert f"/save/{article}" in saved and f"/save/{TWEET}" in saved
+    db = sqlite_utils.Database(tmp_path / "a.db")
+    rows = list(db["wayback_saves"].rows)
+    assert {r["url"] for r in rows} >= {article, TWEET}
+    assert all(r["error"] for r in rows)  # this server has no /save route: each failure is recorded
+    assert "Save Page Now: 0 saved" in result.stderr
