@@ -161,3 +161,17 @@ def test_command_line_summary_and_json(server, archived, archiver_cli):
     assert f"{KOZINKA}: ok -> deleted" in result.stderr
     result = archiver_cli("recheck", "--db", archived, "--older-than", "soon")
     assert result.returncode == 2 and "expected an age" in result.stderr
+
+
+def test_every_runs_again_after_the_interval(server, archived, monkeypatch):
+    from archiver import recheck_command
+
+    pauses = []
+    monkeypatch.setattr(recheck_command.time, "sleep", pauses.append)
+    server.syndication()
+    status = recheck_command.run_recheck(db_path=archived, endpoints=endpoints(server),
+                                         options=RecheckOptions(platforms=("x",), statuses=("ok",)),
+                                         allow_private=True, quiet=True, every=3600, runs=2)
+    assert status == 0 and len(pauses) == 1 and 3500 < pauses[0] <= 3600
+    checks = list(sqlite_utils.Database(archived)["post_checks"].rows_where("post_id = ?", [KOZINKA]))
+    assert len(checks) == 3  # the one made by the fixture, then one per run
