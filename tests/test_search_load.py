@@ -70,3 +70,27 @@ def test_cached_answers_expire_and_failures_are_not_kept():
         assert await cache.get("f", compute) == 3
 
     asyncio.run(run())
+
+
+def test_odd_and_huge_queries_answer_quickly_and_plainly(big_archive):
+    from datasette_embed_archive.translit import latin_shadow, query_spellings
+
+    ds = build_datasette(big_archive)
+    too_long = get(ds, "/-/search.json?q=" + "a" * 600)
+    assert too_long.status_code == 400 and "at most 500 characters" in too_long.json()["error"]
+    assert query_spellings("a" * 16000) == [] and latin_shadow("0123456789abcdef" * 1000) is None
+    assert get(ds, "/-/search.json?since=２０２３").status_code == 400  # dates are ASCII digits
+
+
+def test_search_lanes_serve_one_datasette_from_several_event_loops(big_archive, monkeypatch):
+    from datasette_embed_archive import pages
+
+    monkeypatch.setattr(pages, "SEARCH_SLOTS", 1)
+    ds = build_datasette(big_archive)
+
+    async def three():
+        answers = await asyncio.gather(*(ds.client.get(f"/-/search.json?q=report+{n}") for n in range(3)))
+        return [a.status_code for a in answers]
+
+    assert asyncio.run(three()) == [200, 200, 200]
+    assert asyncio.run(three()) == [200, 200, 200]  # a new loop: its own semaphores

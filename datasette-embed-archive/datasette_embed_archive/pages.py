@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from urllib.parse import urlencode
 
 from datasette.utils import tilde_decode
@@ -51,10 +52,12 @@ SEARCH_SLOTS = 4  # searches worked on at once in each lane; the rest wait there
 
 
 def search_slots(datasette, lane: str) -> asyncio.Semaphore:
-    lanes = datasette.__dict__.setdefault("_archiver_search_lanes", {})
-    if lane not in lanes:
-        lanes[lane] = asyncio.Semaphore(SEARCH_SLOTS)
-    return lanes[lane]
+    # A semaphore belongs to the event loop it first waits in: one per loop and lane.
+    lanes = datasette.__dict__.setdefault("_archiver_search_lanes", weakref.WeakKeyDictionary())
+    mine = lanes.setdefault(asyncio.get_running_loop(), {})
+    if lane not in mine:
+        mine[lane] = asyncio.Semaphore(SEARCH_SLOTS)
+    return mine[lane]
 
 
 async def search_page(datasette, request):

@@ -17,6 +17,7 @@ import re
 import sqlite3
 import weakref
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from datasette.database import QueryInterrupted
 from datasette.utils import escape_fts
@@ -39,7 +40,8 @@ PREFIX_MIN = 3
 COLUMN_WEIGHTS = (1.0, 0.6, 0.6, 0.4, 0.8)  # text, author_handle, author_name, transcript, latin
 RANKING = (f"bm25(f.posts_fts, {', '.join(map(str, COLUMN_WEIGHTS))}) "
            "* (case when p.text_source = 'embed' then 0.6 else 1.0 end)")
-DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+DATE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
+MAX_QUERY_CHARS = 500
 SNIPPET_WORDS = 32
 # snippet() marks matches with these; the page escapes the text, then turns them into <mark>.
 MARK_START, MARK_END = "\ue000", "\ue001"
@@ -135,7 +137,7 @@ class SearchRequest:
     filters: dict = field(default_factory=dict)
     page: int = 1
 
-    @property
+    @cached_property
     def fts(self) -> str:
         """The words as an FTS5 expression of quoted terms ('' when nothing searchable is left).
 
@@ -158,6 +160,8 @@ class SearchRequest:
         for name in ("q", *FILTERS):
             if CONTROL_CHARACTERS.search(args.get(name) or ""):
                 raise InvalidSearch(f"{name} holds a NUL or another control character: remove it and search again")
+        if len(args.get("q") or "") > MAX_QUERY_CHARS:
+            raise InvalidSearch(f"a search is at most {MAX_QUERY_CHARS} characters: shorten it")
         filters = {name: args.get(name).strip() for name in FILTERS if (args.get(name) or "").strip()}
         for name in ("since", "until"):
             if name in filters and not DATE.match(filters[name]):
@@ -289,10 +293,14 @@ async def search_pages(sources: Sources, fts: str) -> list[dict]:
 
 
 async def match_count(sources: Sources, fts: str) -> int:
-    """How many posts the words match (the full-text index alone: cheap even for many matches)."""
-    result = await sources.query_db.execute(
-        f"select count(*) from {sources.a}.posts_fts where posts_fts match :q", {"q": fts})
-    return result.rows[0][0]
+    """How many posts the words match (the full-text index alone: cheap even for many matches);
+    past the time limit, more than anyone would count."""
+    try:
+        rows = await _limited_rows(sources.query_db, f"select count(*) as n from {sources.a}.posts_fts "
+                                   "where posts_fts match :q", {"q": fts}, RESULTS_TIME_LIMIT_MS)
+    except TIMED_OUT:
+        return 1 << 62
+    return rows[0]["n"]
 
 
 async def facets_inline(sources: Sources, request: SearchRequest) -> bool:

@@ -13,7 +13,8 @@ import re
 from anyascii import anyascii
 import cyrtranslit
 
-CYRILLIC_WORD = re.compile(r"\w*[\u0400-\u04ff\u0500-\u052f]\w*")
+CYRILLIC = re.compile(r"[\u0400-\u052f]")
+WORD = re.compile(r"\w+")
 SCHEMES = ("ua", "by")  # cyrtranslit's language codes, beside anyascii's general spelling
 MAX_WORDS = 2_000  # a shadow for the searchable part of a very long text is enough
 
@@ -24,7 +25,7 @@ def spellings(word: str) -> list[str]:
     unique = []
     for spelling in found:
         spelling = spelling.replace("'", "")  # soft signs: "Gudz'" is typed "Gudz"
-        if spelling and spelling != word and spelling not in unique and not CYRILLIC_WORD.fullmatch(spelling):
+        if spelling and spelling != word and spelling not in unique and not CYRILLIC.search(spelling):
             unique.append(spelling)
     return unique
 
@@ -33,7 +34,8 @@ def latin_shadow(*texts) -> str | None:
     """Every Latin spelling of the Cyrillic words in texts, space-separated; None when there are none."""
     seen, out = set(), []
     for text in texts:
-        for word in CYRILLIC_WORD.findall(text or "")[:MAX_WORDS]:
+        # Words first, then the Cyrillic among them: one pass, linear in the text.
+        for word in [w for w in WORD.findall(text or "") if CYRILLIC.search(w)][:MAX_WORDS]:
             key = word.lower()
             if key in seen:
                 continue
@@ -44,11 +46,11 @@ def latin_shadow(*texts) -> str | None:
 
 def query_spellings(words: str) -> list[str]:
     """A query typed in Cyrillic, spelt in Latin each usual way (empty when it has no Cyrillic)."""
-    if not CYRILLIC_WORD.search(words or ""):
+    if not CYRILLIC.search(words or ""):
         return []
     variants = [anyascii(words), *(cyrtranslit.to_latin(words, scheme) for scheme in SCHEMES)]
     unique = []
     for variant in (v.replace("'", "") for v in variants):
-        if variant and variant != words and variant not in unique and not CYRILLIC_WORD.search(variant):
+        if variant and variant != words and variant not in unique and not CYRILLIC.search(variant):
             unique.append(variant)
     return unique
