@@ -33,7 +33,7 @@ def parse(password_hash: str) -> tuple[int, str, str]:
     if len(parts) != 4 or parts[0] != ALGORITHM or not parts[1].isdigit():
         raise ValueError(f"not a {ALGORITHM} hash (make one with `archiver users add NAME`)")
     iterations = int(parts[1])
-    if not 1 <= iterations <= MAX_ITERATIONS or not parts[2] or not parts[3]:
+    if not 1 <= iterations <= MAX_ITERATIONS or not parts[2] or not parts[3] or not (parts[2] + parts[3]).isascii():
         raise ValueError(f"a {ALGORITHM} hash with 1 to {MAX_ITERATIONS} iterations, a salt and a digest is needed")
     return iterations, parts[2], parts[3]
 

@@ -1,6 +1,7 @@
 """Logging in at /-/login: throttled guessing, no user-name oracle, hashing off the event loop."""
 import asyncio
 import threading
+import time
 
 import pytest
 
@@ -185,3 +186,55 @@ def test_a_malformed_hash_locks_its_user_out_instead_of_answering_fast(archive):
     ds = build_datasette(archive, environ=environ)
     assert set(login_state(ds).users) == {"bob"}
     assert attempt(ds, "alice", "x").status_code == 401
+
+
+def test_guesses_sent_all_at_once_are_counted_before_any_is_checked(archive):
+    ds = server(archive, iterations=200_000, alice="alice-pw")
+    login_state(ds)
+
+    async def burst():
+        answers = await asyncio.gather(*(ds.client.post("/-/login", data={"username": "alice", "password": f"g{n}"})
+                                         for n in range(20)))
+        return sorted(a.status_code for a in answers)
+
+    codes = asyncio.run(burst())
+    assert codes.count(401) <= 6 and set(codes) <= {401, 429, 503}
+
+
+def test_a_login_expires_and_an_account_removed_since_cannot_annotate(archive):
+    from datasette.utils import baseconv
+
+    ds = server(archive, alice="alice-pw")
+    response = attempt(ds, "alice", "alice-pw")
+    signed = ds.unsign(response.cookies["ds_actor"], "actor")
+    lasts = int(baseconv.base62.decode(signed["e"])) - time.time()
+    assert 13 * 86400 < lasts <= 14 * 86400 and "max-age=1209600" in response.headers["set-cookie"].lower()
+    cookie = {"ds_actor": response.cookies["ds_actor"]}
+    without_alice = build_datasette(archive, environ={"DATASETTE_SECRET": "test-secret"})
+    refused = call(without_alice, "post", "/-/annotate", json={"post_id": "x:1", "tag": "t"}, cookies=cookie)
+    assert refused.status_code == 403 and "no longer annotate" in refused.json()["message"]
+
+
+def test_a_hash_with_odd_characters_is_malformed_not_a_crash(archive):
+    assert not passwords.is_valid("pbkdf2_sha256$1000$salt$é")
+    environ = {"ARCHIVER_PASSWORD_HASH_ALICE": "pbkdf2_sha256$1000$salt$é", "DATASETTE_SECRET": "s"}
+    assert attempt(build_datasette(archive, environ=environ), "alice", "x").status_code == 401
+
+
+def test_ipv6_clients_count_by_their_64_and_a_flood_of_names_keeps_locks():
+    from archiver.web.login import _client_address
+
+    class Request:
+        def __init__(self, host):
+            self.scope = {"client": (host, 1234)}
+
+    assert _client_address(Request("2001:db8:1:2:aaaa::1")) == _client_address(Request("2001:db8:1:2:bbbb::9"))
+    assert _client_address(Request("::ffff:10.1.2.3")) == "10.1.2.3"
+    assert _client_address(Request("10.1.2.3")) == "10.1.2.3"
+    clock = Clock()
+    throttle = LoginThrottle(clock=clock, max_keys=50)
+    for _ in range(6):
+        throttle.failed([("user", "alice")])
+    for n in range(500):
+        throttle.failed([("user", f"made-up-{n}")])
+    assert throttle.retry_after([("user", "alice")]) > 0 and len(throttle._records) == 50

@@ -14,6 +14,7 @@ from datasette_embed_archive.paths import post_path
 from datasette_embed_archive.sources import find_sources
 
 from ..annotations import AnnotationError, Changes, annotate
+from .login import login_state
 
 
 def token_may_annotate(datasette, actor: dict, database: str) -> bool:
@@ -79,6 +80,8 @@ async def annotate_view(datasette, request):
     post_id = (data.get("post_id") or "").strip() if not data.get("_invalid") else ""
     if not actor.get("id"):
         return answer(403, "Log in to annotate.")
+    if actor["id"] not in login_state(datasette).users:  # removed from the environment since logging in
+        return answer(403, "This account may no longer annotate this archive.")
     if data.get("_invalid"):
         return answer(400, "The body must be a JSON object.")
     sources = await find_sources(datasette, actor)

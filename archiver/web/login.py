@@ -14,11 +14,14 @@ Users come from the `password_hashes` of the `archiver` plugin configuration
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import time
 import weakref
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
+from datasette.utils import baseconv
 from datasette.utils.asgi import Response
 
 from .. import passwords
@@ -28,6 +31,7 @@ PLUGIN = "archiver"
 HASH_THREADS = 2          # PBKDF2 holds a core each: more would only slow the rest of the server
 MAX_WAITING = 16          # logins queued for a hash thread before the next one is told to come back
 MAX_PASSWORD_CHARS = 1024
+SESSION_SECONDS = 14 * 24 * 3600  # a login lasts two weeks, then the volunteer logs in again
 
 
 class LoginState:
@@ -113,18 +117,18 @@ async def login_view(datasette, request):
         seconds = whole_seconds(wait)
         return await page(429, f"Too many failed logins: try again in {seconds} seconds.",
                           {"Retry-After": str(seconds)})
-    if len(password) > MAX_PASSWORD_CHARS or not name or not password:
-        ok = False
-    elif state.waiting >= MAX_WAITING:
+    if state.waiting >= MAX_WAITING:
         return await page(503, "Too many logins at once: try again in a few seconds.", {"Retry-After": "5"})
-    else:
-        ok = await _verify_off_loop(state, name, password)
+    state.throttle.attempt(keys)  # counted now: guesses sent together cannot outrun the lock
+    ok = (bool(name) and bool(password) and len(password) <= MAX_PASSWORD_CHARS
+          and await _verify_off_loop(state, name, password))
     if not ok:
-        state.throttle.failed(keys)
         return await page(401, "Wrong user name or password.")
     state.throttle.succeeded(keys)
     response = Response.redirect(datasette.urls.path(next_path) if next_path == "/" else next_path)
-    response.set_cookie("ds_actor", datasette.sign({"a": {"id": name}}, "actor"), httponly=True, samesite="lax")
+    expires = baseconv.base62.encode(int(time.time()) + SESSION_SECONDS)
+    response.set_cookie("ds_actor", datasette.sign({"a": {"id": name}, "e": expires}, "actor"),
+                        max_age=SESSION_SECONDS, httponly=True, samesite="lax", secure=request.scheme == "https")
     return response
 
 
@@ -138,6 +142,16 @@ async def _verify_off_loop(state: LoginState, name: str, password: str) -> bool:
 
 def _client_address(request) -> str:
     # uvicorn puts the proxy's X-Forwarded-For address here when the proxy is trusted
-    # (--forwarded-allow-ips); otherwise it is the connecting peer.
+    # (--forwarded-allow-ips); otherwise it is the connecting peer. An IPv6 client counts by
+    # its /64: one machine is usually given a whole /64 to pick addresses from.
     client = request.scope.get("client")
-    return client[0] if client else "unknown"
+    address = client[0] if client else "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))

@@ -38,6 +38,11 @@ class LoginThrottle:
         waits = [record.locked_until - now for key in keys if (record := self._live(key, now))]
         return max([0.0, *waits])
 
+    def attempt(self, keys: Iterable[tuple]) -> float:
+        """Count an attempt as a failure as soon as it starts, so that guesses sent all at once
+        are counted before any of them is checked; a success takes it back (succeeded)."""
+        return self.failed(keys)
+
     def failed(self, keys: Iterable[tuple]) -> float:
         """Count a failure against each key; the longest lock it starts, in seconds."""
         now = self.clock()
@@ -53,9 +58,20 @@ class LoginThrottle:
                 longest = max(longest, delay)
             self._records[key] = record
             self._records.move_to_end(key)
-        while len(self._records) > self.max_keys:
-            self._records.popitem(last=False)
+        self._bound(now)
         return longest
+
+    def _bound(self, now: float) -> None:
+        """Forget the oldest keys past max_keys, unlocked ones first: a flood of new names or
+        addresses must not wipe the lock of the one being guessed."""
+        excess = len(self._records) - self.max_keys
+        if excess <= 0:
+            return
+        unlocked = [key for key, record in self._records.items() if record.locked_until <= now][:excess]
+        for key in unlocked:
+            del self._records[key]
+        while len(self._records) > self.max_keys:  # all locked: memory still has its bound
+            self._records.popitem(last=False)
 
     def succeeded(self, keys: Iterable[tuple]) -> None:
         for key in keys:
