@@ -244,10 +244,13 @@ def same_spelling(conn: sqlite3.Connection, events: list[dict]) -> list[dict]:
     wanted = {event["value"].casefold() for event in events if event["kind"] in ("tag", "untag")}
     if not wanted:
         return events
-    first = {}
-    for (value,) in conn.execute("select value from events where kind = 'tag' order by id"):
-        first.setdefault(value.casefold(), value)
-    return [{**event, "value": first.get(event["value"].casefold(), event["value"])}
+    # A public tag follows public spellings only: a private tag's capitals must not show in public.
+    first = {"public": {}, "private": {}}
+    for value, visibility in conn.execute("select value, visibility from events where kind = 'tag' order by id"):
+        first["private"].setdefault(value.casefold(), value)
+        if visibility == "public":
+            first["public"].setdefault(value.casefold(), value)
+    return [{**event, "value": first[event["visibility"]].get(event["value"].casefold(), event["value"])}
             if event["kind"] in ("tag", "untag") else event for event in events]
 
 

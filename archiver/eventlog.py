@@ -143,6 +143,11 @@ def check_published(chain_rows: Iterable[dict], public_events: Iterable[dict],
     rows = list(chain_rows)
     problems = chain_problems(rows, lambda row: link_hash(row["prev_hash"], row["content_digest"]))
     by_id = {row["id"]: row for row in rows}
+    public_events = list(public_events)
+    shown = {event["id"] for event in public_events}
+    for row in rows:  # a public event in the chain (it has an actor digest) must be in the bundle
+        if row.get("actor_digest") and row["id"] not in shown:
+            problems.append(f"public event {row['id']} was removed from public_events")
     for event in public_events:
         row = by_id.get(event["id"])
         if row is None or not row.get("actor_digest"):

@@ -103,6 +103,7 @@ def _write_database(db_path: Path, annotations_path: Path, bundle_db: Path, incl
             for table in ARCHIVE_TABLES:
                 counts[table] = _copy_table(conn, table)
             with _annotations_source(annotations_path) as source:
+                _bring_up_to_date(source)  # before attaching: the upgrade writes to the log
                 conn.execute("attach database ? as ann", [str(source)])
                 for view in ("public_events", *annotations.PUBLIC_VIEWS, *(FULL_ONLY if include_private else ())):
                     conn.execute(f"create table {view} as select * from ann.{view}")
@@ -122,15 +123,20 @@ def _write_database(db_path: Path, annotations_path: Path, bundle_db: Path, incl
     return counts
 
 
+def _bring_up_to_date(source: Path) -> None:
+    """A log from an earlier version gets today's chain (annotations._upgrade_chain), or the publish stops."""
+    try:
+        annotations.connect(source).close()
+    except annotations.BrokenLogError as exc:
+        raise PublishError(f"{exc} (see `archiver verify`)") from None
+
+
 def _write_chain(conn: sqlite3.Connection, source: Path, include_private: bool) -> Optional[dict]:
     """The whole log's hash chain, without what private events say (see eventlog.py): its head
     pins every event, and readers can check each public event against it."""
     conn.execute("create table events_chain (id integer primary key, prev_hash text, hash text not null, "
                  "content_digest text not null, actor_digest text)")
-    try:
-        log = annotations.connect(source)  # brings a log from an earlier version up to today's chain
-    except annotations.BrokenLogError as exc:
-        raise PublishError(f"{exc} (see `archiver verify`)") from None
+    log = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
         rows = eventlog.published_chain(log, include_private=include_private)
         conn.executemany("insert into events_chain values (:id, :prev_hash, :hash, :content_digest, :actor_digest)",

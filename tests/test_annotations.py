@@ -126,3 +126,9 @@ def test_tags_keep_their_case_and_compare_without_it(conn):
     annotate(conn, "x:2", "bob", Changes(untags=["козинка"]))
     assert [t["tag"] for t in rows(conn, "select tag from current_tags where post_id = 'x:2' order by tag")] == [
         "Belgorod", "Kozinka checkpoint"]
+
+
+def test_a_public_tag_never_takes_a_private_spelling(conn):
+    annotate(conn, "x:1", "alice", Changes(tags=["SECRET-Lead"], private=True))
+    annotate(conn, "x:2", "bob", Changes(tags=["secret-lead"]))
+    assert [r["tag"] for r in rows(conn, "select tag from public_tags")] == ["secret-lead"]

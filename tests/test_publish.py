@@ -216,3 +216,35 @@ def test_readers_check_the_public_log_of_a_bundle(annotated, tmp_path, archiver_
     assert "event 1 was changed after it was recorded" in bad.stderr
     assert "event 2: the event before it was changed or removed" in bad.stderr
     assert "archive.db: missing, or not what MANIFEST says" in bad.stderr
+
+
+def test_a_log_from_an_earlier_version_without_wal_is_published(archive, tmp_path):  # noqa: F811
+    log = annotations.path_beside(archive)
+    conn = sqlite3.connect(log)
+    conn.executescript(annotations.EVENTS_SQL.replace(
+        "    prev_hash text,  -- the hash of the event before (see eventlog.py)\n    hash text\n", "").replace(
+        "visibility in ('public', 'private')),", "visibility in ('public', 'private'))"))
+    conn.execute("insert into events (post_id, kind, value, actor_id, created_at) "
+                 f"values ('{KOZINKA}', 'tag', 'old', 'al', '2020-01-01T00:00:00Z')")
+    conn.commit()
+    conn.close()  # journal_mode delete, no chain, no key: as an early version left it
+    result = publish(archive, tmp_path / "bundle")
+    assert result.counts["chain_head"]["id"] == 1
+    assert [r["tag"] for r in rows(tmp_path / "bundle" / "archive.db", "select tag from public_tags")] == ["old"]
+
+
+def test_verify_finds_a_bundles_public_state_edited_or_an_event_removed(annotated, tmp_path, archiver_cli):
+    out = tmp_path / "bundle"
+    publish(annotated, out)
+    db = out / "archive.db"
+    assert archiver_cli("verify", "--db", db).returncode == 0
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("update public_notes set note = 'FORGED note'")
+        removed = conn.execute("select max(id) from public_events where kind = 'tag'").fetchone()[0]
+        conn.execute("delete from public_events where id = ?", [removed])
+    conn.close()
+    bad = archiver_cli("verify", "--db", db)
+    assert bad.returncode == 1
+    assert "public_notes does not follow from public_events" in bad.stderr
+    assert f"public event {removed} was removed from public_events" in bad.stderr

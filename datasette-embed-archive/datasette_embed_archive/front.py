@@ -8,11 +8,11 @@ own list of databases stays at /-/.
 from __future__ import annotations
 
 import sqlite3
-import time
 
 from datasette.database import QueryInterrupted
 from datasette.utils.asgi import Response
 
+from .resultcache import ResultCache
 from .sources import find_sources
 
 CACHE_SECONDS = 30  # the counts read whole tables: on a big archive, once in a while is enough
@@ -60,14 +60,10 @@ async def _summary(database) -> dict:
 
 
 async def summary(datasette, database) -> dict:
-    """The front page's figures, computed at most every CACHE_SECONDS per database."""
-    cache = datasette.__dict__.setdefault("_archiver_front", {})
-    hit = cache.get(database.name)
-    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    value = await _summary(database)
-    cache[database.name] = (time.monotonic(), value)
-    return value
+    """The front page's figures, computed at most every CACHE_SECONDS per database, and once
+    however many readers arrive while they are being counted."""
+    cache = datasette.__dict__.setdefault("_archiver_front", ResultCache(ttl=CACHE_SECONDS))
+    return await cache.get(database.name, lambda: _summary(database))
 
 
 async def front_page(datasette, request):
