@@ -324,6 +324,9 @@ def verify(db_path):
         click.echo(f"archiver: {problem}", err=True)
     click.echo(f"{report.checked} file(s) checked, {len(report.problems)} missing or altered; "
                f"{report.events_checked} annotation event(s) checked, {len(report.log_problems)} problem(s)", err=True)
+    if report.chain_head:
+        click.echo(f"the annotation log's chain ends at event {report.chain_head[0]} with hash {report.chain_head[1]}"
+                   " (compare it with the head the archive's publisher gave)", err=True)
     sys.exit(0 if report.ok else 1)
 
 

@@ -34,6 +34,7 @@ class VerifyReport:
     problems: list = field(default_factory=list)
     events_checked: int = 0
     log_problems: list = field(default_factory=list)  # what is wrong with the annotation log
+    chain_head: Optional[tuple] = None  # (id, hash) of the last event checked
 
     @property
     def ok(self) -> bool:
@@ -57,6 +58,7 @@ def verify_archive(db_path) -> VerifyReport:
         try:
             report.events_checked = conn.execute("select count(*) from events").fetchone()[0]
             report.log_problems = eventlog.check(conn)
+            report.chain_head = eventlog.head(conn) if report.events_checked else None
         finally:
             conn.close()
     return report
@@ -83,6 +85,8 @@ def _verify_bundle(db_path: Path) -> VerifyReport:
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         report.events_checked, report.log_problems = eventlog.check_bundle(conn)
+        head = conn.execute("select id, hash from events_chain order by id desc limit 1").fetchone()
+        report.chain_head = tuple(head) if head else None
         report.log_problems += _derived_state_problems(conn)
     finally:
         conn.close()

@@ -203,6 +203,7 @@ def test_readers_check_the_public_log_of_a_bundle(annotated, tmp_path, archiver_
     ok = archiver_cli("verify", "--db", db)
     assert ok.returncode == 0, ok.stderr
     assert f"{len(chain)} annotation event(s) checked, 0 problem(s)" in ok.stderr
+    assert f"chain ends at event {chain[-1]['id']} with hash {chain[-1]['hash']}" in ok.stderr
 
     conn = sqlite3.connect(db)  # a republished copy whose public note was edited
     with conn:
