@@ -64,6 +64,7 @@ def _discover_sources(sources, discovery: BudgetedDiscovery, *, as_json: bool) -
                 "position": embed.position,
                 "blocked_by": embed.blocked_by,
                 "recovered_from": embed.recovered_from,
+                "found_by": embed.found_by,
                 "relation": embed.relation,
                 "fallback_text": embed.fallback_text,
                 "fallback_author": embed.fallback_author,

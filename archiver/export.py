@@ -43,7 +43,8 @@ def post_record(db, post: dict, tables: set) -> dict:
         "links": _column(db, tables, "links", "url", post["id"]),
         "pages": [page_record(row) for row in db.query(
             "select pages.*, embeds.position as embed_position, embeds.relation, embeds.blocked_by, "
-            "embeds.recovered_from, embeds.fallback_text, embeds.fallback_author, embeds.fallback_date "
+            "embeds.recovered_from, embeds.found_by, embeds.fallback_text, embeds.fallback_author, "
+            "embeds.fallback_date "
             "from embeds join pages on pages.id = embeds.page_id where embeds.post_id = ? "
             "order by pages.id, embeds.position", [post["id"]])],
         "versions": [{"captured_at": v["captured_at"], "status": v["status"], "changes": _json(v["changes"]),
@@ -69,6 +70,7 @@ def page_record(row: dict) -> dict:
         "last_captured_at": row.get("last_captured_at"),
         "embed": {"position": row.get("embed_position"), "relation": row.get("relation"),
                   "blocked_by": row.get("blocked_by"), "recovered_from": row.get("recovered_from"),
+                  "found_by": row.get("found_by"),
                   "fallback_text": row.get("fallback_text"), "fallback_author": row.get("fallback_author"),
                   "fallback_date": row.get("fallback_date")},
     }

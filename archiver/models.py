@@ -49,6 +49,7 @@ class Embed:
     fallback_date: Optional[str] = None
     html: Optional[str] = None
     relation: str = "embedded"  # or "linked" for posts only linked from the text
+    found_by: Optional[str] = None  # which discovery rule found it, in which element
 
     @property
     def post_id(self) -> str:

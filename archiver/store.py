@@ -61,7 +61,7 @@ TABLES = {
         "id": int, "page_id": int, "position": int, "platform": str, "post_url": str, "post_id": str,
         "relation": str, "blocked_by": str, "recovered_from": str, "fallback_text": str,
         "fallback_author": str, "fallback_handle": str, "fallback_date": str, "html": str,
-        "first_seen_at": str, "last_seen_at": str,
+        "first_seen_at": str, "last_seen_at": str, "found_by": str,
     }, pk="id", foreign_keys=[("page_id", "pages", "id"), ("post_id", "posts", "id")]),
     "placeholders": dict(columns={
         "id": int, "page_id": int, "blocked_by": str, "detail": str, "html": str,
@@ -296,6 +296,7 @@ class Store:
             "recovered_from": embed.recovered_from, "fallback_text": embed.fallback_text,
             "fallback_author": embed.fallback_author, "fallback_handle": embed.fallback_handle,
             "fallback_date": embed.fallback_date, "html": embed.html, "last_seen_at": now,
+            "found_by": embed.found_by,
         }
         if self._insert_new("embeds", {**row, "first_seen_at": now}, ("page_id", "post_id", "position", "relation")) is None:
             self.db["embeds"].update(next(self.db["embeds"].rows_where(

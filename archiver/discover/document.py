@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import sys
 from dataclasses import dataclass
 from typing import Optional
 
@@ -28,6 +29,22 @@ MAX_HTML = 20_000              # stored embed markup
 # Elements whose finds are the article's wherever they sit: an embed blockquote carries the
 # post's own text, state and metadata describe the page.
 _NOT_LAID_OUT = frozenset({"blockquote", "script", "meta", "html", "head", "body"})
+
+# Why an embed was found: the detector that called Scanner.found, in words (stored as embeds.found_by).
+RULES = {
+    "_blockquote": "a platform's embed blockquote",
+    "_attributes": "a platform URL in an attribute",
+    "_id_attribute": "a post id in a data attribute",
+    "_player_link": "a link to a platform's player",
+    "_srcdoc": "a link in an iframe's srcdoc",
+    "_card": "a post card the site renders itself",
+    "_link": "a link in the article's text",
+    "_meta": "a microdata embedUrl",
+    "inspect_script": "a post URL or id in a script",
+    "_embed_api_calls": "a post id handed to a platform's embed API",
+    "_javascript": "a post URL in a script's code",
+    "_string": "a post URL in the page's state JSON",
+}
 
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s_-]{16,}$")
 _MARKUP = re.compile(r"<\s*[a-zA-Z!]")
@@ -54,6 +71,7 @@ class Find:
     depth: int
     laid_out: object = None  # the page element whose place decides whether it is the site's chrome
     player: bool = False
+    found_by: Optional[str] = None  # which rule found it, in which element (see RULES)
 
     def rank(self):
         """Richer records win the dedupe: embedded, plainly visible, with fallback text, first."""
@@ -109,7 +127,8 @@ class Scanner:
         laid_out = (el.node if origin is None and el.node is not None and relation == "embedded"
                     and el.tag not in _NOT_LAID_OUT else None)
         self.finds.append(Find(el.order + (sub,), ref, blocked_by, recovered_from, fallback, html, relation,
-                               origin.depth if origin else 0, laid_out, el.tag in detectors.FRAMES))
+                               origin.depth if origin else 0, laid_out, el.tag in detectors.FRAMES,
+                               _found_by(sys._getframe(1).f_code.co_name, el.tag, recovered_from)))
         return True
 
     def problem(self, message: str) -> None:
@@ -208,8 +227,15 @@ class Scanner:
             out.append(Embed(platform=f.ref.platform, url=f.ref.url, native_id=f.ref.native_id, position=position,
                              blocked_by=f.blocked_by, recovered_from=f.recovered_from, fallback_text=fb.text,
                              fallback_author=fb.author, fallback_handle=fb.handle, fallback_date=fb.date,
-                             html=f.html, relation=f.relation))
+                             html=f.html, relation=f.relation, found_by=f.found_by))
         return out
+
+
+def _found_by(detector: str, tag: str, recovered_from: Optional[str]) -> str:
+    """'a platform's embed blockquote, <blockquote>, recovered from script[type=didomi/html]'."""
+    # The caller is named rather than passed by every detector: one table here stays in step with them.
+    words = f"{RULES.get(detector, detector.strip('_').replace('_', ' '))}, <{tag}>"
+    return f"{words}, recovered from {recovered_from}" if recovered_from else words
 
 
 def _b64decode(text: str) -> Optional[str]:

@@ -30,5 +30,6 @@ def scan_post_urls(text: str, *, limit: int) -> list[Embed]:
             continue
         if ref is not None and ref.post_id not in embeds:
             embeds[ref.post_id] = Embed(platform=ref.platform, url=ref.url, native_id=ref.native_id,
-                                        position=len(embeds), recovered_from=RECOVERED_FROM, relation="linked")
+                                        position=len(embeds), recovered_from=RECOVERED_FROM, relation="linked",
+                                        found_by="a post URL in the page's raw text (the page was not parsed)")
     return list(embeds.values())
