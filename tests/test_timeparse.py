@@ -32,3 +32,15 @@ def test_platform_formats():
     assert parse_rfc2822("Tue May 23 08:12:00 +0000 2023") == "2023-05-23T08:12:00Z"
     assert parse_iso("2023-05-23") == "2023-05-23"
     assert parse_iso("not a date") is None
+
+
+@pytest.mark.parametrize("page, expected", [
+    ('<html lang="fr"><head><meta property="article:published_time" content="23 mai 2023"></head></html>',
+     "2023-05-23"),
+    ('<html lang="ru"><body><time datetime="23 мая 2023 г.">вчера</time></body></html>', "2023-05-23"),
+    ('<html lang="de"><head><meta property="article:published_time" content="gestern"></head></html>', "gestern"),
+])
+def test_a_pages_own_date_in_its_language(page, expected):
+    from archiver.discover import discover_document
+
+    assert discover_document(page).meta.published_at == expected

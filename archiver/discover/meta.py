@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from ..models import PageMeta
+from ..timeparse import parse_display_date
 from . import jsonvalue
 from .element import HTML_SPACE, ascii_lower
 from .text import collapse
@@ -25,8 +26,10 @@ MAX_LD = 2_000_000
 _ZONE_WITHOUT_COLON = re.compile(r"([+-]\d{2})(\d{2})$")  # "+0200" -> "+02:00", as fromisoformat wants
 
 
-def normalise_date(value: Optional[str]) -> Optional[str]:
-    """ISO 8601; converted to UTC (with Z) when the value carries a zone."""
+def normalise_date(value: Optional[str], lang: Optional[str] = None) -> Optional[str]:
+    """ISO 8601; converted to UTC (with Z) when the value carries a zone. A date written for
+    readers, in any language ("23 mai 2023"), is read too, the page's language first; what
+    cannot be read is kept as written."""
     if not value or not isinstance(value, str):
         return None
     value = value.strip()
@@ -35,7 +38,7 @@ def normalise_date(value: Optional[str]) -> Optional[str]:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        return value[:64] or None
+        return parse_display_date(value, [lang] if lang else ()) or value[:64] or None
     if parsed.tzinfo is None:
         return parsed.isoformat()
     return parsed.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
@@ -119,5 +122,5 @@ class MetaCollector:
             canonical_url=(canonical or "").strip() or None,
             site_name=collapse(site) or None,
             lang=(lang or "").strip().replace("_", "-") or None,
-            published_at=normalise_date(published),
+            published_at=normalise_date(published, (lang or "").strip().replace("_", "-") or None),
         )
