@@ -12,7 +12,6 @@ from typing import Optional
 
 GONE = ("deleted", "unavailable")
 MAX_SEEN_LISTED = 6
-GONE_WORDS = {"deleted": "deleted", "unavailable": "no longer shown"}
 
 
 def day(moment: Optional[str]) -> Optional[str]:
@@ -53,7 +52,7 @@ def build_timeline(post: dict, versions: list, checks: list, mementos: Optional[
         if isinstance(changes.get("status"), list) and len(changes["status"]) == 2:
             before, after = changes["status"]
             if after in GONE and before not in GONE:
-                what = f"gone ({GONE_WORDS.get(after, after)})"
+                what = "gone"
             elif before in GONE and after not in GONE:
                 what = "available again"
         if isinstance(changes.get("text"), list) and len(changes["text"]) == 2 and changes["text"][0]:
@@ -100,7 +99,9 @@ def build_timeline(post: dict, versions: list, checks: list, mementos: Optional[
         earliest = min(m["captured_at"] for m in found)
         parts.append(f"{len(found)} capture(s) in web archives, the earliest from {day(earliest)}")
     sentence = "; ".join(parts)
-    sentence = (sentence[:1].upper() + sentence[1:] + ".") if sentence else ""
+    if sentence:
+        sentence = sentence[:1].upper() + sentence[1:]
+        sentence += "" if sentence.endswith((".", ".”", "!”", "?”")) else "."
     last_seen = seen[-1] if seen else None
     return {"sentence": sentence, "events": events, "earlier_texts": earlier_texts, "gone_since": gone_since,
             "last_seen": last_seen, "seen": seen}
