@@ -554,7 +554,9 @@ class FetchAdapter(HTTPAdapter):
 
     def _pinned_pool(self, host_params: dict, pool_kwargs: dict, address: str) -> HTTPConnectionPool:
         if len(self._pinned) >= MAX_PINNED_POOLS:
-            self._close_pinned()
+            # Forgotten, not closed: another thread may be sending on one of them right now; their
+            # idle connections close when the pools are collected.
+            self._pinned.clear()
         scheme = host_params["scheme"]
         options = {**self.poolmanager.connection_pool_kw, **pool_kwargs}
         if scheme == "http":
