@@ -6,7 +6,10 @@ import sys
 import click
 
 from . import __version__
+from .hostgate import DEFAULT_PER_HOST
 from .resolve import DEFAULT_THREAD_DEPTH
+
+DEFAULT_CONCURRENCY = 1  # pages at once; -j 4 or more hides the network's waits (one process per archive)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -118,10 +121,15 @@ def _age(ctx, param, value):
 @click.option("--older-than", "older_than", callback=_age, metavar="AGE",
               help="Collect again the sources collected longer ago than AGE (e.g. 7d, 12h, 30m).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary of the run on standard output.")
+@click.option("--concurrency", "-j", default=DEFAULT_CONCURRENCY, show_default=True, type=click.IntRange(1, 64),
+              help="Pages collected at once (each with its own connections).")
+@click.option("--per-host", default=DEFAULT_PER_HOST, show_default=True, type=click.IntRange(1, 16),
+              help="Requests at once to any one host (a news site, a platform's API).")
 @video_options
 @fetch_options
 def collect(sources, from_file, db_path, linked, thread_depth, quiet, endpoints, allow_private, video_quality,
-            no_video, cookies, proxy, ytdlp_plugin_dirs, no_wayback, refresh, older_than, as_json, save_to_wayback):
+            no_video, cookies, proxy, ytdlp_plugin_dirs, no_wayback, refresh, older_than, as_json, save_to_wayback,
+            concurrency, per_host):
     """Collect the posts embedded in articles (URLs or saved HTML files).
 
     Each page is fetched and kept as evidence, its embeds found (also behind
@@ -147,7 +155,8 @@ def collect(sources, from_file, db_path, linked, thread_depth, quiet, endpoints,
     sys.exit(run_collect(all_sources, db_path=db_path, endpoints=load_endpoints(endpoints),
                          allow_private=allow_private, linked=linked, quiet=quiet, thread_depth=thread_depth,
                          video=video, wayback=not no_wayback, refresh=refresh, older_than=older_than,
-                         as_json=as_json, save_to_wayback=save_to_wayback))
+                         as_json=as_json, save_to_wayback=save_to_wayback, concurrency=concurrency,
+                         per_host=per_host))
 
 
 @cli.command()

@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional
 from urllib.parse import urlsplit
@@ -161,6 +163,21 @@ class PageCallBudget:
         return getattr(self.fetcher, name)
 
 
+class _OnePageAtATime:
+    """A discovery shared by threads: one page at a time (lexbor's parse is CPU-bound anyway)."""
+
+    def __init__(self, discovery):
+        self.discovery = discovery
+        self.lock = threading.Lock()
+
+    def discover(self, text: str, base_url: Optional[str] = None):
+        with self.lock:
+            return self.discovery.discover(text, base_url)
+
+    def close(self) -> None:
+        self.discovery.close()
+
+
 class Collector:
     """Holds the run's store, session and endpoints; collect() takes the sources."""
 
@@ -169,6 +186,9 @@ class Collector:
                  limits: Optional[Limits] = None, warn: Callable[[str], None] = lambda line: None,
                  video: Optional[VideoOptions] = None):
         self.store = store
+        # What a sibling collector needs to work beside this one (see _collect_concurrently).
+        self._options = dict(endpoints=endpoints, allow_private=allow_private, linked=linked,
+                             thread_depth=thread_depth, limits=limits, warn=warn, video=video)
         self.bodies = BodyStore(store.bodies_dir)
         self.fetcher = fetcher or Fetcher(bodies=self.bodies, record=store.record_capture,
                                           allow_private=allow_private)
@@ -182,14 +202,22 @@ class Collector:
         self.linked = linked
         self.warn = warn
 
-    def collect(self, sources: Iterable[str], progress: Callable[[SourceResult], None] = lambda r: None) -> CollectReport:
-        """Raises BatchStopped when there is no room left to keep anything."""
+    def collect(self, sources: Iterable[str], progress: Callable[[SourceResult], None] = lambda r: None,
+                *, concurrency: int = 1) -> CollectReport:
+        """Raises BatchStopped when there is no room left to keep anything.
+
+        concurrency: pages collected at once, each by a collector of its own in a thread of its
+        own (its own database connection and sessions; see HostGate for the per-host limits)."""
         report = CollectReport()
+        sources = list(sources)
         try:
-            for source in sources:
-                result = self.collect_one(source)
-                report.results.append(result)
-                progress(result)
+            if concurrency > 1 and len(sources) > 1:
+                self._collect_concurrently(sources, concurrency, report, progress)
+            else:
+                for source in sources:
+                    result = self.collect_one(source)
+                    report.results.append(result)
+                    progress(result)
             # Media last, once posts are stored: also retries what failed in earlier runs.
             report.media = collect_media(self.store, self.fetcher, warn=self.warn, video=self.video)
         except (OSError, sqlite3.OperationalError) as exc:
@@ -202,6 +230,42 @@ class Collector:
             self.discovery.close()
             self.video.close()
         return report
+
+    def _collect_concurrently(self, sources: list, workers: int, report: CollectReport, progress) -> None:
+        """Pages fetched, discovered and resolved side by side; results (and progress) in this thread.
+
+        SQLite connections belong to the thread that opened them, so each worker thread makes
+        its own collector on first use. Discovery runs one page at a time, in the one child
+        process of this collector (its CPU budget is per page; a page takes milliseconds)."""
+        shared = _OnePageAtATime(self.discovery)
+        local, siblings, lock = threading.local(), [], threading.Lock()
+
+        def work(source: str) -> SourceResult:
+            collector = getattr(local, "collector", None)
+            if collector is None:
+                collector = local.collector = self._sibling(shared)
+                with lock:
+                    siblings.append(collector)
+            return collector.collect_one(source)
+
+        pool = ThreadPoolExecutor(min(workers, len(sources)), thread_name_prefix="archiver-collect")
+        try:
+            for future in as_completed([pool.submit(work, source) for source in sources]):
+                result = future.result()
+                report.results.append(result)
+                progress(result)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            for sibling in siblings:
+                sibling.video.close()
+
+    def _sibling(self, discovery) -> "Collector":
+        store = Store(self.store.path, bodies_dir=self.store.bodies_dir)
+        sibling = Collector(store, **self._options)
+        sibling.fetcher.gate = self.fetcher.gate  # per-host limits and the circuit breaker are the run's
+        sibling.use_network_options()
+        sibling.discovery = discovery
+        return sibling
 
     def use_network_options(self) -> None:
         """--cookies and --proxy for archiver's own session too (yt-dlp gets them from the VideoOptions).

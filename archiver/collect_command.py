@@ -11,6 +11,7 @@ from tqdm import tqdm
 from .collect import BatchStopped, Collector, disk_full_reason
 from .http import utc_now
 from .models import Limits
+from .hostgate import DEFAULT_PER_HOST
 from .resolve import DEFAULT_THREAD_DEPTH
 from .sourcequeue import SourceQueue
 from .store import Store
@@ -18,7 +19,7 @@ from .store import Store
 
 def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=False, store=None,
                 thread_depth=DEFAULT_THREAD_DEPTH, video=None, wayback=True, refresh=False, older_than=None,
-                as_json=False, save_to_wayback=False) -> int:
+                as_json=False, save_to_wayback=False, concurrency=1, per_host=DEFAULT_PER_HOST) -> int:
     """Collect sources into db_path; exit status 1 when nothing could be collected, or the disk is full.
 
     Sources already done in this archive are left out (see sourcequeue.py) unless refresh, or
@@ -62,18 +63,22 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
 
     collector = Collector(store, endpoints=endpoints, allow_private=allow_private, linked=linked,
                           thread_depth=thread_depth, limits=limits, warn=warn, video=video)
+    collector.fetcher.gate.per_host = per_host
     try:
         collector.use_network_options()
     except (OSError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
     started = utc_now()
     try:
-        report = collector.collect(sources, progress=progress)
+        report = collector.collect(sources, progress=progress, concurrency=concurrency)
     except BatchStopped as exc:
         bar.close()
         return disk_full(str(exc))
     bar.close()
     summary = report.summary()
+    given_up = collector.fetcher.gate.given_up()
+    if given_up:
+        summary += f"; given up for this run after repeated timeouts: {', '.join(given_up)}"
     if wayback:
         summary += recover_gone(collector, endpoints, started, warn)
     if save_to_wayback:

@@ -40,6 +40,7 @@ from urllib3.util import parse_url
 from urllib3.util.connection import create_connection
 
 from . import USER_AGENT
+from .hostgate import DEFAULT_GIVE_UP_AFTER, HostGate
 from .textdecode import decode_document
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
@@ -616,8 +617,11 @@ class Fetcher:
                  allow_private: Optional[bool] = None, max_bytes: int = DEFAULT_MAX_BYTES,
                  timeout=DEFAULT_TIMEOUT, retries: Optional[int] = None, backoff: Optional[float] = None,
                  deadline: Optional[float] = None, media_min_rate: Optional[float] = None,
-                 guard: Optional[AddressGuard] = None):
+                 guard: Optional[AddressGuard] = None, gate: Optional[HostGate] = None):
         self.bodies = bodies
+        # Per-host politeness and the circuit breaker, shared with the run's other fetchers.
+        self.gate = gate or HostGate(give_up_after=int(env_number("ARCHIVER_GIVE_UP_AFTER",
+                                                                  DEFAULT_GIVE_UP_AFTER)))
         self.record = record
         self.allow_private = env_flag("ARCHIVER_ALLOW_PRIVATE") if allow_private is None else allow_private
         # Offline (tests, the demo): nothing leaves this machine, whoever asks.
@@ -660,13 +664,19 @@ class Fetcher:
         if accept:
             request_headers["Accept"] = accept
         capture = Capture(url=url, kind=kind, request_headers=request_headers)
-        with Deadline(self.deadline) as deadline:
-            try:
-                self._fetch_into(capture, trusted=trusted, deadline=deadline)
-            except RefusedAddress as exc:
-                capture.error = str(exc)
-            except (DeadlineExceeded, requests.RequestException) as exc:
-                capture.error = self._failure(exc, capture.final_url or url, deadline)
+        host = (urlsplit(url).hostname or "").lower()
+        capture.error = self.gate.refusal(host)
+        if capture.error is None:
+            before = sum(self.timeouts.values())
+            with self.gate.slot(host), Deadline(self.deadline) as deadline:
+                try:
+                    self._fetch_into(capture, trusted=trusted, deadline=deadline)
+                except RefusedAddress as exc:
+                    capture.error = str(exc)
+                except (DeadlineExceeded, requests.RequestException) as exc:
+                    capture.error = self._failure(exc, capture.final_url or url, deadline)
+            if sum(self.timeouts.values()) > before:
+                self.gate.timed_out(host)
         _redact(capture)
         if self.record:
             self.record(capture)

@@ -188,7 +188,7 @@ class MediaCollector:
                               capture.fetched_at, capture.id)
 
     def keep_file(self, body: Path, sha: str, size: int, fetched_at: str, capture_id: Optional[int]) -> dict:
-        existing = next(self.db["media"].rows_where("sha256 = ?", [sha], limit=1), None)
+        existing = (list(self.db["media"].rows_where("sha256 = ?", [sha], limit=1)) or [None])[0]
         if existing and self.files.path(existing["path"]).exists():
             return existing
         with open(body, "rb") as f:

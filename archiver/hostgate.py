@@ -1,0 +1,52 @@
+"""Politeness and a circuit breaker per host, shared by every fetcher of one run.
+
+At most `per_host` requests are in flight to one host at a time, whichever
+thread sends them (a news site or a platform's API is not hammered because a
+run is concurrent). A host that has timed out `give_up_after` times is not
+asked again in this run: its later requests fail at once with a line that
+says so, and the next run tries it afresh.
+"""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from typing import Optional
+
+DEFAULT_PER_HOST = 2
+DEFAULT_GIVE_UP_AFTER = 3
+
+
+class HostGate:
+    def __init__(self, per_host: int = DEFAULT_PER_HOST, give_up_after: int = DEFAULT_GIVE_UP_AFTER,
+                 overrides: Optional[dict] = None):
+        self.per_host = per_host
+        self.give_up_after = give_up_after
+        self.overrides = {k.lower(): v for k, v in (overrides or {}).items()}  # host -> its own limit
+        self.timeouts: Counter = Counter()
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def slot(self, host: str):
+        with self._lock:
+            slots = self._slots.get(host)
+            if slots is None:
+                slots = self._slots[host] = threading.BoundedSemaphore(self.overrides.get(host, self.per_host))
+        with slots:
+            yield
+
+    def refusal(self, host: str) -> Optional[str]:
+        """Why this host is not asked any more in this run (None while it is)."""
+        count = self.timeouts[host]
+        if count >= self.give_up_after:
+            return (f"{host} timed out {count} times in this run: not asked again until the next run "
+                    "(ARCHIVER_GIVE_UP_AFTER)")
+        return None
+
+    def timed_out(self, host: str) -> None:
+        with self._lock:
+            self.timeouts[host] += 1
+
+    def given_up(self) -> list[str]:
+        return sorted(h for h, n in self.timeouts.items() if n >= self.give_up_after)

@@ -1,0 +1,62 @@
+"""Collecting pages side by side: several at once, never more than the per-host limit on one host,
+every row stored once, and a host that keeps timing out given up for the rest of the run."""
+import threading
+import time
+
+import sqlite_utils
+
+from conftest import run_archiver
+from server import FIXTURES, Answer
+
+PAGE = (FIXTURES / "pages" / "two-tweets.html").read_bytes()
+
+
+def tweet(n):
+    return (f'<blockquote class="twitter-tweet"><p>Post {n}</p>&mdash; W (@w) '
+            f'<a href="https://twitter.com/w/status/{1700000000000000100 + n}">May 1, 2023</a></blockquote>')
+
+
+def test_pages_are_collected_side_by_side_within_the_per_host_limit(server, tmp_path):
+    lock, in_flight, most = threading.Lock(), [0], [0]
+
+    def slow_page(n):
+        def answer(query, server_):
+            with lock:
+                in_flight[0] += 1
+                most[0] = max(most[0], in_flight[0])
+            time.sleep(0.3)
+            with lock:
+                in_flight[0] -= 1
+            return Answer(body=PAGE + tweet(n).encode())
+        return answer
+
+    urls = []
+    for n in range(8):
+        server.routes[f"/p{n}"] = slow_page(n)
+        urls.append(server.url(f"/p{n}"))
+    server.syndication()
+    db = tmp_path / "archive.db"
+    result = run_archiver("collect", *urls, "--db", db, "--endpoint", f"x={server.base}", "--allow-private",
+                          "--no-video", "--concurrency", "4", "--per-host", "2")
+    assert result.returncode == 0, result.stderr
+    assert "8 of 8 page(s) collected" in result.stderr
+    assert most[0] == 2  # side by side, and never more than two at once on this host
+    archive = sqlite_utils.Database(db)
+    assert archive["pages"].count == 8 and archive["embeds"].count == 24 and archive["posts"].count == 10
+    assert {r["state"] for r in archive["sources"].rows} == {"done"}
+
+
+def test_a_host_that_keeps_timing_out_is_given_up_for_the_run(server, tmp_path):
+    urls = []
+    for n in range(6):
+        server.routes[f"/slow{n}"] = Answer(body=PAGE, delay=5)
+        urls.append(server.url(f"/slow{n}"))
+    db = tmp_path / "archive.db"
+    result = run_archiver("collect", *urls, "--db", db, "--concurrency", "1", "--no-video",
+                          env={"ARCHIVER_DEADLINE": "1", "ARCHIVER_GIVE_UP_AFTER": "2", "ARCHIVER_RETRIES": "0"})
+    assert result.returncode == 1
+    assert "given up for this run after repeated timeouts: 127.0.0.1" in result.stderr
+    asked = [r for r in server.requests if r.startswith("/slow")]
+    assert len(asked) == 2  # the first two timed out; the other four were not asked
+    errors = [r["error"] for r in sqlite_utils.Database(db)["pages"].rows]
+    assert sum("not asked again until the next run" in e for e in errors) == 4
