@@ -189,6 +189,10 @@ class Store:
         self.db = sqlite_utils.Database(self.path)
         # Set first: two collects on one archive wait for each other instead of failing "database is locked".
         self.db.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Writes take the write lock first (BEGIN IMMEDIATE), waiting for it: a deferred BEGIN
+        # reads first, and when another connection writes in between, SQLite refuses the write
+        # at once ("database is locked") instead of waiting.
+        self.db.conn.isolation_level = "IMMEDIATE"
         self.db.execute("pragma journal_mode = wal")
         self.db.execute("pragma foreign_keys = on")
         self.bodies_dir = Path(bodies_dir) if bodies_dir else self.path.with_name(self.path.stem + "-files") / "bodies"
