@@ -2,13 +2,15 @@
 
 At most `per_host` requests are in flight to one host at a time, whichever
 thread sends them (a news site or a platform's API is not hammered because a
-run is concurrent). A host that has timed out `give_up_after` times is not
-asked again in this run: its later requests fail at once with a line that
-says so, and the next run tries it afresh.
+run is concurrent). A host that asks for a pause (429 or 503 with Retry-After)
+gets it from every thread, not only from the request it answered. A host that
+has timed out `give_up_after` times is not asked again in this run: its later
+requests fail at once with a line that says so, and the next run tries it afresh.
 """
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from contextlib import contextmanager
 from typing import Optional
@@ -19,22 +21,32 @@ DEFAULT_GIVE_UP_AFTER = 3
 
 class HostGate:
     def __init__(self, per_host: int = DEFAULT_PER_HOST, give_up_after: int = DEFAULT_GIVE_UP_AFTER,
-                 overrides: Optional[dict] = None):
+                 overrides: Optional[dict] = None, clock=time.monotonic, sleep=time.sleep):
+        self.clock, self.sleep = clock, sleep
         self.per_host = per_host
         self.give_up_after = give_up_after
         self.overrides = {k.lower(): v for k, v in (overrides or {}).items()}  # host -> its own limit
         self.timeouts: Counter = Counter()
         self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._resume_at: dict[str, float] = {}  # host -> when it may be asked again (monotonic)
         self._lock = threading.Lock()
 
     @contextmanager
-    def slot(self, host: str):
+    def slot(self, host: str, max_wait: float = 60.0):
         with self._lock:
             slots = self._slots.get(host)
             if slots is None:
                 slots = self._slots[host] = threading.BoundedSemaphore(self.overrides.get(host, self.per_host))
+            pause = self._resume_at.get(host, 0.0) - self.clock()
+        if pause > 0:
+            self.sleep(min(pause, max_wait))
         with slots:
             yield
+
+    def hold(self, host: str, seconds: float) -> None:
+        """The host asked for a pause: no new request to it from any thread until it is over."""
+        with self._lock:
+            self._resume_at[host] = max(self._resume_at.get(host, 0.0), self.clock() + seconds)
 
     def refusal(self, host: str) -> Optional[str]:
         """Why this host is not asked any more in this run (None while it is)."""

@@ -752,6 +752,8 @@ class Fetcher:
                 raise requests.exceptions.InvalidURL(str(exc)) from None
             if response.status_code in RETRY_STATUSES and attempt < self.retries:
                 delay = self._retry_delay(attempt, response.headers.get("Retry-After"), deadline)
+                if response.headers.get("Retry-After") and response.status_code in (429, 503):
+                    self.gate.hold((urlsplit(url).hostname or "").lower(), delay or MAX_RETRY_AFTER)
                 if delay is not None:
                     response.close()
                     time.sleep(delay)

@@ -60,3 +60,22 @@ def test_a_host_that_keeps_timing_out_is_given_up_for_the_run(server, tmp_path):
     assert len(asked) == 2  # the first two timed out; the other four were not asked
     errors = [r["error"] for r in sqlite_utils.Database(db)["pages"].rows]
     assert sum("not asked again until the next run" in e for e in errors) == 4
+
+
+def test_a_pause_a_host_asks_for_holds_every_thread():
+    from archiver.hostgate import HostGate
+
+    now, slept = [100.0], []
+    gate = HostGate(per_host=4, clock=lambda: now[0], sleep=slept.append)
+    gate.hold("example.org", 30)
+    with gate.slot("other.example"):  # other hosts are not held
+        pass
+    assert slept == []
+    now[0] += 10
+    with gate.slot("example.org"):  # the 20 s left of the pause, whichever thread asks
+        pass
+    assert slept == [20]
+    now[0] += 21
+    with gate.slot("example.org"):
+        pass
+    assert slept == [20]
