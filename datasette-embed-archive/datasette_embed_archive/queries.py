@@ -1,6 +1,7 @@
 """The reads behind the plugin's pages: one post with its context, its annotations, a thread."""
 from __future__ import annotations
 
+import sqlite3
 from typing import Optional
 
 from .sources import Sources
@@ -13,47 +14,53 @@ async def _rows(database, sql: str, params) -> list[dict]:
 
 
 async def load_post_page(database, post_id: str) -> Optional[dict]:
-    posts = await _rows(database, "select * from posts where id = ?", [post_id])
+    # Every read of the page in one trip to Datasette's query threads: under load each trip
+    # waits its turn behind the other pages' queries, and a post page needs about a dozen.
+    return await database.execute_fn(lambda conn: _post_page(conn, post_id))
+
+
+def _all(conn, sql: str, params=()) -> list[dict]:
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    return [dict(row) for row in cursor.execute(sql, params)]
+
+
+def _post_page(conn, post_id: str) -> Optional[dict]:
+    posts = _all(conn, "select * from posts where id = ?", [post_id])
     if not posts:
         return None
     post = posts[0]
+    tables = {name for (name,) in conn.execute("select name from sqlite_master where type = 'table'")}
     account = None
     if post.get("account_id"):
-        found = await _rows(database, "select * from accounts where id = ?", [post["account_id"]])
+        found = _all(conn, "select * from accounts where id = ?", [post["account_id"]])
         account = found[0] if found else None
-    embeds = await _rows(database, """
+    embeds = _all(conn, """
         select embeds.*, pages.url as page_url, pages.final_url as page_final_url, pages.title as page_title,
                pages.site_name as page_site_name, pages.published_at as page_published_at
         from embeds join pages on pages.id = embeds.page_id
         where embeds.post_id = ? order by pages.last_captured_at desc""", [post_id])
-    versions = await _rows(database, "select * from post_versions where post_id = ? order by id", [post_id])
-    media = await _rows(database, "select * from post_media where post_id = ? order by position", [post_id])
+    versions = _all(conn, "select * from post_versions where post_id = ? order by id", [post_id])
+    media = _all(conn, "select * from post_media where post_id = ? order by position", [post_id])
     related_ids = [i for i in (post.get("reply_to_id"), post.get("quote_of_id"), post.get("thread_id")) if i]
     related = {}
     if related_ids:
         placeholders = ",".join("?" for _ in related_ids)
-        for row in await _rows(database, f"select id, author_handle, text, status from posts where id in ({placeholders})",
-                               related_ids):
+        for row in _all(conn, f"select id, author_handle, text, status from posts where id in ({placeholders})",
+                        related_ids):
             related[row["id"]] = row
-    transcripts = []
-    if await _rows(database, "select 1 from sqlite_master where type = 'table' and name = 'transcripts'", []):
-        transcripts = await _rows(database, "select lang, kind, format, sha256, text from transcripts "
-                                            "where post_id = ? order by kind desc, lang", [post_id])
-    checks = await _rows_if_table(database, "post_checks", "select * from post_checks where post_id = ? "
-                                  "order by checked_at, id", [post_id])
-    mementos = await _rows_if_table(database, "mementos", "select * from mementos where post_id = ? "
-                                    "order by captured_at, id", [post_id])
+
+    def rows_if_table(table: str, sql: str) -> list[dict]:  # tables an earlier archive may not have yet
+        return _all(conn, sql, [post_id]) if table in tables else []
+
+    transcripts = rows_if_table("transcripts", "select lang, kind, format, sha256, text from transcripts "
+                                               "where post_id = ? order by kind desc, lang")
+    checks = rows_if_table("post_checks", "select * from post_checks where post_id = ? order by checked_at, id")
+    mementos = rows_if_table("mementos", "select * from mementos where post_id = ? order by captured_at, id")
     return {"post": post, "account": account, "embeds": embeds, "versions": versions, "media": media,
             "related": related, "transcripts": transcripts, "chapters": _chapters(post.get("chapters")),
             "checks": checks, "mementos": mementos,
             "timeline": build_timeline(post, versions, checks, mementos)}
-
-
-async def _rows_if_table(database, table: str, sql: str, params) -> list[dict]:
-    """Rows of a table an archive from an earlier version may not have yet (none then)."""
-    if not await _rows(database, "select 1 from sqlite_master where type = 'table' and name = ?", [table]):
-        return []
-    return await _rows(database, sql, params)
 
 
 def _chapters(text) -> list:
@@ -71,19 +78,16 @@ async def load_annotations(sources: Sources, post_id: str) -> dict:
     """The post's current tags, status, place and notes, and the events behind them, newest first."""
     if not sources.has_annotations:
         return {"tags": [], "status": None, "place": None, "notes": [], "history": []}
-    db = sources.query_db
+    def read(conn) -> dict:  # in one trip, like the post itself
+        def rows(kind, order=""):
+            return _all(conn, f"select * from {sources.rel(kind)} where post_id = ? {order}", [post_id])
 
-    async def rows(kind, order=""):
-        return await _rows(db, f"select * from {sources.rel(kind)} where post_id = ? {order}", [post_id])
+        status, place = rows("status"), rows("place")
+        return {"tags": rows("tags", "order by tag"), "status": status[0] if status else None,
+                "place": place[0] if place else None, "notes": rows("notes", "order by event_id"),
+                "history": rows("events", "order by id desc")}
 
-    status, place = await rows("status"), await rows("place")
-    return {
-        "tags": await rows("tags", "order by tag"),
-        "status": status[0] if status else None,
-        "place": place[0] if place else None,
-        "notes": await rows("notes", "order by event_id"),
-        "history": await rows("events", "order by id desc"),
-    }
+    return await sources.query_db.execute_fn(read)
 
 
 async def load_thread(database, post_id: str) -> Optional[dict]:
