@@ -128,3 +128,19 @@ def test_the_posts_own_words_rank_above_the_pages_and_the_transcripts(tmp_path):
     store.db.conn.commit()
     store.db.conn.close()
     assert ids(build_datasette(db_path), "q=Belgorod") == ["x:2", "x:1", "youtube:3"]
+
+
+def test_a_visitors_cached_page_never_mixes_with_a_volunteers_and_follows_the_log(archive):  # noqa: F811
+    from archiver import annotations
+    from archiver.annotations import Changes
+
+    ds = build_datasette(archive, environ={"DATASETTE_SECRET": "s"})
+    log = annotations.connect(annotations.path_beside(archive))
+    annotations.annotate(log, KOZINKA, "bob", Changes(note="Kozinka lead from a cousin", private=True))
+    assert "from a cousin" not in get(ds, "/-/search?q=Kozinka").text  # rendered for visitors, kept
+    volunteer = {"ds_actor": ds.sign({"a": {"id": "carol"}}, "actor")}
+    assert "from a cousin" in get(ds, "/-/search?q=Kozinka", cookies=volunteer).text
+    assert "from a cousin" not in get(ds, "/-/search?q=Kozinka").text
+    annotations.annotate(log, KOZINKA, "alice", Changes(note="Kozinka sign matches"))  # public: the log moves
+    log.close()
+    assert "Kozinka sign matches" in get(ds, "/-/search?q=Kozinka").text

@@ -10,7 +10,7 @@ from datasette.utils.asgi import NotFound, Response
 
 from .annotation_state import STATUSES
 from .queries import load_annotations, load_post_page, load_thread
-from .search import InvalidSearch, SearchRequest, facets_inline, run_search
+from .search import InvalidSearch, SearchRequest, facets_inline, log_version, results_cache, run_search
 from .sources import find_sources
 
 
@@ -89,13 +89,21 @@ async def _search_page(datasette, request):
         result = await run_search(sources, search, facets=wanted in ("1", "on", "only"), rows=wanted != "only",
                                   facet_time_limit_ms=datasette.setting("facet_time_limit_ms"))
         return Response.json(result, default=str)
-    inline = wanted == "1" or await facets_inline(sources, search)
-    result = await run_search(sources, search, facets=inline,
-                              facet_time_limit_ms=datasette.setting("facet_time_limit_ms"))
-    args = {k: request.args.get(k) for k in request.args.keys()}
-    return Response.html(await datasette.render_template("archiver_search.html", {
-        "database": sources.archive.name, "search": result, "has_annotations": sources.has_annotations,
-        "args": args, "statuses": STATUSES,
-        "facets_json": None if inline else datasette.urls.path("/-/search.json") + "?" + urlencode(
-            {**{k: v for k, v in args.items() if k != "page"}, "_facets": "only"}),
-    }, request=request))
+    async def render() -> str:
+        inline = wanted == "1" or await facets_inline(sources, search)
+        result = await run_search(sources, search, facets=inline,
+                                  facet_time_limit_ms=datasette.setting("facet_time_limit_ms"))
+        args = {k: request.args.get(k) for k in request.args.keys()}
+        return await datasette.render_template("archiver_search.html", {
+            "database": sources.archive.name, "search": result, "has_annotations": sources.has_annotations,
+            "args": args, "statuses": STATUSES,
+            "facets_json": None if inline else datasette.urls.path("/-/search.json") + "?" + urlencode(
+                {**{k: v for k, v in args.items() if k != "page"}, "_facets": "only"}),
+        }, request=request)
+
+    if request.cookies:  # a volunteer, or a message to show: this page is theirs alone
+        return Response.html(await render())
+    # A visitor's page is every visitor's page for the same words: rendered once for a crowd,
+    # and again once the annotation log moves or the cache's seconds pass.
+    key = ("html", request.query_string, await log_version(sources))
+    return Response.html(await results_cache(sources.query_db).get(key, render))
