@@ -9,7 +9,7 @@ from . import __version__
 from .hostgate import DEFAULT_PER_HOST
 from .resolve import DEFAULT_THREAD_DEPTH
 
-DEFAULT_CONCURRENCY = 4  # pages at once: the network's waits hidden, two per host at most
+DEFAULT_CONCURRENCY = 1  # pages at once; -j 4 or more hides the network's waits
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -6,6 +6,8 @@ Datasette configuration rely on them): add, never rename.
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -38,6 +40,7 @@ POSTS_FTS_COLUMNS = ["text", "author_handle", "author_name", "transcript", "lati
 HAS_CYRILLIC = "glob '*[Ѐ-ԯ]*'"  # SQLite GLOB ranges are code points: U+0400-U+052F
 # How long a write waits for another collect's transaction on the same archive.
 BUSY_TIMEOUT_MS = 60_000
+LOCKED_RETRIES = 8  # about 10 s in all (see _PatientDatabase)
 
 # Fields of a post compared between captures; a difference writes a post_versions row.
 VERSIONED_FIELDS = ("status", "status_detail", "text", "author_handle", "author_name", "created_at",
@@ -181,12 +184,34 @@ VIEWS = {
 }
 
 
+class _PatientDatabase(sqlite_utils.Database):
+    """sqlite-utils' Database, trying a statement again when SQLite refuses to start its transaction.
+
+    The busy timeout makes a writer wait for another connection's write, except when SQLite
+    sees that waiting cannot help (this connection's read snapshot is older than the last
+    commit): then it answers "database is locked" at once. Outside a transaction nothing has
+    happened yet, so the statement is simply tried again, a little later, on a fresh snapshot.
+    """
+
+    def execute(self, sql, parameters=None):
+        for attempt in range(LOCKED_RETRIES + 1):
+            in_transaction = self.conn.in_transaction
+            try:
+                return super().execute(sql, parameters)
+            except sqlite3.OperationalError as exc:
+                # FTS5 says "vtable constructor failed" when the lock strikes while it opens its table.
+                busy = "database is locked" in str(exc) or "vtable constructor failed" in str(exc)
+                if not busy or in_transaction or attempt == LOCKED_RETRIES:
+                    raise
+                time.sleep(0.02 * 2 ** attempt)
+
+
 class Store:
     """The archive database. One instance per collect run."""
 
     def __init__(self, path, *, bodies_dir: Optional[Path] = None):
         self.path = Path(path)
-        self.db = sqlite_utils.Database(self.path)
+        self.db = _PatientDatabase(self.path)
         # Set first: two collects on one archive wait for each other instead of failing "database is locked".
         self.db.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
         # Writes take the write lock first (BEGIN IMMEDIATE), waiting for it: a deferred BEGIN
@@ -398,10 +423,16 @@ class Store:
     def _replace_facets(self, post: Post) -> None:
         from .entities import facet_rows
 
-        for table, rows in facet_rows(post).items():
-            self.db[table].delete_where("post_id = ?", [post.id])
-            if rows:
-                self.db[table].insert_all(rows, pk=TABLES[table]["pk"], replace=True)
+        # Plain SQL in one transaction: sqlite-utils' insert_all looks its rows up again by rowid
+        # afterwards, and another collect replacing the same rows in between made that fail.
+        with self.db.conn:
+            for table, rows in facet_rows(post).items():
+                self.db.execute(f"delete from [{table}] where post_id = ?", [post.id])
+                if rows:
+                    columns = list(rows[0])
+                    self.db.conn.executemany(
+                        f"insert or replace into [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+                        f"values ({', '.join('?' for _ in columns)})", [[row[c] for c in columns] for row in rows])
 
     def _replace_media(self, post: Post) -> None:
         for position, item in enumerate(post.media):
