@@ -19,7 +19,6 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Optional
-from urllib.parse import urlsplit
 
 from .http import BodyStore, Capture, Fetcher, utc_now
 from .models import Post, PostRef
@@ -161,29 +160,6 @@ class CaptureRelay:
                 return
 
 
-class HostLimits:
-    """The run's fetcher as the resolvers see it: at most `per_host` requests at a time to one host."""
-
-    def __init__(self, fetcher: Fetcher, per_host: int):
-        self.fetcher, self.per_host = fetcher, max(1, per_host)
-        self._lock = threading.Lock()
-        self._hosts: dict[str, threading.BoundedSemaphore] = {}
-
-    def _slot(self, url: str) -> threading.BoundedSemaphore:
-        host = (urlsplit(url).hostname or "").lower()
-        with self._lock:
-            if host not in self._hosts:
-                self._hosts[host] = threading.BoundedSemaphore(self.per_host)
-            return self._hosts[host]
-
-    def fetch(self, url: str, **kwargs) -> Capture:
-        with self._slot(url):
-            return self.fetcher.fetch(url, **kwargs)
-
-    def __getattr__(self, name):  # allow_private, offline, bodies…: the fetcher's
-        return getattr(self.fetcher, name)
-
-
 def ask_platform(row: dict, fetcher, endpoints) -> Post:
     """One stored post asked again through its platform's resolver (no thread walk: the post only)."""
     ctx = ResolveContext(fetcher=fetcher, endpoints=endpoints, thread_depth=0)
@@ -225,12 +201,12 @@ def recheck(store: Store, endpoints, options: RecheckOptions, *, fetcher: Option
     relay = CaptureRelay(store)
     fetcher = fetcher or Fetcher(bodies=BodyStore(store.bodies_dir), allow_private=allow_private)
     fetcher.record = relay.record
-    limited = HostLimits(fetcher, options.per_host)
+    fetcher.gate.per_host = max(1, options.per_host)  # the fetcher's own per-host limit (hostgate.py)
     report = RecheckReport()
     rows = list(rows) if rows is not None else select_posts(store, options)
     report.selected = len(rows)
     with ThreadPoolExecutor(max_workers=max(1, options.workers), thread_name_prefix="archiver-recheck") as pool:
-        running = {pool.submit(ask_platform, row, limited, endpoints): row for row in rows}
+        running = {pool.submit(ask_platform, row, fetcher, endpoints): row for row in rows}
         try:
             while running:
                 relay.serve(timeout=0.02)

@@ -10,7 +10,8 @@ import sqlite_utils
 
 from archiver.collect import Collector
 from archiver.endpoints import Endpoints
-from archiver.recheck import HostLimits, RecheckOptions, recheck, select_posts
+from archiver.hostgate import HostGate
+from archiver.recheck import RecheckOptions, recheck, select_posts
 from archiver.timeparse import parse_age
 from archiver.serve import build_datasette
 from archiver.store import Store
@@ -141,8 +142,13 @@ def test_at_most_per_host_requests_at_once():
             with lock:
                 active[0] -= 1
 
-    limited = HostLimits(Slow(), 2)
-    threads = [threading.Thread(target=limited.fetch, args=("https://cdn.syndication.twimg.com/x",)) for _ in range(6)]
+    gate = HostGate(per_host=2)  # what every Fetcher sends through (recheck sets --per-host on it)
+
+    def limited_fetch(url):
+        with gate.slot("cdn.syndication.twimg.com"):
+            Slow().fetch(url)
+
+    threads = [threading.Thread(target=limited_fetch, args=("https://cdn.syndication.twimg.com/x",)) for _ in range(6)]
     for t in threads:
         t.start()
     for t in threads:
