@@ -19,7 +19,7 @@ from .http import Capture, utc_now
 from .models import Account, Embed, PageMeta, Post
 
 
-def _first(rows):
+def first_row(rows):
     """The first row of a query, its statement finished at once: a statement left half-read
     keeps a read snapshot open, and the connection's next write then fails at once with
     "database is locked" whenever another connection has written since."""
@@ -314,7 +314,7 @@ class Store:
         new_id = self._insert_new("pages", {**row, "first_captured_at": now}, ("url",))
         if new_id is not None:
             return new_id
-        existing_id = _first(table.rows_where("url = ?", [url], select="id", limit=1))["id"]
+        existing_id = first_row(table.rows_where("url = ?", [url], select="id", limit=1))["id"]
         if error:  # a failed re-fetch keeps what the earlier capture found
             row = {k: row[k] for k in ("last_captured_at", "status", "error")}
         table.update(existing_id, row)
@@ -340,7 +340,7 @@ class Store:
             "found_by": embed.found_by,
         }
         if self._insert_new("embeds", {**row, "first_seen_at": now}, ("page_id", "post_id", "position", "relation")) is None:
-            self.db["embeds"].update(_first(self.db["embeds"].rows_where(
+            self.db["embeds"].update(first_row(self.db["embeds"].rows_where(
                 "page_id = ? and post_id = ? and position = ? and relation = ?",
                 [page_id, embed.post_id, embed.position, embed.relation], select="id", limit=1))["id"], row)
 
@@ -442,7 +442,7 @@ class Store:
             if self._insert_new("post_media", {**row, "status": "pending", "attempts": 0},
                                 ("post_id", "position")) is not None:
                 continue
-            existing = _first(self.db["post_media"].rows_where("post_id = ? and position = ?",
+            existing = first_row(self.db["post_media"].rows_where("post_id = ? and position = ?",
                                                              [post.id, position], limit=1))
             if existing.get("via") == "yt-dlp" and item.via != "yt-dlp" and existing["status"] != "pending":
                 continue  # a video yt-dlp fetched is not replaced by an answer asked without it (a preview)

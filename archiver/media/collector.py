@@ -35,7 +35,7 @@ from tqdm import tqdm
 from ..http import BodyStore, Capture, Fetcher, utc_now
 from .image import describe_image, thumbnail_of
 from .files import MediaFiles, files_dir
-from ..store import Store
+from ..store import Store, first_row
 from .video import first_frame, probe_video
 
 ACCEPT = "*/*"  # the original file as the CDN has it, not a format it would transcode to for us
@@ -188,7 +188,7 @@ class MediaCollector:
                               capture.fetched_at, capture.id)
 
     def keep_file(self, body: Path, sha: str, size: int, fetched_at: str, capture_id: Optional[int]) -> dict:
-        existing = (list(self.db["media"].rows_where("sha256 = ?", [sha], limit=1)) or [None])[0]
+        existing = first_row(self.db["media"].rows_where("sha256 = ?", [sha], limit=1))
         if existing and self.files.path(existing["path"]).exists():
             return existing
         with open(body, "rb") as f:
