@@ -19,11 +19,13 @@ install: $(BIN)/archiver
 demo: install
 	$(BIN)/archiver demo
 
-# Debian's chromium (browser tests, driven by Playwright) and ffmpeg (video merging and checks).
+# Debian's chromium (browser tests, driven by Playwright), ffmpeg (video merging and checks) and
+# redis-server (the broker of `archiver worker`; its tests start their own on a free port).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v ffprobe >/dev/null 2>&1 || missing="$$missing ffmpeg"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing$$missing with apt-get"; \
