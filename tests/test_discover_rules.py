@@ -169,6 +169,40 @@ def test_words_on_boxes_that_hold_the_article_do_not_make_it_chrome():
     assert ids(page_with(sidebar, wrapper="page with-footer")) == ["ArticleVid1", VIDEO_ID]
 
 
+def test_a_player_under_a_title_naming_the_sites_picks_is_not_the_articles():
+    # After the article, a box titled "Video rekomendasi" (recommended videos) in no chrome-named class.
+    for title in ("Video rekomendasi", "Recommended for you", "Weitere Videos"):
+        picks = (f'<div class="video-yt"><div class="sectionHeader"><div class="sectionTitle">{title}</div>'
+                 f'<a href="/video/">More</a></div><div class="video-yt-player"><iframe src="{PLAYER}"></iframe>'
+                 "</div></div>")
+        assert ids(page_with(picks)) == ["ArticleVid1"], title
+
+
+def test_a_title_that_names_no_picks_leaves_a_player_beside_the_article():
+    box = (f'<div class="video-yt"><div class="sectionHeader"><h3 class="sectionTitle">The flood in pictures</h3>'
+           f'</div><div class="video-yt-player"><iframe src="{PLAYER}"></iframe></div></div>')
+    assert ids(page_with(box)) == ["ArticleVid1", VIDEO_ID]
+    # The article's own text may say "related": only a title before the player counts.
+    article = f'<p>A related video:</p><div><iframe src="{PLAYER}"></iframe></div>'
+    assert ids(page_with("", article_extra=article)) == ["ArticleVid1", VIDEO_ID]
+
+
+def test_a_feed_of_updates_in_a_sidebar_is_not_the_articles_whatever_its_text():
+    # The sidebar's stream holds more text than the short article beside it.
+    update = ("<p>" + "An update from the club about the next meeting and its guests. " * 6 + "</p>")
+    items = "".join(f'<li class="activity-item"><div class="inner">{update}'
+                    f'<p><iframe src="https://www.youtube.com/embed/FeedVideo{k:02d}"></iframe></p></div></li>'
+                    for k in range(3))
+    page = (f'<html><body><div class="content"><div class="post"><p>Who is the best?</p>'
+            f'<iframe src="{ARTICLE_VIDEO}"></iframe></div>'
+            f'<div class="widget-area sidebar"><aside class="widget"><ul class="stream">{items}</ul></aside></div>'
+            "</div></body></html>")
+    assert ids(page) == ["ArticleVid1"]
+    # One video in a sidebar's widget is often the article's own (see above); a list in the article is the article's.
+    listicle = f'<html><body><article><ul class="steps">{items}</ul></article></body></html>'
+    assert ids(listicle) == ["FeedVideo00", "FeedVideo01", "FeedVideo02"]
+
+
 def test_a_gallery_slide_linking_a_post_is_not_an_embed():
     post = "https://www.instagram.com/p/GalleryPo01/"
     slide = f'<div class="gallery__slide instagram-credit"><img src="/photo.jpg"><a href="{post}">@someone</a></div>'

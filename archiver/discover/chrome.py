@@ -9,11 +9,14 @@ article's. Else it is chrome when, on its way up to the first element that conta
 text block, it passes a box the page marks as chrome (<footer>, <nav>, or a class or id
 saying footer, related, recommended, most read...); and a player is, when the box it sits
 in there holds three or more players and little text: a list of videos (an article's own
-videos sit between its paragraphs).
+videos sit between its paragraphs); or when a title just before it on that way says what a
+site calls its own picks ("Recommended videos", "Video rekomendasi", "Weitere Videos").
+Apart from the text block, an element in an item of a list (one of three or more <li> of
+the same class) inside a sidebar is in a feed of the site's, not in the article.
 
 Words on boxes above the text block do not count: a wrapper "with-footer" contains the
 article itself. A sidebar is not ruled out as such: a video a site places beside one
-article is often that article's.
+article is often that article's; a feed of posts or updates there is not.
 """
 from __future__ import annotations
 
@@ -27,11 +30,28 @@ CONTENT_TAGS = frozenset({"article", "main"})
 CHROME_WORDS = ("footer", "related", "recommend", "most-read", "popular", "trending", "more-videos",
                 "latest-videos", "video-list", "videolist")
 _CHROME_WORDS = re.compile(r"(?<![a-z])(?:" + "|".join(map(re.escape, CHROME_WORDS)) + ")")
-MIN_PARAGRAPHS = 3    # paragraphs in one element below which a page has no text block to speak of
+MIN_TEXT = 200        # characters of paragraphs in one element below which a page has no text block
 MAX_LEVELS = 40       # ancestors looked at
 LIST_PLAYERS = 3      # players in one box, with little text, that make a list of videos
 LIST_TEXT = 200       # characters of text per player that such a box holds at most
 _PLAYERS = "iframe, video, object, embed, lite-youtube"
+FEED_ITEMS = 3        # same-tag, same-class siblings that make a list of items
+MAX_SIBLINGS = 300    # siblings looked at to count them
+TITLES_BEFORE = 3     # elements looked at before each box on the way up for its title
+MAX_TITLE = 80        # characters of a title
+# A box's title: a heading, or an element whose class or id says title, header or label.
+_SIDEBAR = re.compile(r"(?<![a-z])(?:sidebar|side-bar|rail)")
+_TITLE_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "header", "legend"})
+_TITLE_WORDS = re.compile(r"title|head|label|caption")
+# What sites call their own picks in a box's title, in the languages of the pages seen (in
+# lower-cased text): recommended, related, more or latest videos, most watched, watch next.
+PICKS_WORDS = ("recommend", "rekomendasi", "empfohlen", "empfehlung", "recomendad", "recommandé", "consigliat",
+               "raccomandat", "polecan", "önerilen", "related", "terkait", "verwandt", "relacionad", "correlat",
+               "more videos", "latest videos", "video lainnya", "video terbaru", "video terkini", "weitere videos",
+               "neueste videos", "más videos", "mais vídeos", "plus de vidéos", "autres vidéos", "altri video",
+               "watch next", "up next", "most watched", "most viewed", "meistgesehen", "más vistos", "mais vistos",
+               "おすすめ", "関連", "推荐", "相关", "추천", "관련", "рекоменд", "похожие", "другие видео")
+_PICKS = re.compile("|".join(map(re.escape, PICKS_WORDS)))
 
 
 class Layout:
@@ -49,8 +69,11 @@ class Layout:
         parent = node.parent
         if parent is not None:
             key = parent.mem_id
-            self._counts[key] = self._counts.get(key, 0) + 1
-            self._parents[key] = parent
+            paragraphs = self._counts.get(key)
+            if paragraphs is None:
+                self._counts[key] = paragraphs = []
+                self._parents[key] = parent
+            paragraphs.append(node)
 
     def text_chain(self) -> frozenset:
         """The mem_id of the text block and of each of its ancestors (empty: no text block)."""
@@ -59,11 +82,13 @@ class Layout:
         return self._chain
 
     def _find(self) -> frozenset:
-        counts = self._counts
+        # (the text is read only now: most pages are never asked, having no embed to place)
+        counts = {key: sum(len(p.text(deep=True, strip=True) or "") for p in paragraphs)
+                  for key, paragraphs in self._counts.items()}
         if not counts:
             return frozenset()
         key = max(counts, key=counts.get)
-        if counts[key] < MIN_PARAGRAPHS:
+        if counts[key] < MIN_TEXT:
             return frozenset()
         self._block = key
         chain = set()
@@ -76,8 +101,11 @@ class Layout:
     def in_chrome(self, node, *, player: bool = False) -> bool:
         """Whether an element of this page sits in the site's chrome (see the module's
         docstring); player: the element is a player, which a list of videos also rules out."""
+        if _in_side_feed(node):
+            return True
         chain = self.text_chain()
-        branch, parent, levels = node, node.parent, MAX_LEVELS
+        way = [node]  # the element and the boxes it sits in, up to the one under the text block's chain
+        parent, levels = node.parent, MAX_LEVELS
         while parent is not None and levels > 0:
             tag = parent.tag
             if tag in ("body", "html"):
@@ -95,11 +123,64 @@ class Layout:
                 words = (attrs.get("class") or "") + " " + (attrs.get("id") or "")
                 if words != " " and _CHROME_WORDS.search(ascii_lower(words)):
                     return True
-            branch, parent, levels = parent, parent.parent, levels - 1
+            way.append(parent)
+            parent, levels = parent.parent, levels - 1
         else:
             return False
+        branch = way[-1]
         if player and chain and branch is not node:
             players = len(branch.css(_PLAYERS))
             if players >= LIST_PLAYERS and len(branch.text(deep=True, strip=True) or "") < LIST_TEXT * players:
                 return True
+        # (the branch's own siblings are the article's parts: only boxes inside it are asked)
+        return any(_picks_title(box) for box in way[:-1])
+
+
+def _in_side_feed(node) -> bool:
+    """Whether an element is in an item of a feed (a list) that sits in a sidebar: the site's
+    stream of updates or posts, whatever text block the page seems to have (a short article
+    beside a long stream)."""
+    in_feed, parent, levels = False, node.parent, MAX_LEVELS
+    while parent is not None and levels > 0:
+        tag = parent.tag
+        if tag in CONTENT_TAGS or tag in ("body", "html"):
+            return False
+        if in_feed and (tag == "aside" or _SIDEBAR.search(ascii_lower((parent.attributes.get("class") or "") + " "
+                                                                     + (parent.attributes.get("id") or "")))):
+            return True
+        if not in_feed and tag == "li":
+            in_feed = _feed_item(parent)
+        parent, levels = parent.parent, levels - 1
+    return False
+
+
+def _feed_item(box) -> bool:
+    """One of FEED_ITEMS or more siblings of the same tag and class: an item of a feed."""
+    tag, cls = box.tag, box.attributes.get("class")
+    if box.parent is None:
         return False
+    same, seen, sibling = 0, 0, box.parent.child
+    while sibling is not None and seen < MAX_SIBLINGS:
+        if sibling.tag == tag and sibling.attributes.get("class") == cls:
+            same += 1
+            if same >= FEED_ITEMS:
+                return True
+        sibling, seen = sibling.next, seen + 1
+    return False
+
+
+def _picks_title(box) -> bool:
+    """Whether a title among the elements just before this box names the site's picks."""
+    sibling, looked = box.prev, 0
+    while sibling is not None and looked < TITLES_BEFORE:
+        tag = sibling.tag
+        if tag and tag[0] != "-":
+            looked += 1
+            attrs = sibling.attributes
+            if tag in _TITLE_TAGS or _TITLE_WORDS.search(ascii_lower((attrs.get("class") or "") + " "
+                                                                      + (attrs.get("id") or ""))):
+                text = sibling.text(deep=True, strip=True) or ""
+                if len(text) <= MAX_TITLE and _PICKS.search(text.lower()):
+                    return True
+        sibling = sibling.prev
+    return False
