@@ -6,6 +6,8 @@ run is concurrent). A host that asks for a pause (429 or 503 with Retry-After)
 gets it from every thread, not only from the request it answered. A host that
 has timed out `give_up_after` times is not asked again in this run: its later
 requests fail at once with a line that says so, and the next run tries it afresh.
+On top of that, a platform's API gets at most so many requests per time window
+(ratelimits.py), whichever thread sends them.
 """
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
-from typing import Optional
+from typing import Mapping, Optional
+
+from .ratelimits import RateLimits
 
 DEFAULT_PER_HOST = 2
 DEFAULT_GIVE_UP_AFTER = 3
@@ -21,7 +25,9 @@ DEFAULT_GIVE_UP_AFTER = 3
 
 class HostGate:
     def __init__(self, per_host: int = DEFAULT_PER_HOST, give_up_after: int = DEFAULT_GIVE_UP_AFTER,
-                 overrides: Optional[dict] = None, clock=time.monotonic, sleep=time.sleep):
+                 overrides: Optional[dict] = None, clock=time.monotonic, sleep=time.sleep,
+                 rates: Optional[Mapping[str, str]] = None):
+        """rates: {host or endpoint name: 'N/PERIOD' or 'none'} over the platforms' default limits."""
         self.clock, self.sleep = clock, sleep
         self.per_host = per_host
         self.give_up_after = give_up_after
@@ -30,6 +36,7 @@ class HostGate:
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._resume_at: dict[str, float] = {}  # host -> when it may be asked again (monotonic)
         self._lock = threading.Lock()
+        self.rates = RateLimits(rates)
 
     @contextmanager
     def slot(self, host: str, max_wait: float = 60.0):
@@ -47,6 +54,16 @@ class HostGate:
         """The host asked for a pause: no new request to it from any thread until it is over."""
         with self._lock:
             self._resume_at[host] = max(self._resume_at.get(host, 0.0), self.clock() + seconds)
+
+    def pause_left(self, host: str) -> float:
+        """Seconds until the host's pause is over (0 when it is not held)."""
+        with self._lock:
+            return max(0.0, self._resume_at.get(host, 0.0) - self.clock())
+
+    def wait_for_turn(self, host: str, endpoint: Optional[str], seconds_left: float) -> None:
+        """Wait until the rate limit the request is under (if any) lets it go; RateLimited when
+        that would take longer than seconds_left."""
+        self.rates.wait_for_turn(host, endpoint, seconds_left)
 
     def refusal(self, host: str) -> Optional[str]:
         """Why this host is not asked any more in this run (None while it is)."""

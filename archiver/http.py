@@ -34,13 +34,16 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, LocationParseError, NewConnectionError
+from urllib3.exceptions import (ConnectTimeoutError, InvalidHeader, LocationParseError, MaxRetryError,
+                                NewConnectionError)
 from urllib3.poolmanager import SSL_KEYWORDS
 from urllib3.util import parse_url
 from urllib3.util.connection import create_connection
+from urllib3.util.retry import Retry
 
 from . import USER_AGENT
 from .hostgate import DEFAULT_GIVE_UP_AFTER, HostGate
+from .ratelimits import RateLimited
 from .textdecode import decode_document
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
@@ -653,12 +656,14 @@ class Fetcher:
 
     # -- public -------------------------------------------------------------
     def fetch(self, url: str, *, kind: str = "page", trusted: bool = False, headers: Optional[dict] = None,
-              accept: Optional[str] = None) -> Capture:
+              accept: Optional[str] = None, endpoint: Optional[str] = None) -> Capture:
         """GET url, following redirects by hand so every hop passes the address guard.
 
         trusted: the user gave this URL (or configured its endpoint), so it may point
         anywhere; a redirect that leaves its origin is guarded like any URL taken from
         fetched content, and so is everything else unless allow_private.
+        endpoint: the endpoint name (endpoints.py) the URL was built for, so the
+        platform's rate limit applies wherever the endpoint points.
         """
         request_headers = dict(headers or {})
         if accept:
@@ -670,8 +675,8 @@ class Fetcher:
             before = sum(self.timeouts.values())
             with self.gate.slot(host), Deadline(self.deadline) as deadline:
                 try:
-                    self._fetch_into(capture, trusted=trusted, deadline=deadline)
-                except RefusedAddress as exc:
+                    self._fetch_into(capture, trusted=trusted, deadline=deadline, endpoint=endpoint)
+                except (RefusedAddress, RateLimited) as exc:
                     capture.error = str(exc)
                 except (DeadlineExceeded, requests.RequestException) as exc:
                     capture.error = self._failure(exc, capture.final_url or url, deadline)
@@ -699,8 +704,10 @@ class Fetcher:
             self.timeouts[host] += 1
         return describe_error(exc, url)
 
-    def _fetch_into(self, capture: Capture, *, trusted: bool, deadline: Deadline) -> None:
+    def _fetch_into(self, capture: Capture, *, trusted: bool, deadline: Deadline,
+                    endpoint: Optional[str] = None) -> None:
         url = capture.url
+        first_host = urlsplit(url).hostname
         seen = set()
         for _hop in range(MAX_REDIRECTS + 1):
             if self.offline:
@@ -711,7 +718,9 @@ class Fetcher:
                 capture.error = f"redirect loop ({len(capture.redirects)} redirects, back to {url})"
                 return
             seen.add(url)
-            response = self._get_with_retries(session, url, capture.request_headers, deadline)
+            # The endpoint's limit follows its own host; a redirect elsewhere is under that host's.
+            hop_endpoint = endpoint if urlsplit(url).hostname == first_host else None
+            response = self._get_with_retries(session, url, capture.request_headers, deadline, hop_endpoint)
             try:
                 location = response.headers.get("Location")
                 if response.is_redirect and location:
@@ -732,44 +741,60 @@ class Fetcher:
         read_target(url)  # refuse ambiguous URLs before requests rewrites them
         return self.guarded_session
 
-    def _get_with_retries(self, session: requests.Session, url: str, headers: dict,
-                          deadline: Deadline) -> requests.Response:
-        attempt = 0
+    def _get_with_retries(self, session: requests.Session, url: str, headers: dict, deadline: Deadline,
+                          endpoint: Optional[str] = None) -> requests.Response:
+        """GET once, and again as urllib3's Retry policy says (our loop: the deadline, the
+        host's rate limit before every attempt and the host-wide hold stay ours)."""
+        host = (urlsplit(url).hostname or "").lower()
+        retry = self._retry_policy()
         while True:
+            self.gate.wait_for_turn(host, endpoint, deadline.remaining())
             try:
                 parse_url(url)
                 response = session.get(url, headers=headers, timeout=self.timeout, stream=True,
                                        allow_redirects=False)
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                delay = None if attempt >= self.retries or _not_worth_retrying(exc) else \
-                    self._retry_delay(attempt, None, deadline)
-                if delay is None:
+                if _not_worth_retrying(exc):
+                    raise
+                try:
+                    retry = retry.increment("GET", url, error=exc)
+                except MaxRetryError:
+                    raise exc from None
+                delay = retry.get_backoff_time()
+                if delay >= deadline.remaining():
                     raise
                 time.sleep(delay)
-                attempt += 1
                 continue
             except ValueError as exc:  # urllib3 rejects the URL outright
                 raise requests.exceptions.InvalidURL(str(exc)) from None
-            if response.status_code in RETRY_STATUSES and attempt < self.retries:
-                delay = self._retry_delay(attempt, response.headers.get("Retry-After"), deadline)
-                if response.headers.get("Retry-After") and response.status_code in (429, 503):
-                    self.gate.hold((urlsplit(url).hostname or "").lower(), delay or MAX_RETRY_AFTER)
-                if delay is not None:
-                    response.close()
-                    time.sleep(delay)
-                    attempt += 1
-                    continue
-            return response
-
-    def _retry_delay(self, attempt: int, retry_after: Optional[str], deadline: Deadline) -> Optional[float]:
-        """How long to wait before the next attempt; None when the deadline would pass first."""
-        delay = self.backoff * (2 ** attempt)
-        if retry_after:
+            retry_after = self._retry_after(retry, response)
+            if retry_after is not None and response.status_code in (429, 503):
+                self.gate.hold(host, retry_after)  # every thread pauses, not only this fetch
+            if not retry.is_retry("GET", response.status_code, retry_after is not None):
+                return response
             try:
-                delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER))
-            except ValueError:
-                pass  # an HTTP date: keep our own backoff
-        return delay if delay < deadline.remaining() else None
+                retry = retry.increment("GET", url, response=response.raw)
+            except MaxRetryError:
+                return response
+            delay = max(retry.get_backoff_time(), retry_after or 0.0)
+            if delay >= deadline.remaining():
+                return response  # another answer would come after the deadline: this one is the answer
+            response.close()
+            time.sleep(delay)
+
+    def _retry_policy(self) -> Retry:
+        """Our retries as urllib3 counts them: connection errors, timeouts and RETRY_STATUSES,
+        backoff from ARCHIVER_BACKOFF, Retry-After (seconds or an HTTP date) capped at MAX_RETRY_AFTER."""
+        return _Retry(total=self.retries, status_forcelist=RETRY_STATUSES, backoff_factor=self.backoff,
+                      retry_after_max=MAX_RETRY_AFTER, raise_on_status=False)
+
+    @staticmethod
+    def _retry_after(retry: Retry, response: requests.Response) -> Optional[float]:
+        """The seconds the response's Retry-After asks for; None without one or when it reads as neither form."""
+        try:
+            return retry.get_retry_after(response.raw)
+        except InvalidHeader:
+            return None  # a header we cannot read: our own backoff applies
 
     def _read_body(self, response: requests.Response, capture: Capture, url: str, deadline: Deadline) -> None:
         capture.final_url = url
@@ -854,6 +879,14 @@ def _redact(capture: Capture) -> None:
         for key in ("url", "location"):
             if isinstance(hop.get(key), str):
                 hop[key] = _SECRET_PARAM.sub(r"\1REDACTED", hop[key])
+
+
+class _Retry(Retry):
+    """urllib3's Retry, except that the first retry waits the backoff too (urllib3 sends it
+    at once): a busy server is not asked again straight away. Waits: b, 2b, 4b…"""
+
+    def get_backoff_time(self) -> float:
+        return super().get_backoff_time() or (min(self.backoff_factor, self.backoff_max) if self.history else 0.0)
 
 
 def _not_worth_retrying(exc: Exception) -> bool:
