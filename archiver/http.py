@@ -747,8 +747,8 @@ class Fetcher:
         host's rate limit before every attempt and the host-wide hold stay ours)."""
         host = (urlsplit(url).hostname or "").lower()
         retry = self._retry_policy()
+        self.gate.wait_for_turn(host, endpoint, deadline.remaining())
         while True:
-            self.gate.wait_for_turn(host, endpoint, deadline.remaining())
             try:
                 parse_url(url)
                 response = session.get(url, headers=headers, timeout=self.timeout, stream=True,
@@ -761,7 +761,7 @@ class Fetcher:
                 except MaxRetryError:
                     raise exc from None
                 delay = retry.get_backoff_time()
-                if delay >= deadline.remaining():
+                if not self._next_attempt_fits(host, endpoint, delay, deadline):
                     raise
                 time.sleep(delay)
                 continue
@@ -777,10 +777,21 @@ class Fetcher:
             except MaxRetryError:
                 return response
             delay = max(retry.get_backoff_time(), retry_after or 0.0)
-            if delay >= deadline.remaining():
-                return response  # another answer would come after the deadline: this one is the answer
+            if not self._next_attempt_fits(host, endpoint, delay, deadline):
+                return response  # another answer would come too late: this one is the answer
             response.close()
             time.sleep(delay)
+
+    def _next_attempt_fits(self, host: str, endpoint: Optional[str], delay: float, deadline: Deadline) -> bool:
+        """Whether another attempt can be sent before the deadline, `delay` from now and in its
+        turn under the host's rate limit (taken now, so a last answer is kept when it cannot)."""
+        if delay >= deadline.remaining():
+            return False
+        try:
+            self.gate.wait_for_turn(host, endpoint, deadline.remaining() - delay)
+        except RateLimited:
+            return False
+        return True
 
     def _retry_policy(self) -> Retry:
         """Our retries as urllib3 counts them: connection errors, timeouts and RETRY_STATUSES,

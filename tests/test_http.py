@@ -1,10 +1,13 @@
 """The fetcher against a real local server: every failure is one clear line and a capture."""
 import hashlib
 import socket
+import time
+from email.utils import formatdate
 
 import pytest
 
-from archiver.http import AddressGuard, BodyStore, Fetcher, RefusedAddress, page_from_capture
+from archiver.hostgate import HostGate
+from archiver.http import MAX_RETRY_AFTER, AddressGuard, BodyStore, Fetcher, RefusedAddress, page_from_capture
 from server import Answer
 
 
@@ -179,3 +182,74 @@ def test_offline_refuses_anything_but_this_machine(server, monkeypatch):
     assert fetcher.fetch(server.url("/p").replace("127.0.0.1", "localhost"), trusted=True).ok
     refused = fetcher.fetch("https://pbs.twimg.com/media/a.jpg", kind="media")
     assert refused.error == "not fetched: offline (ARCHIVER_OFFLINE=1) and 'pbs.twimg.com' is not this machine"
+
+
+# -- retries: urllib3's Retry policy inside our loop ----------------------------------------
+
+
+def _timed(answers, arrivals):
+    """A route answering `answers` in turn (the last one from then on), noting when each request came."""
+    def route(query, srv):
+        arrivals.append(time.monotonic())
+        return answers[min(len(arrivals), len(answers)) - 1]
+    return route
+
+
+def test_retry_after_as_an_http_date_is_honoured(server):
+    arrivals = []
+    in_two_seconds = formatdate(time.time() + 2, usegmt=True)  # whole seconds: 1 to 2 s from now
+    server.routes["/busy"] = _timed([Answer(503, b"busy", headers={"Retry-After": in_two_seconds}),
+                                     Answer(body=b"<html>ok</html>")], arrivals)
+    capture = Fetcher(retries=1, backoff=0.01).fetch(server.url("/busy"), trusted=True)
+    assert capture.ok and len(arrivals) == 2
+    assert arrivals[1] - arrivals[0] >= 0.9  # the date, not the 0.01 s backoff
+
+
+def test_an_http_date_retry_after_holds_the_host_for_every_thread_capped(server):
+    slept = []
+    gate = HostGate(sleep=slept.append)  # what the next fetch to the host would sleep, not slept here
+    in_an_hour = formatdate(time.time() + 3600, usegmt=True)
+    server.routes["/limited"] = Answer(429, b"slow down", headers={"Retry-After": in_an_hour})
+    server.routes["/other"] = Answer(body=b"<html>ok</html>")
+    fetcher = Fetcher(retries=3, backoff=0.01, deadline=5, gate=gate)
+    capture = fetcher.fetch(server.url("/limited"), trusted=True)
+    assert capture.error.startswith("HTTP 429")
+    assert server.requests == ["/limited"]  # the pause would pass the deadline: not asked again
+    assert 50 < gate.pause_left("127.0.0.1") <= MAX_RETRY_AFTER  # an hour, capped
+    other_thread = Fetcher(retries=0, gate=gate)
+    assert other_thread.fetch(server.url("/other"), trusted=True).ok
+    assert len(slept) == 1 and 50 < slept[0] <= MAX_RETRY_AFTER
+
+
+def test_an_unreadable_retry_after_falls_back_to_the_backoff(server):
+    arrivals = []
+    server.routes["/odd"] = _timed([Answer(503, b"busy", headers={"Retry-After": "after lunch"}),
+                                    Answer(body=b"<html>ok</html>")], arrivals)
+    fetcher = Fetcher(retries=1, backoff=0.01, gate=HostGate())
+    capture = fetcher.fetch(server.url("/odd"), trusted=True)
+    assert capture.ok and len(arrivals) == 2
+    assert fetcher.gate.pause_left("127.0.0.1") == 0
+
+
+def test_backoff_doubles_from_the_first_retry(server):
+    arrivals = []
+    server.routes["/flaky"] = _timed([Answer(500, b"oops"), Answer(502, b"oops"), Answer(body=b"<html>ok</html>")],
+                                     arrivals)
+    capture = Fetcher(retries=2, backoff=0.3).fetch(server.url("/flaky"), trusted=True)
+    assert capture.ok and len(arrivals) == 3
+    assert arrivals[1] - arrivals[0] >= 0.29 and arrivals[2] - arrivals[1] >= 0.59
+
+
+def test_retries_are_counted_and_then_the_last_answer_kept(server):
+    server.routes["/down"] = Answer(502, b"<html>bad gateway</html>")
+    capture = Fetcher(retries=2, backoff=0.01).fetch(server.url("/down"), trusted=True)
+    assert capture.status_code == 502 and capture.body == b"<html>bad gateway</html>"
+    assert server.requests == ["/down"] * 3
+
+
+def test_a_read_timeout_is_retried(server):
+    arrivals = []
+    server.routes["/stall"] = _timed([Answer(body=b"<html>late</html>", delay=1.5),
+                                      Answer(body=b"<html>ok</html>")], arrivals)
+    capture = Fetcher(retries=1, backoff=0.01, timeout=(2, 0.5)).fetch(server.url("/stall"), trusted=True)
+    assert capture.ok and capture.body == b"<html>ok</html>" and len(arrivals) == 2
