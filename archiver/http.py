@@ -43,7 +43,7 @@ from urllib3.util.retry import Retry
 
 from . import USER_AGENT
 from .hostgate import DEFAULT_GIVE_UP_AFTER, HostGate
-from .ratelimits import RateLimited
+from .ratelimits import RateLimited, parse_rate_overrides
 from .textdecode import decode_document
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
@@ -623,8 +623,8 @@ class Fetcher:
                  guard: Optional[AddressGuard] = None, gate: Optional[HostGate] = None):
         self.bodies = bodies
         # Per-host politeness and the circuit breaker, shared with the run's other fetchers.
-        self.gate = gate or HostGate(give_up_after=int(env_number("ARCHIVER_GIVE_UP_AFTER",
-                                                                  DEFAULT_GIVE_UP_AFTER)))
+        self.gate = gate or HostGate(give_up_after=int(env_number("ARCHIVER_GIVE_UP_AFTER", DEFAULT_GIVE_UP_AFTER)),
+                                     rates=parse_rate_overrides(os.environ.get("ARCHIVER_RATES", "")))
         self.record = record
         self.allow_private = env_flag("ARCHIVER_ALLOW_PRIVATE") if allow_private is None else allow_private
         # Offline (tests, the demo): nothing leaves this machine, whoever asks.

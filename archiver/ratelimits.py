@@ -110,6 +110,11 @@ def parse_rate_override(text: str) -> tuple[str, str]:
     return key, rate.strip()
 
 
+def parse_rate_overrides(text: str) -> dict[str, str]:
+    """Comma-separated overrides, as ARCHIVER_RATES holds them: 'bluesky=100/1m, *=none'."""
+    return dict(parse_rate_override(item) for item in text.split(",") if item.strip())
+
+
 @dataclass(frozen=True)
 class Limit:
     """The limit one request is under: `key` names its count (a limit on one host)."""
@@ -150,7 +155,8 @@ class RateLimits:
     """Which limit a request is under, and waiting for its turn.
 
     overrides: {host, endpoint name or limit name: 'N/PERIOD' or 'none'}; a host's
-    override wins over its platform's limit, and gives a news site a limit too.
+    override wins over its platform's limit, and gives a news site a limit too;
+    '*' stands for every platform not named (`*=none`: no platform limits at all).
     """
 
     def __init__(self, overrides: Optional[Mapping[str, str]] = None,
@@ -184,7 +190,8 @@ class RateLimits:
         if endpoint is None:
             return None
         platform = self.defaults[endpoint]
-        text = self.overrides.get(endpoint) or self.overrides.get(platform.name) or platform.rate
+        text = (self.overrides.get(endpoint) or self.overrides.get(platform.name) or self.overrides.get("*")
+                or platform.rate)
         return self._limit(platform.name, f"{platform.name}@{host}", text)
 
     @staticmethod

@@ -8,7 +8,8 @@ import pytest
 from archiver.endpoints import Endpoints
 from archiver.hostgate import HostGate
 from archiver.http import Fetcher
-from archiver.ratelimits import DEFAULT_LIMITS, RateError, RateLimits, parse_rate, parse_rate_override
+from archiver.ratelimits import (DEFAULT_LIMITS, RateError, RateLimits, parse_rate, parse_rate_override,
+                                 parse_rate_overrides)
 from server import Answer
 
 
@@ -40,6 +41,17 @@ def test_an_override_reads_as_key_equals_rate():
             parse_rate_override(bad)
     with pytest.raises(RateError):  # refused when the gate is made, before any request
         HostGate(rates={"bluesky": "often"})
+
+
+def test_overrides_from_the_environment(monkeypatch):
+    assert parse_rate_overrides(" bluesky=100/1m, *=none ,") == {"bluesky": "100/1m", "*": "none"}
+    monkeypatch.setenv("ARCHIVER_RATES", "*=none, reddit=5/1m")
+    limits = Fetcher().gate.rates
+    assert limits.limit_for("public.api.bsky.app") is None  # every platform not named: no limit
+    assert limits.limit_for("127.0.0.1", "reddit").rate_text == "5/1m"
+    monkeypatch.setenv("ARCHIVER_RATES", "reddit")
+    with pytest.raises(RateError, match="HOST=N/PERIOD"):
+        Fetcher()
 
 
 def test_every_default_names_a_known_endpoint_and_reads():
