@@ -147,6 +147,23 @@ def command_defaults() -> dict:
     return {p.name: p.default for p in cli.commands["collect"].params if p.name in ("concurrency", "per_host")}
 
 
+def collect_accepts(option: str) -> bool:
+    from archiver.cli import cli
+
+    return any(option in p.opts for p in cli.commands["collect"].params)
+
+
+def x_rate_per_second() -> Optional[float]:
+    """X's default request rate (requests per second), or None when it has none."""
+    try:
+        from archiver.ratelimits import DEFAULT_LIMITS, parse_rate
+    except ImportError:
+        return None
+    limit = DEFAULT_LIMITS.get("x")
+    rate = parse_rate(limit.rate) if limit else None
+    return rate.limit / (rate.interval / 1000) if rate else None
+
+
 def has_commands(*names) -> bool:
     from archiver.cli import cli
 
@@ -198,6 +215,7 @@ class Measured:
     run: Run
     requests: dict  # host name -> requests it answered during the run
     most_in_flight: dict  # host name -> the most it had in flight at once
+    posts: dict  # status -> posts
 
     @property
     def request_count(self) -> int:
@@ -209,9 +227,19 @@ def measured_collect(web: FakeWeb, workdir: Workdir, name: str, pages: int, *opt
     list_file = write_list(directory, web.articles(pages))
     web.reset_peaks()
     result = run(collect_command(list_file, directory / "archive.db", web, *options), directory / "collect.log")
+    statuses = post_statuses(directory / "archive.db")
     seen = web.requests_since(result.started)
     return Measured(pages, result, {host: len(urls) for host, urls in seen.items()},
-                    {host.name: host.log.most_in_flight for host in web.hosts})
+                    {host.name: host.log.most_in_flight for host in web.hosts}, statuses)
+
+
+def post_statuses(db: Path) -> dict:
+    if not db.exists():
+        return {}
+    with sqlite3.connect(db) as conn:
+        found = dict(conn.execute("select status, count(*) from posts group by status").fetchall())
+    conn.close()
+    return found
 
 
 def measure_speed(web: FakeWeb, workdir: Workdir, args, defaults: dict, verdicts: Verdicts) -> Optional[float]:
@@ -219,7 +247,7 @@ def measure_speed(web: FakeWeb, workdir: Workdir, args, defaults: dict, verdicts
     per_host = defaults["per_host"]
     print(f"\nspeed: {args.pages} pages, {args.latency * 1000:.0f} ms per request, archiver collect with its "
           f"defaults (--concurrency {defaults['concurrency']}, --per-host {per_host})")
-    default = measured_collect(web, workdir, "speed-defaults", args.pages)
+    default = measured_collect(web, workdir, "speed-defaults", args.pages, *args.extra)
     if default.run.status != 0:
         verdicts.check("speed", False, f"archiver collect exited with {default.run.status}")
         show_log_tail(default.run.log)
@@ -227,16 +255,21 @@ def measure_speed(web: FakeWeb, workdir: Workdir, args, defaults: dict, verdicts
     ideal = default.request_count * args.latency
     floor = max(default.requests.values()) * args.latency / per_host
     busiest = max(default.requests, key=default.requests.get)
+    busiest = f"{busiest}, {per_host} at a time"  # what sets the floor
+    if args.x_rate and default.requests[web.api.name] / args.x_rate > floor:
+        floor, busiest = default.requests[web.api.name] / args.x_rate, f"X's rate limit, {args.x_rate * 60:g}/min"
     wall = default.run.wall
     print(f"        {default.request_count} requests: " + ", ".join(
         f"{host} {n}" for host, n in default.requests.items() if not host.startswith("site")) +
         f", sites {sum(n for h, n in default.requests.items() if h.startswith('site'))}")
     print(f"        wall {wall:.1f} s, {args.pages / wall * 60:.0f} pages/min; sequential ideal "
-          f"(sum of latencies) {ideal:.1f} s; per-host floor {floor:.1f} s ({busiest}, {per_host} at a time: "
-          f"at best {ideal / floor:.1f}x)")
+          f"(sum of latencies) {ideal:.1f} s; floor {floor:.1f} s ({busiest}: at best {ideal / floor:.1f}x)")
+    verdicts.check("every post resolved", default.posts.get("ok", 0) == 2 * args.pages,
+                   ", ".join(f"{n} {status}" for status, n in sorted(default.posts.items())) +
+                   f" of {2 * args.pages} posts")
     verdicts.check("speed", ideal / wall >= SPEED_AIM,
                    f"{ideal / wall:.1f}x the sequential ideal (aim {SPEED_AIM:g}x); {floor / wall:.0%} of the "
-                   f"per-host floor's pace")
+                   f"floor's pace")
     peaks = default.most_in_flight
     print("        most in flight: " + ", ".join(f"{host} {n}" for host, n in peaks.items()))
     verdicts.check("per-host limit", max(peaks.values()) <= per_host,
@@ -245,7 +278,8 @@ def measure_speed(web: FakeWeb, workdir: Workdir, args, defaults: dict, verdicts
     print(f"        CPU {default.run.cpu:.1f} s (user+sys), {cpu_ms:.0f} ms per page; "
           f"peak RSS {default.run.max_rss_mb:.0f} MB")
     if args.baseline_pages and defaults["concurrency"] != 1:
-        base = measured_collect(web, workdir, "speed-baseline", args.baseline_pages, "--concurrency", "1")
+        base = measured_collect(web, workdir, "speed-baseline", args.baseline_pages, "--concurrency", "1",
+                                *args.extra)
         if base.run.status != 0:
             verdicts.check("baseline", False, f"--concurrency 1 exited with {base.run.status}")
             show_log_tail(base.run.log)
@@ -263,7 +297,7 @@ def measure_rss(web: FakeWeb, workdir: Workdir, args, verdicts: Verdicts) -> Non
     print(f"\nmemory: peak RSS of archiver collect (defaults) for {', '.join(map(str, args.sizes))} pages")
     peaks = {}
     for size in args.sizes:
-        result = measured_collect(web, workdir, f"rss-{size}", size)
+        result = measured_collect(web, workdir, f"rss-{size}", size, *args.extra)
         if result.run.status != 0:
             verdicts.check("peak RSS", False, f"{size} pages: archiver collect exited with {result.run.status}")
             show_log_tail(result.run.log)
@@ -291,7 +325,7 @@ def measure_kills(web: FakeWeb, workdir: Workdir, args, seconds_per_page: float,
     directory = workdir.fresh("kills")
     urls = web.articles(args.kill_pages)
     list_file, db = write_list(directory, urls), directory / "archive.db"
-    command = collect_command(list_file, db, web)
+    command = collect_command(list_file, db, web, *args.extra)
     expected = seconds_per_page * args.kill_pages
     rng = random.Random(args.seed)
     print(f"\nkill -9: {args.kill_pages} pages, killed at {args.kills} random moments (seed {args.seed}), "
@@ -378,6 +412,9 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=None, help="for the kill moments (default: random)")
     parser.add_argument("--rss", action="store_true", help="also measure peak RSS for each of --sizes")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 2000])
+    parser.add_argument("--rate", default="x=none",
+                        help="rate limits for every run, as ARCHIVER_RATES or --rate reads them (default x=none: "
+                             "X's quota left out of the measure; '' for the defaults)")
     parser.add_argument("--only", default=None, help=f"comma-separated measures among {', '.join(MEASURES)}")
     args = parser.parse_args(argv)
     args.seed = random.randrange(1 << 30) if args.seed is None else args.seed
@@ -389,9 +426,44 @@ def parse_args(argv=None):
     return args
 
 
+def lift_rate_limit(args) -> None:
+    """X's request quota left out of the measure (--rate, default x=none), so that the runs measure the
+    pipeline: through ARCHIVER_RATES, or --rate when archiver collect has it. When neither is there, X's
+    default limit holds: said, and the runs are made short enough to stay within a few minutes under
+    it (each page asks X twice)."""
+    args.extra = []
+    rate = args.x_rate = x_rate_per_second()  # X's requests per second in force during the runs
+    if args.rate and (collect_accepts("--rate") or reads_rates_variable()):
+        os.environ["ARCHIVER_RATES"] = args.rate  # the children inherit it
+        args.extra = ["--rate", args.rate] if collect_accepts("--rate") else []
+        args.x_rate = None
+        print(f"rate limits for every run: {args.rate} (" +
+              (f"--rate {args.rate}" if args.extra else f"ARCHIVER_RATES={args.rate}") + ")")
+        return
+    if rate is None:
+        return
+    seconds_per_page = 2 / rate
+    print(f"NOTE: X's default rate limit, {rate * 60:g} requests/min, holds: at least {seconds_per_page:g} s "
+          "per page whatever the concurrency")
+    for name, budget in (("pages", 120), ("kill_pages", 90), ("baseline_pages", 60)):
+        most = int(budget / seconds_per_page)
+        if getattr(args, name) > most:
+            print(f"      --{name.replace('_', '-')} {getattr(args, name)} -> {most} ({budget} s under the limit)")
+            setattr(args, name, most)
+
+
+def reads_rates_variable() -> bool:
+    try:
+        from archiver.ratelimits import parse_rate_overrides  # noqa: F401  (ARCHIVER_RATES' reader)
+    except ImportError:
+        return False
+    return True
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     defaults = command_defaults()
+    lift_rate_limit(args)
     web = FakeWeb(args.latency).start()
     verdicts = Verdicts()
     with tempfile.TemporaryDirectory(prefix="archiver-bench-") as tmp:
