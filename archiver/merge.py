@@ -186,8 +186,11 @@ def merge_archives(target, sources, progress: Callable[[SourceReport], None] = l
     target = Path(target)
     _check_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    store = Store(target)
-    SourceQueue(store.db)  # the sources table, so that a new target can take a source's queue
+    try:
+        store = Store(target)
+        SourceQueue(store.db)  # the sources table, so that a new target can take a source's queue
+    except sqlite3.Error as exc:
+        raise MergeError(f"{target}: cannot open it as an archive ({exc})") from None
     report = MergeReport(str(target))
     for source in sources:
         result = SourceReport(str(source))
@@ -296,15 +299,15 @@ class _TableMerger:
         for row in self.source.execute(f"select {listed} from [{table}] order by rowid"):
             yield dict(zip(columns, row))
 
-    def remap(self, rule, row: dict) -> dict:
+    def remap(self, rule, row: dict, *, report: bool = True) -> dict:
+        """row with each reference rewritten to the target's id (left empty, and said, when it points nowhere)."""
         for column, table in rule.refs.items():
             value = row.get(column)
             if value is None:
                 continue
-            mapped = self.maps.get(table, {}).get(value)
-            if mapped is None:
+            row[column] = self.maps.get(table, {}).get(value)
+            if row[column] is None and report:
                 self.result.problems.append(f"{rule.table}.{column} = {value} points to no {table} row: left empty")
-            row[column] = mapped
         return row
 
     def merge(self, rule) -> None:
@@ -354,15 +357,9 @@ class _TableMerger:
         names = [d[0] for d in candidates.description]
         count = 0
         for candidate in candidates:
-            other = self.remap_silently(rule, {k: v for k, v in zip(names, candidate) if k in row})
+            other = self.remap(rule, {k: v for k, v in zip(names, candidate) if k in row}, report=False)
             count += other == row
         return count
-
-    def remap_silently(self, rule, row: dict) -> dict:
-        for column, table in rule.refs.items():
-            if row.get(column) is not None:
-                row[column] = self.maps.get(table, {}).get(row[column])
-        return row
 
     def match_keyed(self, rule: Keyed, row: dict) -> tuple:
         """(the target's key for this row, whether the target row changed); (None, 0) when it lacks it."""

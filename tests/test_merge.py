@@ -215,6 +215,25 @@ def test_overlapping_archives_keep_the_earliest_capture_and_every_version(site, 
     assert content(tmp_path / "merged-early.db", times=True) == content(tmp_path / "merged-late.db", times=True)
 
 
+def test_a_post_found_gone_later_keeps_the_text_read_before(site, tmp_path):
+    page = site.sources[0]
+    early = collect(site, tmp_path / "early" / "archive.db", page)
+    del site.routes["/tweet-result"]  # then X knows the post no more: only the page's own words are left
+    time.sleep(1.1)
+    late = collect(site, tmp_path / "late" / "archive.db", page)
+    post_id = f"x:{KOZINKA_ID}"
+    assert rows(late, "select text_source from posts where id = ?", [post_id]) == [{"text_source": "embed"}]
+    one = collect(site, checkpointed_copy(early, tmp_path / "one" / "archive.db"), page)  # as one archive would have it
+    expected = rows(one, "select status, status_detail, text, text_source, author_handle, latin from posts where id = ?",
+                    [post_id])
+    for order in ([early, late], [late, early]):
+        target = tmp_path / f"merged-{order[0].parent.name}.db"
+        merge_archives(target, order)
+        assert rows(target, "select status, status_detail, text, text_source, author_handle, latin from posts "
+                            "where id = ?", [post_id]) == expected
+        assert expected[0]["status"] == "unavailable" and expected[0]["text_source"] == "platform"
+
+
 def test_merged_posts_are_found_by_full_text_search(split, tmp_path):
     _, a, b = split
     target = tmp_path / "merged.db"
