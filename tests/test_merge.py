@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from archiver.collect import Collector
 from archiver.endpoints import Endpoints
 from archiver.media.files import files_dir
+from archiver.recheck import RecheckOptions, recheck
 from archiver.merge import merge_archives
 from archiver.merge_command import merge
 from archiver.sourcequeue import SourceQueue
@@ -232,6 +233,27 @@ def test_a_post_found_gone_later_keeps_the_text_read_before(site, tmp_path):
         assert rows(target, "select status, status_detail, text, text_source, author_handle, latin from posts "
                             "where id = ?", [post_id]) == expected
         assert expected[0]["status"] == "unavailable" and expected[0]["text_source"] == "platform"
+
+
+def test_a_recheck_still_names_its_own_version_after_merging(site, tmp_path):
+    page = site.sources[0]
+    other = collect(site, tmp_path / "other" / "archive.db", page)
+    watched = collect(site, tmp_path / "watched" / "archive.db", page)
+    site.syndication({KOZINKA_ID: Answer(body=(FIXTURES / "x" / "tombstone-suspended.json").read_bytes(),
+                                         content_type="application/json")})
+    collect(site, other, page)  # other saw the account suspended: its own version, numbered 1 there
+    site.syndication({KOZINKA_ID: Answer(body=(FIXTURES / "x" / "tombstone-deleted.json").read_bytes(),
+                                         content_type="application/json")})
+    recheck(Store(watched), Endpoints([f"x={site.base}"]), RecheckOptions(), allow_private=True)
+    checked = """select post_checks.post_id, post_checks.status, post_versions.changes, captures.url, captures.sha256
+                 from post_checks join post_versions on post_versions.id = post_checks.version_id
+                 join captures on captures.id = post_checks.capture_id"""
+    assert len(rows(watched, checked)) == 1
+    target = tmp_path / "merged.db"
+    assert merge_archives(target, [other, watched]).ok
+    assert rows(target, checked) == rows(watched, checked)
+    assert len(rows(target, "select * from post_versions")) == 2
+    healthy(target)
 
 
 def test_merged_posts_are_found_by_full_text_search(split, tmp_path):
