@@ -28,7 +28,7 @@ from typing import Callable, Iterator, Optional
 
 from .http import BodyStore, temporary_name, written_in_full
 from .media.files import MediaFiles, files_dir
-from .store import SCHEMA_VERSION, Store, latin_for
+from .store import SCHEMA_VERSION, TABLES, Store, latin_for
 from .sourcequeue import SourceQueue
 
 
@@ -57,7 +57,7 @@ class Logged:
     """Rows without a key (each an event): a row is already there when all its values are, ids remapped.
     Identical rows are matched one to one, so two identical events stay two."""
     table: str
-    narrow_by: str  # an indexed column that every match shares
+    narrow_by: str  # a column every match shares, indexed in the tables that grow large
     refs: dict = field(default_factory=dict)
 
 
@@ -393,8 +393,8 @@ class _TableMerger:
         self.result.added[table] = added
 
 
-_INT_ID_TABLES = {"captures", "pages", "embeds", "placeholders", "post_media", "post_versions", "post_checks",
-                  "mementos", "memento_lookups", "wayback_saves", "transcripts"}
+# Tables whose rows are numbered by the archive itself: numbers that differ from one archive to another.
+_INT_ID_TABLES = {name for name, spec in TABLES.items() if spec["pk"] == "id" and spec["columns"]["id"] is int}
 
 
 def _equal_to(row: dict) -> tuple:
