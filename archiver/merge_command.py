@@ -6,6 +6,8 @@ import sys
 
 import click
 
+SHOWN_PROBLEMS = 20
+
 
 @click.command("merge")
 @click.argument("target", type=click.Path(dir_okay=False))
@@ -37,8 +39,11 @@ def merge(target, sources, as_json, quiet):
         if report.error:
             click.echo(f"archiver: {report.summary()}", err=True)
             return
-        for problem in report.problems:
+        for problem in report.problems[:SHOWN_PROBLEMS]:
             click.echo(f"archiver: {report.path}: {problem}", err=True)
+        if len(report.problems) > SHOWN_PROBLEMS:  # an archive copied without its files: one line each is noise
+            click.echo(f"archiver: {report.path}: and {len(report.problems) - SHOWN_PROBLEMS} more problem(s) "
+                       "(--json lists them all)", err=True)
         if not quiet:
             click.echo(f"archiver: merged {report.summary()}", err=True)
 

@@ -392,3 +392,18 @@ def test_a_target_that_is_not_an_archive_is_refused(split, tmp_path):
     result = CliRunner().invoke(merge, [str(other), str(a)])
     assert result.exit_code == 1 and "not an archive of archiver" in result.stderr
     assert [r["name"] for r in rows(other, "select name from sqlite_master")] == ["notes"]
+
+
+def test_an_archive_copied_without_its_files_is_merged_and_says_so(split, tmp_path, monkeypatch):
+    _, a, _ = split
+    shutil.rmtree(files_dir(a))
+    monkeypatch.setattr("archiver.merge_command.SHOWN_PROBLEMS", 2)
+    target = tmp_path / "merged.db"
+    result = CliRunner().invoke(merge, [str(target), str(a), "--json"])
+    assert result.exit_code == 1
+    (source,) = json.loads(result.stdout)["sources"]
+    assert source["merged"] and source["files_copied"] == 0
+    assert len(source["problems"]) == verify_archive(target).checked > 2
+    assert all("missing in the source" in p for p in source["problems"])
+    lines = [line for line in result.stderr.splitlines() if "missing in the source" in line]
+    assert len(lines) == 2 and f"and {len(source['problems']) - 2} more problem(s)" in result.stderr
