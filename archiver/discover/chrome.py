@@ -83,7 +83,7 @@ class Layout:
 
     def _find(self) -> frozenset:
         # (the text is read only now: most pages are never asked, having no embed to place)
-        counts = {key: sum(len(p.text(deep=True, strip=True) or "") for p in paragraphs)
+        counts = {key: sum(len(p.text() or "") for p in paragraphs)
                   for key, paragraphs in self._counts.items()}
         if not counts:
             return frozenset()
