@@ -92,8 +92,11 @@ def content(db_path, *, times=False):
                         "select 'mention', post_id, handle from mentions union all "
                         "select 'link', post_id, url from links"),
         "sources": table("select sources.*, pages.url as page_url from sources left join pages on pages.id = page_id"),
+        "versions": table("select * from post_versions"),
+        "checks": table("select * from post_checks"),
         "evidence": sorted({(c["url"], c["kind"], c["status_code"], c["sha256"])
                             for c in rows(db_path, "select * from captures")}),
+        **({"captures": table("select * from captures")} if times else {}),
         "files": sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and p.name[0] != "."),
     }
 
