@@ -242,55 +242,76 @@ def post_statuses(db: Path) -> dict:
     return found
 
 
+@dataclass
+class Pace:
+    """How fast a run went against what its requests cost."""
+
+    wall: float
+    ideal: float  # the sum of every request's latency: a client asking one at a time
+    floor: float  # the least wall time the per-host limit (or X's rate limit) allows
+    floor_set_by: str
+
+    @property
+    def ratio(self) -> float:
+        return self.ideal / self.wall
+
+
+def pace_of(measured: Measured, web: FakeWeb, args, per_host: int) -> Pace:
+    busiest = max(measured.requests, key=measured.requests.get)
+    floor, set_by = measured.requests[busiest] * args.latency / per_host, f"{busiest}, {per_host} at a time"
+    api_calls = measured.requests[web.api.name]
+    if args.x_rate and api_calls / args.x_rate > floor:
+        floor, set_by = api_calls / args.x_rate, f"X's rate limit, {args.x_rate * 60:g}/min"
+    return Pace(measured.run.wall, measured.request_count * args.latency, floor, set_by)
+
+
+def describe(label: str, measured: Measured, pace: Pace) -> None:
+    pages = measured.pages
+    sites = sum(n for host, n in measured.requests.items() if host.startswith("site"))
+    others = ", ".join(f"{host} {n}" for host, n in measured.requests.items() if not host.startswith("site"))
+    print(f"    {label}: {measured.request_count} requests (sites {sites}, {others})")
+    print(f"        wall {pace.wall:.1f} s, {pages / pace.wall * 60:.0f} pages/min: {pace.ratio:.1f}x the sequential "
+          f"ideal of {pace.ideal:.1f} s; floor {pace.floor:.1f} s ({pace.floor_set_by}: at best "
+          f"{pace.ideal / pace.floor:.1f}x)")
+    print(f"        CPU {measured.run.cpu:.1f} s (user+sys), {measured.run.cpu / pages * 1000:.0f} ms per page; "
+          f"peak RSS {measured.run.max_rss_mb:.0f} MB; posts " +
+          ", ".join(f"{n} {status}" for status, n in sorted(measured.posts.items())))
+    print("        most in flight: " + ", ".join(f"{host} {n}" for host, n in measured.most_in_flight.items()))
+
+
 def measure_speed(web: FakeWeb, workdir: Workdir, args, defaults: dict, verdicts: Verdicts) -> Optional[float]:
     """Seconds of wall time per page with the defaults (for the kills to aim at), or None."""
     per_host = defaults["per_host"]
-    print(f"\nspeed: {args.pages} pages, {args.latency * 1000:.0f} ms per request, archiver collect with its "
-          f"defaults (--concurrency {defaults['concurrency']}, --per-host {per_host})")
+    print(f"\nspeed: {args.pages} pages, {args.latency * 1000:.0f} ms per request")
     default = measured_collect(web, workdir, "speed-defaults", args.pages, *args.extra)
     if default.run.status != 0:
         verdicts.check("speed", False, f"archiver collect exited with {default.run.status}")
         show_log_tail(default.run.log)
         return None
-    ideal = default.request_count * args.latency
-    floor = max(default.requests.values()) * args.latency / per_host
-    busiest = max(default.requests, key=default.requests.get)
-    busiest = f"{busiest}, {per_host} at a time"  # what sets the floor
-    if args.x_rate and default.requests[web.api.name] / args.x_rate > floor:
-        floor, busiest = default.requests[web.api.name] / args.x_rate, f"X's rate limit, {args.x_rate * 60:g}/min"
-    wall = default.run.wall
-    print(f"        {default.request_count} requests: " + ", ".join(
-        f"{host} {n}" for host, n in default.requests.items() if not host.startswith("site")) +
-        f", sites {sum(n for h, n in default.requests.items() if h.startswith('site'))}")
-    print(f"        wall {wall:.1f} s, {args.pages / wall * 60:.0f} pages/min; sequential ideal "
-          f"(sum of latencies) {ideal:.1f} s; floor {floor:.1f} s ({busiest}: at best {ideal / floor:.1f}x)")
+    pace = pace_of(default, web, args, per_host)
+    describe(f"defaults (--concurrency {defaults['concurrency']}, --per-host {per_host})", default, pace)
     verdicts.check("every post resolved", default.posts.get("ok", 0) == 2 * args.pages,
-                   ", ".join(f"{n} {status}" for status, n in sorted(default.posts.items())) +
-                   f" of {2 * args.pages} posts")
-    verdicts.check("speed", ideal / wall >= SPEED_AIM,
-                   f"{ideal / wall:.1f}x the sequential ideal (aim {SPEED_AIM:g}x); {floor / wall:.0%} of the "
-                   f"floor's pace")
-    peaks = default.most_in_flight
-    print("        most in flight: " + ", ".join(f"{host} {n}" for host, n in peaks.items()))
-    verdicts.check("per-host limit", max(peaks.values()) <= per_host,
-                   f"at most {max(peaks.values())} request(s) at once to one host (limit {per_host})")
-    cpu_ms = default.run.cpu / args.pages * 1000
-    print(f"        CPU {default.run.cpu:.1f} s (user+sys), {cpu_ms:.0f} ms per page; "
-          f"peak RSS {default.run.max_rss_mb:.0f} MB")
-    if args.baseline_pages and defaults["concurrency"] != 1:
-        base = measured_collect(web, workdir, "speed-baseline", args.baseline_pages, "--concurrency", "1",
-                                *args.extra)
-        if base.run.status != 0:
-            verdicts.check("baseline", False, f"--concurrency 1 exited with {base.run.status}")
-            show_log_tail(base.run.log)
-        else:
-            per_minute = args.baseline_pages / base.run.wall * 60
-            print(f"        baseline --concurrency 1, {args.baseline_pages} pages: {base.run.wall:.1f} s, "
-                  f"{per_minute:.0f} pages/min, {base.run.cpu / args.baseline_pages * 1000:.0f} ms CPU per page "
-                  f"(defaults: {args.pages / wall * 60 / per_minute:.1f}x its pages/min)")
-    elif defaults["concurrency"] == 1:
-        print("        baseline: the defaults are --concurrency 1 already, this run is the baseline")
-    return wall / args.pages
+                   f"{default.posts.get('ok', 0)} of {2 * args.pages} posts ok")
+    verdicts.check("speed", pace.ratio >= SPEED_AIM,
+                   f"{pace.ratio:.1f}x the sequential ideal (aim {SPEED_AIM:g}x); {pace.floor / pace.wall:.0%} of "
+                   "the floor's pace")
+    most = max(default.most_in_flight.values())
+    verdicts.check("per-host limit", most <= per_host, f"at most {most} request(s) at once to one host "
+                                                       f"(limit {per_host})")
+    baseline = [] if defaults["concurrency"] == 1 or not args.baseline_pages else [1]
+    if defaults["concurrency"] == 1:
+        print("        (the defaults are --concurrency 1: this run is the baseline too)")
+    for concurrency in baseline + [j for j in args.try_concurrency if j != defaults["concurrency"]]:
+        pages = args.baseline_pages if concurrency == 1 else args.pages
+        other = measured_collect(web, workdir, f"speed-j{concurrency}", pages, "--concurrency", concurrency,
+                                 *args.extra)
+        if other.run.status != 0:
+            print(f"    --concurrency {concurrency}: exited with {other.run.status}")
+            show_log_tail(other.run.log)
+            continue
+        describe(f"--concurrency {concurrency}, {pages} pages", other, pace_of(other, web, args, per_host))
+        print(f"        the defaults went {args.pages / pace.wall / (pages / other.run.wall):.2f}x its pages/min")
+    return pace.wall / args.pages
 
 
 def measure_rss(web: FakeWeb, workdir: Workdir, args, verdicts: Verdicts) -> None:
@@ -407,6 +428,8 @@ def parse_args(argv=None):
     parser.add_argument("--latency", type=float, default=0.1, help="seconds every request waits (default 0.1)")
     parser.add_argument("--baseline-pages", type=int, default=100,
                         help="pages of the --concurrency 1 baseline (default 100; 0: none)")
+    parser.add_argument("--try-concurrency", type=int, nargs="*", default=[], metavar="N",
+                        help="also run the speed measure with these --concurrency values (figures only)")
     parser.add_argument("--kills", type=int, default=10, help="kill -9 moments (default 10)")
     parser.add_argument("--kill-pages", type=int, default=200, help="pages of the kill run (default 200)")
     parser.add_argument("--seed", type=int, default=None, help="for the kill moments (default: random)")
