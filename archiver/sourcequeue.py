@@ -50,7 +50,9 @@ class SourceQueue:
         if older_than is not None:
             cutoff = (datetime.now(timezone.utc) - older_than).strftime("%Y-%m-%dT%H:%M:%SZ")
         plan = Plan(todo=[])
-        with self.db.conn:
+        # One write transaction from the first read: another collect queueing the same sources
+        # at the same moment waits, then finds them queued.
+        with self.db.atomic():
             for source in given:
                 row = self.db.execute(f"select state, finished_at from {TABLE} where source = ?", [source]).fetchone()
                 if row is None:
@@ -67,7 +69,7 @@ class SourceQueue:
 
     def finished(self, source: str, *, error: Optional[str], page_id: Optional[int]) -> None:
         """The source's page is stored (or could not be read): done, or failed with why."""
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute(f"update {TABLE} set state = ?, attempts = attempts + 1, error = ?, page_id = ?, "
                             f"finished_at = ? where source = ?",
                             ["failed" if error else "done", error, page_id, utc_now(), source])

@@ -193,6 +193,30 @@ class _PatientDatabase(sqlite_utils.Database):
     happened yet, so the statement is simply tried again, a little later, on a fresh snapshot.
     """
 
+    @contextmanager
+    def atomic(self):
+        """sqlite-utils' transaction (its update and insert methods use it), begun IMMEDIATE.
+
+        sqlite-utils begins a deferred transaction: the write inside it first takes a read
+        snapshot, and when another process commits while it waits for the write lock, SQLite
+        refuses at once ("database is locked") instead of waiting. BEGIN IMMEDIATE takes the
+        write lock first and waits for it (busy_timeout). Nested: a savepoint, as before."""
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.execute("begin immediate")
+        try:
+            yield self
+        except BaseException:
+            self.conn.rollback()
+            raise
+        try:
+            self.conn.commit()
+        except BaseException:
+            self.conn.rollback()
+            raise
+
     def execute(self, sql, parameters=None):
         for attempt in range(LOCKED_RETRIES + 1):
             in_transaction = self.conn.in_transaction
@@ -326,7 +350,7 @@ class Store:
         columns = ", ".join(f"[{c}]" for c in row)
         sql = (f"insert into [{table}] ({columns}) values ({', '.join('?' for _ in row)}) "
                f"on conflict({', '.join(key)}) do nothing")
-        with self.db.conn:
+        with self.db.atomic():
             cursor = self.db.execute(sql, list(row.values()))
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
@@ -348,7 +372,7 @@ class Store:
         row = {"page_id": page_id, "blocked_by": blocked_by, "detail": detail, "html": html,
                "first_seen_at": now, "last_seen_at": now}
         if self._insert_new("placeholders", row, ("page_id", "blocked_by", "detail")) is None:
-            with self.db.conn:
+            with self.db.atomic():
                 self.db.execute("update placeholders set last_seen_at = ? where page_id = ? and blocked_by = ? "
                                 "and detail = ?", [now, page_id, blocked_by, detail])
 
@@ -425,7 +449,7 @@ class Store:
 
         # Plain SQL in one transaction: sqlite-utils' insert_all looks its rows up again by rowid
         # afterwards, and another collect replacing the same rows in between made that fail.
-        with self.db.conn:
+        with self.db.atomic():
             for table, rows in facet_rows(post).items():
                 self.db.execute(f"delete from [{table}] where post_id = ?", [post.id])
                 if rows:
