@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from .discover.budget import BudgetedDiscovery
 from .http import DISK_FULL_ERRNOS, BodyStore, Capture, DiskFull, Fetcher, utc_now
-from .media.collector import MediaReport, collect_media
+from .media.collector import MediaCollector, MediaReport
 from .media.files import files_dir
 from .media.ytdlp import VideoOptions, VideoSource
 from .models import Discovery, Limits, Post
@@ -35,6 +35,8 @@ class SourceResult:
     placeholders: int = 0
     post_statuses: Counter = field(default_factory=Counter)
     problems: list = field(default_factory=list)
+    post_ids: list = field(default_factory=list)  # the posts stored for it (quoted and parent posts too)
+    media: MediaReport = field(default_factory=MediaReport)  # its posts' media, fetched right after
 
 
 @dataclass
@@ -178,6 +180,32 @@ class _OnePageAtATime:
         self.discovery.close()
 
 
+class CollectorThreads:
+    """A collector per thread, siblings of one parent: SQLite connections belong to the thread
+    that opened them. Discovery runs one page at a time, in the parent's one child process (its
+    CPU budget is per page; a page takes milliseconds)."""
+
+    def __init__(self, parent: "Collector"):
+        self.parent = parent
+        self.discovery = _OnePageAtATime(parent.discovery)
+        self._local = threading.local()
+        self._siblings: list = []
+        self._lock = threading.Lock()
+
+    def mine(self) -> "Collector":
+        collector = getattr(self._local, "collector", None)
+        if collector is None:
+            collector = self._local.collector = self.parent.sibling(self.discovery)
+            with self._lock:
+                self._siblings.append(collector)
+        return collector
+
+    def close(self) -> None:
+        with self._lock:
+            for sibling in self._siblings:
+                sibling.video.close()
+
+
 class Collector:
     """Holds the run's store, session and endpoints; collect() takes the sources."""
 
@@ -199,6 +227,7 @@ class Collector:
         self.context = ResolveContext(fetcher=self.calls, endpoints=endpoints, thread_depth=thread_depth,
                                       video=self.video)
         self.discovery = BudgetedDiscovery(self.limits, linked=linked)
+        self.media = MediaCollector(store, self.fetcher, warn=warn, video=self.video)
         self.linked = linked
         self.warn = warn
 
@@ -210,16 +239,21 @@ class Collector:
         own (its own database connection and sessions; see HostGate for the per-host limits)."""
         report = CollectReport()
         sources = list(sources)
+
+        def done(result: SourceResult) -> None:
+            report.results.append(result)
+            report.media.add(result.media)
+            progress(result)
+
         try:
             if concurrency > 1 and len(sources) > 1:
-                self._collect_concurrently(sources, concurrency, report, progress)
+                self._collect_concurrently(sources, concurrency, done)
             else:
                 for source in sources:
-                    result = self.collect_one(source)
-                    report.results.append(result)
-                    progress(result)
-            # Media last, once posts are stored: also retries what failed in earlier runs.
-            report.media = collect_media(self.store, self.fetcher, warn=self.warn, video=self.video)
+                    done(self.collect_page(source))
+            # What is still missing: what earlier runs (or a stopped one) left; what this run's
+            # pages tried already is not asked again.
+            report.media.add(self.media.run())
         except (OSError, sqlite3.OperationalError) as exc:
             reason = disk_full_reason(exc)
             if reason is None:
@@ -231,40 +265,28 @@ class Collector:
             self.video.close()
         return report
 
-    def _collect_concurrently(self, sources: list, workers: int, report: CollectReport, progress) -> None:
-        """Pages fetched, discovered and resolved side by side; results (and progress) in this thread.
-
-        SQLite connections belong to the thread that opened them, so each worker thread makes
-        its own collector on first use. Discovery runs one page at a time, in the one child
-        process of this collector (its CPU budget is per page; a page takes milliseconds)."""
-        shared = _OnePageAtATime(self.discovery)
-        local, siblings, lock = threading.local(), [], threading.Lock()
-
-        def work(source: str) -> SourceResult:
-            collector = getattr(local, "collector", None)
-            if collector is None:
-                collector = local.collector = self._sibling(shared)
-                with lock:
-                    siblings.append(collector)
-            return collector.collect_one(source)
-
+    def _collect_concurrently(self, sources: list, workers: int, done: Callable[[SourceResult], None]) -> None:
+        """Pages fetched, discovered and resolved side by side; results (and progress) in this thread."""
+        threads = CollectorThreads(self)
         pool = ThreadPoolExecutor(min(workers, len(sources)), thread_name_prefix="archiver-collect")
         try:
-            for future in as_completed([pool.submit(work, source) for source in sources]):
-                result = future.result()
-                report.results.append(result)
-                progress(result)
+            for future in as_completed([pool.submit(lambda s: threads.mine().collect_page(s), source)
+                                        for source in sources]):
+                done(future.result())
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-            for sibling in siblings:
-                sibling.video.close()
+            threads.close()
 
-    def _sibling(self, discovery) -> "Collector":
+    def sibling(self, discovery) -> "Collector":
+        """A collector like this one for another thread: its own connection and sessions, the run's
+        per-host limits, circuit breaker, media claims and discovery."""
         store = Store(self.store.path, bodies_dir=self.store.bodies_dir)
         sibling = Collector(store, **self._options)
-        sibling.fetcher.gate = self.fetcher.gate  # per-host limits and the circuit breaker are the run's
+        sibling.fetcher.gate = self.fetcher.gate
         sibling.use_network_options()
+        sibling.discovery.close()
         sibling.discovery = discovery
+        sibling.media.claims = self.media.claims  # each media file once per run, whichever thread
         return sibling
 
     def use_network_options(self) -> None:
@@ -275,6 +297,13 @@ class Collector:
             load_cookies(self.fetcher, options.cookies)
         if options.proxy:
             use_proxy(self.fetcher, options.proxy)
+
+    def collect_page(self, source: str) -> SourceResult:
+        """A source's page and posts, then their media at once (not after the last page)."""
+        result = self.collect_one(source)
+        if result.post_ids:
+            result.media = self.media.run(post_ids=result.post_ids, show_bar=False)
+        return result
 
     def collect_one(self, source: str) -> SourceResult:
         result = SourceResult(source)
@@ -287,17 +316,14 @@ class Collector:
             self.warn(f"{source}: {error}")
             return result
         discovery = self._discover(text, final_url, result)
-        with self.store.db.conn:
-            result.page_id = self.store.upsert_page(source, final_url=final_url, meta=discovery.meta,
-                                                    capture_id=capture_id, error=None, now=now)
-            self._record_problems(result)
+        # The network first (each post resolved on its platform), then everything the page gave in
+        # one transaction: a page is stored whole or not at all, with one commit.
         self.calls.start_page()
+        posts = []
         for embed in discovery.embeds:
             post = resolve_embed(embed, self.context)
             self._cap_media(post, result)
-            with self.store.db.conn:
-                self._store_post(post, now)
-                self.store.upsert_embed(result.page_id, embed, now)
+            posts.append(post)
             result.embeds += 1
             result.post_statuses[post.status] += 1
             if post.status != "ok" and post.status_detail and not self._calls_refused(post):
@@ -306,13 +332,19 @@ class Collector:
             self._problem(result, f"more than {self.limits.api_calls_per_page} platform requests for this page's "
                                   f"posts; {self.calls.refused} not made, those posts keep what the page showed "
                                   "(ARCHIVER_MAX_API_CALLS)")
-        with self.store.db.conn:
+        with self.store.db.atomic():
+            result.page_id = self.store.upsert_page(source, final_url=final_url, meta=discovery.meta,
+                                                    capture_id=capture_id, error=None, now=now)
             self._record_problems(result)
-        with self.store.db.conn:
+            stored = set()
+            for embed, post in zip(discovery.embeds, posts):
+                self._store_post(post, now, stored)
+                self.store.upsert_embed(result.page_id, embed, now)
             for placeholder in discovery.placeholders:
                 self.store.upsert_placeholder(result.page_id, placeholder.blocked_by, placeholder.detail,
                                               placeholder.html, now)
         result.placeholders = len(discovery.placeholders)
+        result.post_ids = sorted(stored)
         return result
 
     # -- steps -----------------------------------------------------------------

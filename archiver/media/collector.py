@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,13 +71,36 @@ class MediaReport:
     done: int = 0
     failed: int = 0
 
+    def add(self, other: "MediaReport") -> None:
+        self.done += other.done
+        self.failed += other.failed
+
     def summary(self) -> str:
         return f"media: {self.done} saved, {self.failed} not saved" if self.done or self.failed else ""
 
 
+class RunClaims:
+    """What a run has taken on, shared by its threads: each media row and avatar is tried once per
+    run, whether from its page or from the sweep at the end. Rows another collect on the same
+    archive tried after this run started are left to it."""
+
+    def __init__(self):
+        self.started = utc_now()
+        self._taken: set = set()
+        self._lock = threading.Lock()
+
+    def take(self, key: tuple) -> bool:
+        with self._lock:
+            if key in self._taken:
+                return False
+            self._taken.add(key)
+            return True
+
+
 class MediaCollector:
     def __init__(self, store: Store, fetcher: Fetcher, *, warn: Callable[[str], None] = lambda line: None,
-                 video=None):
+                 video=None, claims: Optional[RunClaims] = None):
+        self.claims = claims or RunClaims()
         self.store = store
         self.video = video  # a media.ytdlp.VideoSource, for rows via yt-dlp
         self.db = store.db
@@ -87,19 +111,19 @@ class MediaCollector:
         self.warn = warn
         self._fetched: dict[tuple, Outcome] = {}  # one request per URL per run
 
-    def run(self) -> MediaReport:
+    def run(self, *, post_ids: Optional[list] = None, show_bar: bool = True) -> MediaReport:
+        """Every media row still to get (of post_ids only, when given), and the avatars of their
+        authors; each once per run (see RunClaims)."""
         report = MediaReport()
-        placeholders = ",".join("?" for _ in RETRIED)
-        rows = list(self.db.query(f"select * from post_media where coalesce(status, 'pending') in ({placeholders}) "
-                                  "and coalesce(attempts, 0) < ? order by id", [*RETRIED, MAX_ATTEMPTS]))
-        accounts = list(self.db.query(
-            "select id, avatar_url from accounts where avatar_url is not null "
-            "and (coalesce(avatar_status, '') != 'done' or avatar_source_url is not avatar_url) order by id"))
-        work = [(self.post_media, row) for row in rows] + [(self.avatar, row) for row in accounts]
+        work = [(self.post_media, row) for row in self._rows(post_ids)]
+        work += [(self.avatar, row) for row in self._avatars(post_ids)]
         bar = tqdm(work, desc="media", unit="file", file=sys.stderr, leave=False,
-                   disable=None if len(work) > 1 else True)  # None: shown only on a terminal
+                   disable=None if show_bar and len(work) > 1 else True)  # None: shown only on a terminal
         for step, row in bar:
-            status, error, what = step(row)
+            outcome = step(row)
+            if outcome is None:  # tried already in this run, or taken by another collect on this archive
+                continue
+            status, error, what = outcome
             if status == "done":
                 report.done += 1
             else:
@@ -112,8 +136,38 @@ class MediaCollector:
         bar.close()
         return report
 
+    def _rows(self, post_ids: Optional[list]) -> list:
+        placeholders = ",".join("?" for _ in RETRIED)
+        # Tried after this run started (and not by it, see post_media): another collect has it.
+        sql = (f"select * from post_media where coalesce(status, 'pending') in ({placeholders}) "
+               "and coalesce(attempts, 0) < ? and coalesce(last_attempt_at, '') <= ?")
+        params = [*RETRIED, MAX_ATTEMPTS, self.claims.started]
+        if post_ids is not None:
+            sql += " and post_id in (select value from json_each(?))"
+            params.append(json.dumps(post_ids))
+        return list(self.db.query(sql + " order by id", params))
+
+    def _avatars(self, post_ids: Optional[list]) -> list:
+        sql = ("select id, avatar_url from accounts where avatar_url is not null "
+               "and (coalesce(avatar_status, '') != 'done' or avatar_source_url is not avatar_url)")
+        params = []
+        if post_ids is not None:
+            sql += " and id in (select account_id from posts where id in (select value from json_each(?)))"
+            params.append(json.dumps(post_ids))
+        return list(self.db.query(sql + " order by id", params))
+
+    def _claim(self, row: dict) -> bool:
+        """Take the row for this collect: another collect on the same archive that read it too
+        finds its last_attempt_at moved and leaves it (each file is fetched once, not once per process)."""
+        with self.db.atomic():
+            cursor = self.db.execute("update post_media set last_attempt_at = ? where id = ? and last_attempt_at is ?",
+                                     [utc_now(), row["id"], row["last_attempt_at"]])
+        return cursor.rowcount == 1
+
     # -- one row -------------------------------------------------------------
     def post_media(self, row: dict):
+        if not self.claims.take(("media", row["id"])) or not self._claim(row):
+            return None
         expect = EXPECTED.get(row["kind"], "video")
         if row["status"] == "partial" and row["media_sha256"]:  # the video is kept; only its poster is missing
             main = Outcome("done", sha256=row["media_sha256"], capture_id=row["capture_id"])
@@ -153,6 +207,8 @@ class MediaCollector:
         return status, error, f"{row['post_id']} {row['kind']} {row['source_url']}"
 
     def avatar(self, row: dict):
+        if not self.claims.take(("avatar", row["id"], row["avatar_url"])):
+            return None
         outcome = self.fetch(row["avatar_url"], "image")
         with self.db.conn:
             self.db["accounts"].update(row["id"], {
