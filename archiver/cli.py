@@ -9,7 +9,8 @@ from . import __version__
 from .hostgate import DEFAULT_PER_HOST
 from .resolve import DEFAULT_THREAD_DEPTH
 
-DEFAULT_CONCURRENCY = 1  # pages at once; -j 4 or more hides the network's waits
+# Pages at once: the network's waits overlap, while --per-host keeps each site to 2 connections.
+DEFAULT_CONCURRENCY = 8
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -82,6 +83,47 @@ def video_options(f):
     return f
 
 
+def _host_limits(ctx, param, values):
+    limits = {}
+    for value in values:
+        host, sep, number = value.partition("=")
+        if not sep or not host or not number.isdigit() or not 1 <= int(number) <= 64:
+            raise click.BadParameter(f"expected HOST=N with N from 1 to 64, got {value!r}")
+        limits[host.strip().lower()] = int(number)
+    return limits
+
+
+# Options of the commands that collect (collect, worker).
+def collect_options(f):
+    f = click.option("--host-limit", "host_limits", multiple=True, metavar="HOST=N", callback=_host_limits,
+                     help="Requests at once to this host instead of --per-host (e.g. a site that "
+                          "allows more, an API that wants 1); repeatable.")(f)
+    f = click.option("--per-host", default=DEFAULT_PER_HOST, show_default=True, type=click.IntRange(1, 16),
+                     help="Requests at once to any one host (a news site, a platform's API).")(f)
+    f = click.option("--concurrency", "-j", default=DEFAULT_CONCURRENCY, show_default=True,
+                     type=click.IntRange(1, 64), help="Pages collected at once (each with its own connections).")(f)
+    f = click.option("--thread-depth", default=DEFAULT_THREAD_DEPTH, show_default=True, type=click.IntRange(0, 500),
+                     help="Parent posts fetched above each embedded post to reach its thread's root (0: none).")(f)
+    f = click.option("--linked", is_flag=True, help="Also collect posts that articles link to in their text.")(f)
+    return f
+
+
+def _video(no_video, video_quality, cookies, proxy, ytdlp_plugin_dirs):
+    from .media.ytdlp import VideoOptions
+
+    return VideoOptions(video=not no_video, quality=video_quality, cookies=cookies, proxy=proxy,
+                        plugin_dirs=tuple(ytdlp_plugin_dirs))
+
+
+def _sources(sources, from_file) -> list:
+    given = list(sources)
+    if from_file:
+        given += [line.strip() for line in from_file if line.strip() and not line.lstrip().startswith("#")]
+    if not given:
+        raise click.UsageError("give at least one URL or file, or --from FILE")
+    return given
+
+
 def load_endpoints(overrides):
     from .endpoints import EndpointError, Endpoints
 
@@ -108,9 +150,6 @@ def _age(ctx, param, value):
               help="Read more sources from a file, one per line ('-' for stdin; # starts a comment).")
 @click.option("--db", "db_path", default="archive.db", show_default=True, type=click.Path(dir_okay=False),
               help="The archive database.")
-@click.option("--linked", is_flag=True, help="Also collect posts that articles link to in their text.")
-@click.option("--thread-depth", default=DEFAULT_THREAD_DEPTH, show_default=True, type=click.IntRange(0, 500),
-              help="Parent posts fetched above each embedded post to reach its thread's root (0: none).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
 @click.option("--no-wayback", is_flag=True,
               help="Do not look for the posts found gone in the Wayback Machine and archive.today.")
@@ -121,42 +160,86 @@ def _age(ctx, param, value):
 @click.option("--older-than", "older_than", callback=_age, metavar="AGE",
               help="Collect again the sources collected longer ago than AGE (e.g. 7d, 12h, 30m).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary of the run on standard output.")
-@click.option("--concurrency", "-j", default=DEFAULT_CONCURRENCY, show_default=True, type=click.IntRange(1, 64),
-              help="Pages collected at once (each with its own connections).")
-@click.option("--per-host", default=DEFAULT_PER_HOST, show_default=True, type=click.IntRange(1, 16),
-              help="Requests at once to any one host (a news site, a platform's API).")
+@collect_options
 @video_options
 @fetch_options
 def collect(sources, from_file, db_path, linked, thread_depth, quiet, endpoints, allow_private, video_quality,
             no_video, cookies, proxy, ytdlp_plugin_dirs, no_wayback, refresh, older_than, as_json, save_to_wayback,
-            concurrency, per_host):
+            concurrency, per_host, host_limits):
     """Collect the posts embedded in articles (URLs or saved HTML files).
 
     Each page is fetched and kept as evidence, its embeds found (also behind
-    consent placeholders), each post resolved on its platform, and everything
-    stored in the archive database. Collecting a page again adds no duplicates:
-    it updates capture times and records what changed.
+    consent placeholders), each post resolved on its platform, its media
+    downloaded, and everything stored in the archive database. Collecting a page
+    again adds no duplicates: it updates capture times and records what changed.
 
     Each source's state is kept in the archive (table `sources`): run the same
-    command again after a stop (Ctrl-C, a crash) and it takes up what is not
-    done yet, leaving out what is (unless --refresh or --older-than).
+    command again after a stop (Ctrl-C, kill, a crash) and it takes up what is
+    not done yet, leaving out what is (unless --refresh or --older-than).
     """
     from .collect_command import run_collect
 
-    all_sources = list(sources)
-    if from_file:
-        all_sources += [line.strip() for line in from_file if line.strip() and not line.lstrip().startswith("#")]
-    if not all_sources:
-        raise click.UsageError("give at least one URL or file, or --from FILE")
-    from .media.ytdlp import VideoOptions
-
-    video = VideoOptions(video=not no_video, quality=video_quality, cookies=cookies, proxy=proxy,
-                         plugin_dirs=tuple(ytdlp_plugin_dirs))
-    sys.exit(run_collect(all_sources, db_path=db_path, endpoints=load_endpoints(endpoints),
+    sys.exit(run_collect(_sources(sources, from_file), db_path=db_path, endpoints=load_endpoints(endpoints),
                          allow_private=allow_private, linked=linked, quiet=quiet, thread_depth=thread_depth,
-                         video=video, wayback=not no_wayback, refresh=refresh, older_than=older_than,
+                         video=_video(no_video, video_quality, cookies, proxy, ytdlp_plugin_dirs),
+                         wayback=not no_wayback, refresh=refresh, older_than=older_than,
                          as_json=as_json, save_to_wayback=save_to_wayback, concurrency=concurrency,
-                         per_host=per_host))
+                         per_host=per_host, host_limits=host_limits))
+
+
+BROKER_HELP = "The Redis broker, redis://HOST:PORT/DB (also ARCHIVER_BROKER)."
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, metavar="URL_OR_FILE...")
+@click.option("--broker", "broker_url", required=True, envvar="ARCHIVER_BROKER", metavar="URL", help=BROKER_HELP)
+@click.option("--from", "from_file", type=click.File("r", encoding="utf-8"),
+              help="Read more sources from a file, one per line ('-' for stdin; # starts a comment).")
+@click.option("--refresh", is_flag=True, help="Workers collect these again even if their archive has them.")
+def enqueue(sources, broker_url, from_file, refresh):
+    """Queue sources for `archiver worker`s on any number of machines.
+
+    Start the broker first, e.g. Debian's redis-server (`redis-server --port
+    6379`) or a container (`docker run -p 6379:6379 redis:7`). Saved HTML files
+    must be readable at the same path on the workers' machines.
+    """
+    from .worker_command import run_enqueue
+
+    sys.exit(run_enqueue(_sources(sources, from_file), broker_url=broker_url, refresh=refresh))
+
+
+@cli.command()
+@click.option("--broker", "broker_url", required=True, envvar="ARCHIVER_BROKER", metavar="URL", help=BROKER_HELP)
+@click.option("--db", "db_path", default="archive.db", show_default=True, type=click.Path(dir_okay=False),
+              help="This worker's own archive database (merge the workers' archives with `archiver merge`).")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty, instead of waiting for more.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on standard output when it stops.")
+@collect_options
+@video_options
+@fetch_options
+def worker(broker_url, db_path, burst, quiet, as_json, linked, thread_depth, concurrency, per_host, host_limits,
+           endpoints, allow_private, video_quality, no_video, cookies, proxy, ytdlp_plugin_dirs):
+    """Collect the sources queued on the broker (`archiver enqueue`) into this worker's archive.
+
+    Run as many as you like, on any machines, each with its own --db. A source
+    is taken off the queue only once it is collected: the sources of a worker
+    that dies go back to the queue. On SIGTERM (or Ctrl-C) a worker finishes
+    the sources in hand, gives back the rest, and exits. Then bring the
+    archives together with `archiver merge TARGET.db WORKER.db...`.
+    """
+    from .worker_command import run_worker
+
+    sys.exit(run_worker(broker_url=broker_url, db_path=db_path, endpoints=load_endpoints(endpoints),
+                        allow_private=allow_private, linked=linked, thread_depth=thread_depth,
+                        video=_video(no_video, video_quality, cookies, proxy, ytdlp_plugin_dirs),
+                        threads=concurrency, per_host=per_host, host_limits=host_limits, burst=burst,
+                        quiet=quiet, as_json=as_json))
+
+
+from .merge_command import merge  # noqa: E402  (a command of its own module)
+
+cli.add_command(merge)
 
 
 @cli.command()

@@ -17,17 +17,36 @@ from .sourcequeue import SourceQueue
 from .store import Store
 
 
+def read_limits() -> Limits:
+    try:
+        return Limits.from_env()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def build_collector(store: Store, *, endpoints, allow_private, linked, thread_depth, video, limits, warn,
+                    per_host=DEFAULT_PER_HOST, host_limits=None) -> Collector:
+    """The run's collector with the command line's network options (cookies, proxy, per-host limits)."""
+    collector = Collector(store, endpoints=endpoints, allow_private=allow_private, linked=linked,
+                          thread_depth=thread_depth, limits=limits, warn=warn, video=video)
+    collector.fetcher.gate.per_host = per_host
+    collector.fetcher.gate.overrides.update(host_limits or {})
+    try:
+        collector.use_network_options()
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
+    return collector
+
+
 def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=False, store=None,
                 thread_depth=DEFAULT_THREAD_DEPTH, video=None, wayback=True, refresh=False, older_than=None,
-                as_json=False, save_to_wayback=False, concurrency=1, per_host=DEFAULT_PER_HOST) -> int:
+                as_json=False, save_to_wayback=False, concurrency=1, per_host=DEFAULT_PER_HOST,
+                host_limits=None) -> int:
     """Collect sources into db_path; exit status 1 when nothing could be collected, or the disk is full.
 
     Sources already done in this archive are left out (see sourcequeue.py) unless refresh, or
     older_than says they were done too long ago."""
-    try:
-        limits = Limits.from_env()
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+    limits = read_limits()
     store = store or Store(db_path)
     try:
         queue = SourceQueue(store.db)
@@ -61,13 +80,9 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
         if not quiet and not show_bar and result.error is None:
             click.echo(f"{result.source}: {result.embeds} embed(s)", err=True)
 
-    collector = Collector(store, endpoints=endpoints, allow_private=allow_private, linked=linked,
-                          thread_depth=thread_depth, limits=limits, warn=warn, video=video)
-    collector.fetcher.gate.per_host = per_host
-    try:
-        collector.use_network_options()
-    except (OSError, ValueError) as exc:
-        raise click.UsageError(str(exc)) from None
+    collector = build_collector(store, endpoints=endpoints, allow_private=allow_private, linked=linked,
+                                thread_depth=thread_depth, video=video, limits=limits, warn=warn,
+                                per_host=per_host, host_limits=host_limits)
     started = utc_now()
     try:
         report = collector.collect(sources, progress=progress, concurrency=concurrency)
