@@ -49,7 +49,7 @@ def post_record(db, post: dict, tables: set) -> dict:
             "order by pages.id, embeds.position", [post["id"]])],
         "versions": [{"captured_at": v["captured_at"], "status": v["status"], "changes": _json(v["changes"]),
                       "capture_id": v["capture_id"]}
-                     for v in db.query("select * from post_versions where post_id = ? order by id", [post["id"]])],
+                     for v in db.query("select * from post_versions where post_id = ? order by captured_at, id", [post["id"]])],
         "mementos": [{"archive": m["archive"], "memento_url": m["memento_url"], "original_url": m["original_url"],
                       "captured_at": m["captured_at"], "status_code": m["status_code"],
                       "recovered": bool(m["recovered"]), "capture_id": m["capture_id"]}

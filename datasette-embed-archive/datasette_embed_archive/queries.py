@@ -40,7 +40,7 @@ def _post_page(conn, post_id: str) -> Optional[dict]:
                pages.site_name as page_site_name, pages.published_at as page_published_at
         from embeds join pages on pages.id = embeds.page_id
         where embeds.post_id = ? order by pages.last_captured_at desc""", [post_id])
-    versions = _all(conn, "select * from post_versions where post_id = ? order by id", [post_id])
+    versions = _all(conn, "select * from post_versions where post_id = ? order by captured_at, id", [post_id])
     media = _all(conn, "select * from post_media where post_id = ? order by position", [post_id])
     related_ids = [i for i in (post.get("reply_to_id"), post.get("quote_of_id"), post.get("thread_id")) if i]
     related = {}
