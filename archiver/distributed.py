@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
+from .http import env_number
 from .collect import CollectReport, Collector, CollectorThreads, SourceResult
 from .sourcequeue import SourceQueue
 
@@ -26,6 +27,12 @@ QUEUE = "archiver-collect"
 ACTOR = "collect_source"
 NAMESPACE = "archiver"  # the prefix of every Redis key archiver's queue uses
 BROKER_SCHEMES = ("redis", "rediss", "unix")
+# A worker not heard from for this long is taken for dead, and the sources it held go back to the
+# queue (ARCHIVER_WORKER_HEARTBEAT_TIMEOUT, seconds). Dramatiq looks for dead workers on a random
+# share of its commands; one in 20 here (one in a thousand by default), so that their sources come
+# back within seconds of the timeout rather than minutes.
+DEFAULT_HEARTBEAT_TIMEOUT = 60
+MAINTENANCE_CHANCE = 50_000  # in a million commands
 MAX_RETRIES = 3  # a source whose collection raises (not one whose page fails: that is recorded) is retried
 TIME_LIMIT_MS = 3 * 3600 * 1000  # a page with long videos takes long; its fetches have their own deadlines
 
@@ -39,7 +46,9 @@ def open_broker(url: str) -> RedisBroker:
     parts = urlsplit(url)
     if parts.scheme not in BROKER_SCHEMES:
         raise BrokerError(f"{url!r}: expected redis://HOST:PORT/DB, rediss://… or unix:///PATH.sock")
-    broker = RedisBroker(url=url, namespace=NAMESPACE)
+    heartbeat = env_number("ARCHIVER_WORKER_HEARTBEAT_TIMEOUT", DEFAULT_HEARTBEAT_TIMEOUT)
+    broker = RedisBroker(url=url, namespace=NAMESPACE, heartbeat_timeout=int(heartbeat * 1000),
+                         maintenance_chance=MAINTENANCE_CHANCE)
     try:
         broker.client.ping()
     except Exception as exc:  # redis-py's connection errors, and a wrong password or database

@@ -128,6 +128,23 @@ def test_sigterm_lets_a_worker_finish_the_source_in_hand_and_give_back_the_rest(
     assert done_sources(tmp_path / "w2.db") == set(urls) - done
 
 
+def test_the_sources_of_a_worker_killed_midway_go_to_another_worker(broker, server, tmp_path, monkeypatch):
+    monkeypatch.setenv("ARCHIVER_WORKER_HEARTBEAT_TIMEOUT", "3")
+    urls = pages(server, 4, delay=1.0)
+    assert run_archiver("enqueue", "--broker", broker, *urls).returncode == 0
+    doomed = start_worker(broker, tmp_path / "dead.db", server, "-j", "2")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(p.startswith("/a") for p in server.requests):
+        time.sleep(0.05)
+    doomed.kill()  # SIGKILL: no goodbye, its sources in hand are still taken
+    doomed.communicate()
+    done_before = done_sources(tmp_path / "dead.db")
+    survivor = start_worker(broker, tmp_path / "alive.db", server, "--burst", "-j", "2")
+    _, err = survivor.communicate(timeout=120)
+    assert survivor.returncode == 0, err
+    assert done_sources(tmp_path / "alive.db") | done_before == set(urls)
+
+
 def test_a_broker_that_cannot_be_used_is_a_clear_error(tmp_path):
     wrong = run_archiver("enqueue", "--broker", "http://127.0.0.1:1/", "https://example.org/")
     assert wrong.returncode == 2 and "expected redis://" in wrong.stderr
