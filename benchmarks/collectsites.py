@@ -67,8 +67,8 @@ class HostLog:
 
 
 class LatentHost:
-    """A TestServer on `host` whose every answer (404s too) waits `latency` seconds, counted in flight
-    for the whole request, as a server far away would be."""
+    """A TestServer on `host` whose every answer (404s too) waits `latency` seconds, as a server far
+    away would; a request is counted in flight from its arrival until its answer starts."""
 
     def __init__(self, name: str, host: str, latency: float):
         self.name, self.latency = name, latency
@@ -93,9 +93,11 @@ class LatentHost:
 def _counting(handler_class, host: LatentHost):
     class Counting(handler_class):
         def do_GET(self):  # noqa: N802
+            # In flight until the answer starts: a client that has its answer may send the next
+            # request before this thread gets back here, which would count one too many.
             with host.log.request(self.path):
                 time.sleep(host.latency)
-                super().do_GET()
+            super().do_GET()
 
     return Counting
 
