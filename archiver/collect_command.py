@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+from collections import Counter
 
 import click
 from tqdm import tqdm
@@ -74,8 +75,13 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
         else:
             click.echo(message, err=True)
 
+    tally = Counter()
+
     def progress(result):
         queue.finished(result.source, error=result.error, page_id=result.page_id)
+        tally.update(posts=result.embeds, media=result.media.done,
+                     errors=int(result.error is not None) + result.media.failed)
+        bar.set_postfix(tally, refresh=False)
         bar.update(1)
         if not quiet and not show_bar and result.error is None:
             click.echo(f"{result.source}: {result.embeds} embed(s)", err=True)
