@@ -804,7 +804,7 @@ class Fetcher:
         """The seconds the response's Retry-After asks for; None without one or when it reads as neither form."""
         try:
             return retry.get_retry_after(response.raw)
-        except InvalidHeader:
+        except (InvalidHeader, ValueError, OverflowError):  # a date past year 9999 overflows
             return None  # a header we cannot read: our own backoff applies
 
     def _read_body(self, response: requests.Response, capture: Capture, url: str, deadline: Deadline) -> None:

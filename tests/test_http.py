@@ -221,9 +221,11 @@ def test_an_http_date_retry_after_holds_the_host_for_every_thread_capped(server)
     assert len(slept) == 1 and 50 < slept[0] <= MAX_RETRY_AFTER
 
 
-def test_an_unreadable_retry_after_falls_back_to_the_backoff(server):
+@pytest.mark.parametrize("value", ["after lunch", "-5", "Mon, 01 Jan 99999 00:00:00 GMT",
+                                   "Sat, 01 Jan 10000000000 00:00:00 GMT"])
+def test_an_unreadable_retry_after_falls_back_to_the_backoff(server, value):
     arrivals = []
-    server.routes["/odd"] = _timed([Answer(503, b"busy", headers={"Retry-After": "after lunch"}),
+    server.routes["/odd"] = _timed([Answer(503, b"busy", headers={"Retry-After": value}),
                                     Answer(body=b"<html>ok</html>")], arrivals)
     fetcher = Fetcher(retries=1, backoff=0.01, gate=HostGate())
     capture = fetcher.fetch(server.url("/odd"), trusted=True)
