@@ -196,7 +196,7 @@ def test_tricky_documents(name, linked):
 
 def test_element_limit():
     # The limit falls inside the filler: the blockquote before it is seen, the div after it
-    # is not, and the template's payload shares the page's (spent) element budget.
+    # is not; the template's payload counts against the page's budget as the walk meets it.
     late = ("x", "1111111111111111111")
     html = ("<html><body>" + f'<template><iframe src="{VIDEO_URL}"></iframe></template>'
             + BLOCKQUOTE + "<p>filler</p>" * 60 + f'<div data-tweet-id="{late[1]}"></div></body></html>')

@@ -175,7 +175,7 @@ def _worth(attrs: dict) -> bool:
 
 
 def inspect(nodes, prefix: tuple, origin, scan) -> None:
-    """The elements of a parsed document, in document order (nodes: tree.css("*")). Most
+    """The elements of a parsed document, in document order (nodes: Scanner.elements_of). Most
     are passed by after a set lookup or two; the others go to the detector for their kind. The page's own <meta>, <link>, <title> and
     <time> elements (origin None) are read for what the page says about itself."""
     cards: dict = {}  # class list -> whether it names a platform as a card's does

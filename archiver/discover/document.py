@@ -24,7 +24,7 @@ MAX_DOCUMENT = 30_000_000      # characters of HTML we agree to parse
 MAX_DEPTH = 4                  # payload inside payload inside ...
 MAX_PAYLOADS = 400             # recovered payloads parsed per page
 MAX_PAYLOAD_CHARS = 8_000_000  # total characters of recovered payloads per page
-MAX_ELEMENTS = 400_000         # elements inspected per page (all payloads together)
+MAX_ELEMENTS = 400_000         # elements inspected per page (all payloads together, as the walk meets them)
 MAX_HTML = 20_000              # stored embed markup
 # Elements whose finds are the article's wherever they sit: an embed blockquote carries the
 # post's own text, state and metadata describe the page.
@@ -183,12 +183,6 @@ class Scanner:
         self.scan_tree(tree, origin, prefix)
 
     def scan_tree(self, tree, origin: Optional[Origin], prefix: tuple) -> None:
-        remaining = max(0, MAX_ELEMENTS - self.elements)
-        nodes = tree.css("*") if tree.root is not None else []  # elements, in document order
-        self.elements += len(nodes)
-        if len(nodes) > remaining:
-            self.problem(f"more than {MAX_ELEMENTS} elements; the rest of the page was not inspected")
-            nodes = nodes[:remaining]
         if origin is None:
             self.layout = Layout(tree)
         if origin is None and tree.head is not None:
@@ -196,7 +190,22 @@ class Scanner:
             # page's own URL tells other articles' state apart); the rest as the walk meets it.
             for node in tree.head.css("meta, link, title"):
                 self.read_meta(node.tag, node.attributes, node)
-        detectors.inspect(nodes, prefix, origin, self)
+        detectors.inspect(self.elements_of(tree), prefix, origin, self)
+
+    def elements_of(self, tree):
+        """The elements of a parsed document in document order, made one at a time as the
+        walk asks for them (a list of them all kept every node of the page alive at once,
+        which the garbage collector then went over again and again), and counted: once the
+        page and its payloads together have given MAX_ELEMENTS, the walk ends."""
+        if tree.root is None:
+            return
+        for node in tree.root.traverse():  # (elements and comments)
+            if node.is_element_node:
+                if self.elements >= MAX_ELEMENTS:
+                    self.problem(f"more than {MAX_ELEMENTS} elements; the rest of the page was not inspected")
+                    return
+                self.elements += 1
+                yield node
 
     def read_meta(self, tag: str, attrs: dict, node) -> None:
         """An <html>, <meta>, <link>, <title> or <time> element of the page itself (one met
