@@ -94,11 +94,11 @@ def parse_rate(text: str) -> Optional[Rate]:
     unit = _UNITS.get(found.group(3).lower()) if found else None
     if unit is None:
         raise RateError(f"expected N/PERIOD such as 60/1m, 5/10s or 200/1h (or 'none'), got {text!r}")
-    count, span = int(found.group(1)), float(found.group(2) or 1) * unit
-    if count < 1 or span <= 0:
-        raise RateError(f"a rate needs at least 1 request in a period longer than 0, got {text!r}")
+    count, interval_ms = int(found.group(1)), round(float(found.group(2) or 1) * unit * 1000)
+    if count < 1 or interval_ms < 1:
+        raise RateError(f"a rate needs at least 1 request in a period of at least 1 ms, got {text!r}")
     # A burst of one spaces the requests evenly instead of allowing all of them at once.
-    return Rate(count, round(span * 1000), burst=1)
+    return Rate(count, interval_ms, burst=1)
 
 
 def parse_rate_override(text: str) -> tuple[str, str]:

@@ -22,7 +22,8 @@ def test_rates_read_as_n_per_period(text, limit, interval_ms):
     assert (rate.limit, rate.interval, rate.burst) == (limit, interval_ms, 1)  # evenly spaced, no burst
 
 
-@pytest.mark.parametrize("text", ["", "60", "60/", "/1m", "0/1m", "5/0s", "5/1y", "-1/1m", "five/1m", "5/1m/2"])
+@pytest.mark.parametrize("text", ["", "60", "60/", "/1m", "0/1m", "5/0s", "1/0.0001s", "5/1y", "-1/1m", "five/1m",
+                                  "5/1m/2"])
 def test_a_rate_that_does_not_read_is_refused_with_the_form_expected(text):
     with pytest.raises(RateError, match=r"N/PERIOD|at least 1 request"):
         parse_rate(text)
