@@ -3,14 +3,16 @@ default options, against ten news sites, X's API and a media host on loopback ad
 request 100 ms away (see collectsites.py).
 
     python benchmarks/collect.py [--pages 500] [--latency 0.1] [--baseline-pages 100]
-                                 [--kills 10] [--kill-pages 200] [--seed N]
-                                 [--rss [--sizes 100 500 2000]] [--only speed,kills,workers,rss]
+                                 [--try-concurrency N...] [--kills 10] [--kill-pages 200] [--seed N]
+                                 [--worker-pages 100] [--rss [--sizes 100 500 2000]]
+                                 [--only speed,kills,workers,rss] [--rate x=none]
 
 Measures, each with a PASS or FAIL line (the exit status is 1 when one fails):
 - speed: wall time against the sum of every request's latency (what a client asking one
   request at a time would wait); the aim is 6x or more. Also the floor the per-host limit
   puts under the wall time (the busiest host's requests, --per-host at a time), and a
-  --concurrency 1 run as the baseline;
+  --concurrency 1 run as the baseline. X's request quota is lifted (--rate): it would
+  measure the quota, not the collector;
 - politeness: the most requests each host had in flight at once, within --per-host;
 - CPU time per page and peak RSS of the child (from os.wait4); with --rss, the peak RSS
   for each of --sizes pages, which should stay flat;
@@ -18,7 +20,8 @@ Measures, each with a PASS or FAIL line (the exit status is 1 when one fails):
   then run to the end: every page collected once, every source done, PRAGMA integrity_check
   ok, `archiver verify` exits 0, and no source (nor media file) that was done when a run was
   killed was requested again afterwards;
-- workers: two `archiver worker` processes on a real Redis, merged, against one process.
+- workers: two `archiver worker` processes on a real Redis until every source is done,
+  SIGTERM, `archiver merge` (twice), against one `archiver collect` of the same sources.
 """
 from __future__ import annotations
 
@@ -401,6 +404,15 @@ def check_archive(db: Path, pages: int, verdicts: Verdicts) -> None:
                    f"{rows['pages']} pages, {rows['sources']} sources ({done} done) for {pages} given")
     verdicts.check("no duplicate rows", rows["embeds"] == rows["posts"] == 2 * pages == media_done,
                    f"{rows['embeds']} embeds, {rows['posts']} posts, {media_done} photos done for {2 * pages} posts")
+    check_integrity(db, verdicts, integrity)
+
+
+def check_integrity(db: Path, verdicts: Verdicts, integrity: Optional[str] = None) -> None:
+    """PRAGMA integrity_check and `archiver verify` on the archive."""
+    if integrity is None:
+        with sqlite3.connect(db) as conn:
+            integrity = conn.execute("pragma integrity_check").fetchone()[0]
+        conn.close()
     verdicts.check("integrity_check", integrity == "ok", integrity)
     verify = subprocess.run(archiver_command("verify", "--db", db), env=child_env(), cwd=ROOT,
                             capture_output=True, text=True)
@@ -412,13 +424,153 @@ def check_archive(db: Path, pages: int, verdicts: Verdicts) -> None:
 def measure_workers(web: FakeWeb, workdir: Workdir, args, verdicts: Verdicts) -> None:
     """TWO WORKERS ON A REAL REDIS BROKER, THEN MERGE, COMPARED WITH A SINGLE-PROCESS ARCHIVE.
 
-    Needs `archiver enqueue --broker URL --from FILE`, `archiver worker --broker URL --db PATH`
-    and `archiver merge TARGET SOURCE...`; skipped with a note until they exist."""
-    print("\nworkers: two `archiver worker` processes on Redis, merged, against one `archiver collect`")
+    `archiver enqueue` the sources, two `archiver worker`s (defaults) collect them until every source is
+    done in one of their archives, SIGTERM ends them, `archiver merge` brings their archives together
+    (twice: the second must change nothing), and the result must hold the same pages, embeds, posts
+    and media as one `archiver collect` of the same sources. Skipped with a note until the commands
+    exist."""
+    print(f"\nworkers: {args.worker_pages} pages, two `archiver worker`s on Redis, merged, against one "
+          "`archiver collect`")
     if not has_commands("enqueue", "worker", "merge"):
         verdicts.skip("workers", "`archiver enqueue`, `worker` and `merge` do not exist yet")
         return
-    verdicts.skip("workers", "the commands exist now: this measure is still to be written against them")
+    if not Path(REDIS_SERVER).exists():
+        verdicts.skip("workers", f"no {REDIS_SERVER} on this machine")
+        return
+    directory = workdir.fresh("workers")
+    urls = web.articles(args.worker_pages)
+    list_file = write_list(directory, urls)
+    single = run(collect_command(list_file, directory / "single.db", web, *args.extra), directory / "single.log")
+    with redis_server(directory) as broker:
+        enqueued = subprocess.run(archiver_command("enqueue", "--broker", broker, "--from", list_file),
+                                  env=child_env(), cwd=ROOT, capture_output=True, text=True)
+        if enqueued.returncode != 0:
+            verdicts.check("workers", False, f"archiver enqueue exited with {enqueued.returncode}: "
+                                             f"{enqueued.stderr.strip()[-300:]}")
+            return
+        started = time.monotonic()
+        web.reset_peaks()
+        workers = [start_worker(broker, directory / f"worker{n}", web, args) for n in (1, 2)]
+        finished = wait_until_done([db for _process, db in workers], len(urls), timeout=args.worker_timeout)
+        took = time.monotonic() - started
+        statuses = [stop_worker(process) for process, _db in workers]
+    print(f"        one collect {single.wall:.1f} s; two workers {took:.1f} s until every source was done "
+          f"({'all' if finished else 'NOT all'} of {len(urls)}); most in flight to one host: "
+          f"{max(host.log.most_in_flight for host in web.hosts)} (--per-host counts per process)")
+    verdicts.check("workers collected everything", finished, f"within {args.worker_timeout:g} s")
+    verdicts.check("workers stop on SIGTERM", statuses == [0, 0], f"exit statuses {statuses}")
+    merged = directory / "merged.db"
+    merge = [archiver_command("merge", merged, *[db for _process, db in workers])] * 2
+    results = [subprocess.run(command, env=child_env(), cwd=ROOT, capture_output=True, text=True)
+               for command in merge[:1]]
+    first = archive_contents(merged)
+    results.append(subprocess.run(merge[1], env=child_env(), cwd=ROOT, capture_output=True, text=True))
+    verdicts.check("archiver merge", all(r.returncode == 0 for r in results),
+                   f"exit statuses {[r.returncode for r in results]}" +
+                   "".join(f": {r.stderr.strip()[-200:]}" for r in results if r.returncode))
+    again = archive_contents(merged)
+    verdicts.check("merging again changes nothing", again == first, difference(first, again))
+    alone = archive_contents(directory / "single.db")
+    verdicts.check("merged = one process", again == alone, difference(alone, again))
+    check_integrity(merged, verdicts)
+
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+class redis_server:  # noqa: N801  (a context manager, read as a function)
+    """A throwaway Redis on a free port, nothing written to disk; its URL."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def __enter__(self) -> str:
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.process = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                         "--appendonly", "no", "--dir", str(self.directory)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return f"redis://127.0.0.1:{port}/0"
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"redis-server did not answer on port {port}")
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def start_worker(broker: str, name: Path, web: FakeWeb, args) -> tuple:
+    db = name.with_suffix(".db")
+    log = open(name.with_suffix(".log"), "ab")
+    command = archiver_command("worker", "--broker", broker, "--db", db, "--allow-private",
+                               *web.endpoint_options(), *args.extra)
+    process = subprocess.Popen(command, stdout=log, stderr=log, env=child_env(), cwd=ROOT, start_new_session=True)
+    log.close()
+    return process, db
+
+
+def wait_until_done(dbs: list, count: int, timeout: float) -> bool:
+    """Whether every one of `count` sources is done in one of the workers' archives within `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = set()
+        for db in dbs:
+            try:
+                done |= done_so_far(db)[0] if db.exists() else set()
+            except sqlite3.Error:  # a worker still creating its schema
+                pass
+        if len(done) >= count:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def stop_worker(process: subprocess.Popen) -> Optional[int]:
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        return None
+
+
+def archive_contents(db: Path) -> dict:
+    """What an archive holds, by what things are (URLs, ids, hashes), not by row numbers."""
+    if not db.exists():
+        return {}
+    queries = {
+        "pages": "select url from pages",
+        "embeds": "select p.url, e.position, e.post_id from embeds e join pages p on p.id = e.page_id",
+        "posts": "select id, status, text, account_id from posts",
+        "media": "select sha256 from media",
+        "post_media": "select post_id, position, kind, media_sha256, status from post_media",
+        "accounts": "select id, avatar_sha256 from accounts",
+        "sources": "select source, state from sources",
+    }
+    with sqlite3.connect(db) as conn:
+        found = {name: sorted(map(tuple, conn.execute(sql).fetchall())) for name, sql in queries.items()}
+    conn.close()
+    return found
+
+
+def difference(expected: dict, got: dict) -> str:
+    if expected == got:
+        return "the same " + ", ".join(f"{len(rows)} {name}" for name, rows in expected.items())
+    return "; ".join(f"{name}: {len(expected.get(name, []))} against {len(got.get(name, []))}"
+                     + (f" (e.g. {sorted(set(expected.get(name, [])) ^ set(got.get(name, [])))[0]})"
+                        if set(expected.get(name, [])) ^ set(got.get(name, [])) else "")
+                     for name in expected if expected.get(name) != got.get(name))
 
 
 # -- main -----------------------------------------------------------------------------------
@@ -433,6 +585,8 @@ def parse_args(argv=None):
     parser.add_argument("--kills", type=int, default=10, help="kill -9 moments (default 10)")
     parser.add_argument("--kill-pages", type=int, default=200, help="pages of the kill run (default 200)")
     parser.add_argument("--seed", type=int, default=None, help="for the kill moments (default: random)")
+    parser.add_argument("--worker-pages", type=int, default=100, help="pages for the two workers (default 100)")
+    parser.add_argument("--worker-timeout", type=float, default=300, help="seconds the workers get (default 300)")
     parser.add_argument("--rss", action="store_true", help="also measure peak RSS for each of --sizes")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 2000])
     parser.add_argument("--rate", default="x=none",
