@@ -93,8 +93,21 @@ def _host_limits(ctx, param, values):
     return limits
 
 
+def _rates(ctx, param, values):
+    from .ratelimits import RateError, parse_rate_override
+
+    try:
+        return dict(parse_rate_override(value) for value in values)
+    except RateError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 # Options of the commands that collect (collect, worker).
 def collect_options(f):
+    f = click.option("--rate", "rates", multiple=True, metavar="HOST=N/PERIOD", callback=_rates,
+                     help="Requests per period to a host or a platform (e.g. bluesky=100/1m, "
+                          "www.example.fr=30/1m; 'none' lifts a limit, '*' names every platform); "
+                          "repeatable, over ARCHIVER_RATES and the platforms' polite defaults.")(f)
     f = click.option("--host-limit", "host_limits", multiple=True, metavar="HOST=N", callback=_host_limits,
                      help="Requests at once to this host instead of --per-host (e.g. a site that "
                           "allows more, an API that wants 1); repeatable.")(f)
@@ -165,7 +178,7 @@ def _age(ctx, param, value):
 @fetch_options
 def collect(sources, from_file, db_path, linked, thread_depth, quiet, endpoints, allow_private, video_quality,
             no_video, cookies, proxy, ytdlp_plugin_dirs, no_wayback, refresh, older_than, as_json, save_to_wayback,
-            concurrency, per_host, host_limits):
+            concurrency, per_host, host_limits, rates):
     """Collect the posts embedded in articles (URLs or saved HTML files).
 
     Each page is fetched and kept as evidence, its embeds found (also behind
@@ -184,7 +197,7 @@ def collect(sources, from_file, db_path, linked, thread_depth, quiet, endpoints,
                          video=_video(no_video, video_quality, cookies, proxy, ytdlp_plugin_dirs),
                          wayback=not no_wayback, refresh=refresh, older_than=older_than,
                          as_json=as_json, save_to_wayback=save_to_wayback, concurrency=concurrency,
-                         per_host=per_host, host_limits=host_limits))
+                         per_host=per_host, host_limits=host_limits, rates=rates))
 
 
 BROKER_HELP = "The Redis broker, redis://HOST:PORT/DB (also ARCHIVER_BROKER)."
@@ -219,7 +232,7 @@ def enqueue(sources, broker_url, from_file, refresh):
 @video_options
 @fetch_options
 def worker(broker_url, db_path, burst, quiet, as_json, linked, thread_depth, concurrency, per_host, host_limits,
-           endpoints, allow_private, video_quality, no_video, cookies, proxy, ytdlp_plugin_dirs):
+           rates, endpoints, allow_private, video_quality, no_video, cookies, proxy, ytdlp_plugin_dirs):
     """Collect the sources queued on the broker (`archiver enqueue`) into this worker's archive.
 
     Run as many as you like, on any machines, each with its own --db. A source
@@ -233,7 +246,7 @@ def worker(broker_url, db_path, burst, quiet, as_json, linked, thread_depth, con
     sys.exit(run_worker(broker_url=broker_url, db_path=db_path, endpoints=load_endpoints(endpoints),
                         allow_private=allow_private, linked=linked, thread_depth=thread_depth,
                         video=_video(no_video, video_quality, cookies, proxy, ytdlp_plugin_dirs),
-                        threads=concurrency, per_host=per_host, host_limits=host_limits, burst=burst,
+                        threads=concurrency, per_host=per_host, host_limits=host_limits, rates=rates, burst=burst,
                         quiet=quiet, as_json=as_json))
 
 

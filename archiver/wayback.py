@@ -390,10 +390,12 @@ class WebArchives:
 
     def fetch(self, archive: str, url: str, kind: str, accept: str) -> Capture:
         """GET an archive's URL, pointed at its endpoint when the user replaced it (scheme and host)."""
-        if is_archive_host(archive, url):
+        on_archive = is_archive_host(archive, url)
+        if on_archive:
             url = self.endpoints.url(archive, url)
         return self.fetcher.fetch(url, kind=kind, trusted=self.endpoints.is_overridden(archive)
-                                  and is_archive_host(archive, url, self.base(archive)), accept=accept)
+                                  and is_archive_host(archive, url, self.base(archive)), accept=accept,
+                                  endpoint=archive if on_archive else None)
 
     # -- looking up ----------------------------------------------------------------
     def lookup(self, post: dict, result: PostRecovery) -> None:

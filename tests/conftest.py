@@ -11,6 +11,9 @@ from server import FIXTURES, Answer, TestServer  # noqa: F401  (re-exported for 
 # Tests never wait for real backoff, and never reach past this machine.
 os.environ.setdefault("ARCHIVER_BACKOFF", "0.01")
 os.environ["ARCHIVER_OFFLINE"] = "1"
+# The local server plays every platform: their polite rate limits would only slow the tests down
+# (tests/test_ratelimits.py sets its own).
+os.environ.setdefault("ARCHIVER_RATES", "*=none")
 
 
 @pytest.fixture

@@ -79,3 +79,22 @@ def test_a_pause_a_host_asks_for_holds_every_thread():
     with gate.slot("example.org"):
         pass
     assert slept == [20]
+
+
+def test_a_rate_given_on_the_command_line_spaces_a_platforms_requests(server, tmp_path):
+    server.syndication()
+    answer = server.routes["/tweet-result"]
+    asked = []
+
+    def timed(query, srv):
+        asked.append(time.monotonic())
+        return answer(query, srv)
+
+    server.routes["/tweet-result"] = timed
+    page = server.page("/two", "two-tweets.html")
+    result = run_archiver("collect", "--db", str(tmp_path / "a.db"), "--endpoint", f"x={server.base}",
+                          "--allow-private", "--no-video", "--no-wayback", "--rate", "x=1/1s", page)
+    assert result.returncode == 0, result.stderr
+    assert len(asked) >= 2
+    gaps = [later - earlier for earlier, later in zip(asked, asked[1:])]
+    assert min(gaps) >= 0.9  # the endpoint's turns, wherever --endpoint points it

@@ -121,6 +121,7 @@ def run_demo(workdir, *, port: int = 8001, site_port: int = DEFAULT_SITE_PORT, s
                "(reconstructed samples, no network).", err=True)
     # Platforms the sample server does not play are not asked either.
     os.environ.setdefault("ARCHIVER_OFFLINE", "1")
+    os.environ.setdefault("ARCHIVER_RATES", "*=none")  # its platforms are a local server
     try:
         with sample_server(site_port) as base:
             sources = [f"{base}/site/{page.name}" for page in sample_pages()]

@@ -59,7 +59,8 @@ def fetch_endpoint(ctx, name: str, target: str, accept: str) -> Capture:
     """GET an endpoint URL. Trusted only when the user pointed `name` somewhere (--endpoint):
     hosts taken from a page (a Mastodon instance) and the platforms' own public hosts pass
     the address guard like any content URL."""
-    return ctx.fetcher.fetch(target, kind="api", trusted=ctx.endpoints.is_overridden(name), accept=accept)
+    return ctx.fetcher.fetch(target, kind="api", trusted=ctx.endpoints.is_overridden(name), accept=accept,
+                             endpoint=name)  # its rate limit follows the platform wherever it points
 
 
 def ask(ctx, name: str, url: str, label: str, *, want: str = "json") -> Reply:
