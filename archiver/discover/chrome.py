@@ -2,8 +2,9 @@
 videos" lists are not the article, and a player there is not one of its embeds.
 
 Boilerplate detection in the style of trafilatura, kept small. The article's text is
-where most of the page's paragraphs sit: the element holding the most <p> elements (counted
-as the walk meets them) is the text block, and everything above it contains the article.
+where most of the page's paragraphs sit: the element whose <p> children hold the most text
+(looked up once a find asks where it sits) is the text block, and everything above it
+contains the article.
 An element among the paragraphs of the text block, or inside an <article> or <main>, is the
 article's. Else it is chrome when, on its way up to the first element that contains the
 text block, it passes a box the page marks as chrome (<footer>, <nav>, or a class or id
@@ -61,19 +62,6 @@ class Layout:
         self.tree = tree  # (keeps the nodes asked about alive)
         self._chain = None
         self._block = None  # the text block's mem_id
-        self._counts: dict = {}
-        self._parents: dict = {}
-
-    def paragraph(self, node) -> None:
-        """A <p> of the page, in document order (all are met before the first question)."""
-        parent = node.parent
-        if parent is not None:
-            key = parent.mem_id
-            paragraphs = self._counts.get(key)
-            if paragraphs is None:
-                self._counts[key] = paragraphs = []
-                self._parents[key] = parent
-            paragraphs.append(node)
 
     def text_chain(self) -> frozenset:
         """The mem_id of the text block and of each of its ancestors (empty: no text block)."""
@@ -82,9 +70,16 @@ class Layout:
         return self._chain
 
     def _find(self) -> frozenset:
-        # (the text is read only now: most pages are never asked, having no embed to place)
-        counts = {key: sum(len(p.text() or "") for p in paragraphs)
-                  for key, paragraphs in self._counts.items()}
+        # (the paragraphs and their text are read only now: most pages are never asked,
+        # having no embed to place)
+        counts: dict = {}  # parent's mem_id -> characters of its paragraphs, in document order
+        parents: dict = {}
+        for paragraph in self.tree.css("p"):
+            parent = paragraph.parent
+            if parent is not None:
+                key = parent.mem_id
+                counts[key] = counts.get(key, 0) + len(paragraph.text() or "")
+                parents.setdefault(key, parent)
         if not counts:
             return frozenset()
         key = max(counts, key=counts.get)
@@ -92,7 +87,7 @@ class Layout:
             return frozenset()
         self._block = key
         chain = set()
-        node = self._parents[key]
+        node = parents[key]
         while node is not None:
             chain.add(node.mem_id)
             node = node.parent

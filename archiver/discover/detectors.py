@@ -185,8 +185,6 @@ def inspect(nodes, prefix: tuple, origin, scan) -> None:
             continue
         attrs = node.attributes
         if tag in _BOXES:  # the common case: only attributes and a card's class can matter
-            if tag == "p" and origin is None:
-                scan.layout.paragraph(node)
             if not attrs:
                 continue
             el = None
