@@ -6,7 +6,7 @@ import sys
 import click
 
 from . import __version__
-from .hostgate import DEFAULT_PER_HOST
+from .hostgate import DEFAULT_PER_HOST, DEFAULT_PER_PLATFORM_HOST
 from .resolve import DEFAULT_THREAD_DEPTH
 
 # Pages at once: the network's waits overlap, while --per-host keeps each site to 2 connections.
@@ -111,8 +111,12 @@ def collect_options(f):
     f = click.option("--host-limit", "host_limits", multiple=True, metavar="HOST=N", callback=_host_limits,
                      help="Requests at once to this host instead of --per-host (e.g. a site that "
                           "allows more, an API that wants 1); repeatable.")(f)
+    f = click.option("--per-platform-host", default=DEFAULT_PER_PLATFORM_HOST, show_default=True,
+                     type=click.IntRange(1, 16),
+                     help="Requests at once to any one platform host: an API, a media CDN, a web archive "
+                          "(their rate limits apply too, see --rate).")(f)
     f = click.option("--per-host", default=DEFAULT_PER_HOST, show_default=True, type=click.IntRange(1, 16),
-                     help="Requests at once to any one host (a news site, a platform's API).")(f)
+                     help="Requests at once to any one news site (for the articles' pages).")(f)
     f = click.option("--concurrency", "-j", default=DEFAULT_CONCURRENCY, show_default=True,
                      type=click.IntRange(1, 64), help="Pages collected at once (each with its own connections).")(f)
     f = click.option("--thread-depth", default=DEFAULT_THREAD_DEPTH, show_default=True, type=click.IntRange(0, 500),
@@ -178,7 +182,7 @@ def _age(ctx, param, value):
 @fetch_options
 def collect(sources, from_file, db_path, linked, thread_depth, quiet, endpoints, allow_private, video_quality,
             no_video, cookies, proxy, ytdlp_plugin_dirs, no_wayback, refresh, older_than, as_json, save_to_wayback,
-            concurrency, per_host, host_limits, rates):
+            concurrency, per_host, per_platform_host, host_limits, rates):
     """Collect the posts embedded in articles (URLs or saved HTML files).
 
     Each page is fetched and kept as evidence, its embeds found (also behind
@@ -197,7 +201,8 @@ def collect(sources, from_file, db_path, linked, thread_depth, quiet, endpoints,
                          video=_video(no_video, video_quality, cookies, proxy, ytdlp_plugin_dirs),
                          wayback=not no_wayback, refresh=refresh, older_than=older_than,
                          as_json=as_json, save_to_wayback=save_to_wayback, concurrency=concurrency,
-                         per_host=per_host, host_limits=host_limits, rates=rates))
+                         per_host=per_host, per_platform_host=per_platform_host, host_limits=host_limits,
+                         rates=rates))
 
 
 BROKER_HELP = "The Redis broker, redis://HOST:PORT/DB (also ARCHIVER_BROKER)."
@@ -231,8 +236,8 @@ def enqueue(sources, broker_url, from_file, refresh):
 @collect_options
 @video_options
 @fetch_options
-def worker(broker_url, db_path, burst, quiet, as_json, linked, thread_depth, concurrency, per_host, host_limits,
-           rates, endpoints, allow_private, video_quality, no_video, cookies, proxy, ytdlp_plugin_dirs):
+def worker(broker_url, db_path, burst, quiet, as_json, linked, thread_depth, concurrency, per_host, per_platform_host,
+           host_limits, rates, endpoints, allow_private, video_quality, no_video, cookies, proxy, ytdlp_plugin_dirs):
     """Collect the sources queued on the broker (`archiver enqueue`) into this worker's archive.
 
     Run as many as you like, on any machines, each with its own --db. A source
@@ -246,7 +251,8 @@ def worker(broker_url, db_path, burst, quiet, as_json, linked, thread_depth, con
     sys.exit(run_worker(broker_url=broker_url, db_path=db_path, endpoints=load_endpoints(endpoints),
                         allow_private=allow_private, linked=linked, thread_depth=thread_depth,
                         video=_video(no_video, video_quality, cookies, proxy, ytdlp_plugin_dirs),
-                        threads=concurrency, per_host=per_host, host_limits=host_limits, rates=rates, burst=burst,
+                        threads=concurrency, per_host=per_host, per_platform_host=per_platform_host,
+                        host_limits=host_limits, rates=rates, burst=burst,
                         quiet=quiet, as_json=as_json))
 
 

@@ -13,7 +13,7 @@ from .collect import BatchStopped, Collector, disk_full_reason
 from .http import utc_now
 from .models import Limits
 from .ratelimits import RateError, RateLimits
-from .hostgate import DEFAULT_PER_HOST
+from .hostgate import DEFAULT_PER_HOST, DEFAULT_PER_PLATFORM_HOST
 from .resolve import DEFAULT_THREAD_DEPTH
 from .sourcequeue import SourceQueue
 from .store import Store
@@ -27,7 +27,8 @@ def read_limits() -> Limits:
 
 
 def build_collector(store: Store, *, endpoints, allow_private, linked, thread_depth, video, limits, warn,
-                    per_host=DEFAULT_PER_HOST, host_limits=None, rates=None) -> Collector:
+                    per_host=DEFAULT_PER_HOST, per_platform_host=DEFAULT_PER_PLATFORM_HOST, host_limits=None,
+                    rates=None) -> Collector:
     """The run's collector with the command line's network options (cookies, proxy, per-host
     limits, rates over ARCHIVER_RATES)."""
     try:
@@ -36,7 +37,7 @@ def build_collector(store: Store, *, endpoints, allow_private, linked, thread_de
     except RateError as exc:  # ARCHIVER_RATES
         raise click.UsageError(f"ARCHIVER_RATES: {exc}") from None
     gate = collector.fetcher.gate
-    gate.per_host = per_host
+    gate.per_host, gate.per_platform_host = per_host, per_platform_host
     gate.overrides.update(host_limits or {})
     if rates:
         gate.rates = RateLimits({**gate.rates.overrides, **rates})
@@ -50,7 +51,7 @@ def build_collector(store: Store, *, endpoints, allow_private, linked, thread_de
 def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=False, store=None,
                 thread_depth=DEFAULT_THREAD_DEPTH, video=None, wayback=True, refresh=False, older_than=None,
                 as_json=False, save_to_wayback=False, concurrency=1, per_host=DEFAULT_PER_HOST,
-                host_limits=None, rates=None) -> int:
+                per_platform_host=DEFAULT_PER_PLATFORM_HOST, host_limits=None, rates=None) -> int:
     """Collect sources into db_path; exit status 1 when nothing could be collected, or the disk is full.
 
     Sources already done in this archive are left out (see sourcequeue.py) unless refresh, or
@@ -96,7 +97,8 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
 
     collector = build_collector(store, endpoints=endpoints, allow_private=allow_private, linked=linked,
                                 thread_depth=thread_depth, video=video, limits=limits, warn=warn,
-                                per_host=per_host, host_limits=host_limits, rates=rates)
+                                per_host=per_host, per_platform_host=per_platform_host, host_limits=host_limits,
+                                rates=rates)
     started = utc_now()
     try:
         report = collector.collect(sources, progress=progress, concurrency=concurrency)

@@ -19,31 +19,39 @@ from typing import Mapping, Optional
 
 from .ratelimits import RateLimits
 
-DEFAULT_PER_HOST = 2
+DEFAULT_PER_HOST = 2  # a news site's pages
+# A platform's API, its media CDN or a web archive: big hosts, whose rate limits (ratelimits.py) are what
+# keeps a run polite; two at a time would make every page that embeds from one platform wait in line.
+DEFAULT_PER_PLATFORM_HOST = 4
 DEFAULT_GIVE_UP_AFTER = 3
 
 
 class HostGate:
     def __init__(self, per_host: int = DEFAULT_PER_HOST, give_up_after: int = DEFAULT_GIVE_UP_AFTER,
                  overrides: Optional[dict] = None, clock=time.monotonic, sleep=time.sleep,
-                 rates: Optional[Mapping[str, str]] = None):
-        """rates: {host or endpoint name: 'N/PERIOD' or 'none'} over the platforms' default limits."""
+                 rates: Optional[Mapping[str, str]] = None, per_platform_host: int = DEFAULT_PER_PLATFORM_HOST):
+        """per_host: requests at once for pages (kind 'page'); per_platform_host: for everything else
+        (platform APIs, media, web archives). overrides: {host: its own limit, whatever the kind}.
+        rates: {host or endpoint name: 'N/PERIOD' or 'none'} over the platforms' default limits."""
         self.clock, self.sleep = clock, sleep
         self.per_host = per_host
+        self.per_platform_host = per_platform_host
         self.give_up_after = give_up_after
         self.overrides = {k.lower(): v for k, v in (overrides or {}).items()}  # host -> its own limit
         self.timeouts: Counter = Counter()
-        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._slots: dict[tuple, threading.BoundedSemaphore] = {}
         self._resume_at: dict[str, float] = {}  # host -> when it may be asked again (monotonic)
         self._lock = threading.Lock()
         self.rates = RateLimits(rates)
 
     @contextmanager
-    def slot(self, host: str, max_wait: float = 60.0):
+    def slot(self, host: str, max_wait: float = 60.0, kind: str = "page"):
+        group = "page" if kind == "page" else "platform"
         with self._lock:
-            slots = self._slots.get(host)
+            slots = self._slots.get((host, group))
             if slots is None:
-                slots = self._slots[host] = threading.BoundedSemaphore(self.overrides.get(host, self.per_host))
+                limit = self.overrides.get(host, self.per_host if group == "page" else self.per_platform_host)
+                slots = self._slots[host, group] = threading.BoundedSemaphore(limit)
             pause = self._resume_at.get(host, 0.0) - self.clock()
         if pause > 0:
             self.sleep(min(pause, max_wait))

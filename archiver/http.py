@@ -673,7 +673,7 @@ class Fetcher:
         capture.error = self.gate.refusal(host)
         if capture.error is None:
             before = sum(self.timeouts.values())
-            with self.gate.slot(host), Deadline(self.deadline) as deadline:
+            with self.gate.slot(host, kind=kind), Deadline(self.deadline) as deadline:
                 try:
                     self._fetch_into(capture, trusted=trusted, deadline=deadline, endpoint=endpoint)
                 except (RefusedAddress, RateLimited) as exc:

@@ -201,7 +201,8 @@ def recheck(store: Store, endpoints, options: RecheckOptions, *, fetcher: Option
     relay = CaptureRelay(store)
     fetcher = fetcher or Fetcher(bodies=BodyStore(store.bodies_dir), allow_private=allow_private)
     fetcher.record = relay.record
-    fetcher.gate.per_host = max(1, options.per_host)  # the fetcher's own per-host limit (hostgate.py)
+    # The fetcher's own per-host limit (hostgate.py): recheck asks platforms only.
+    fetcher.gate.per_host = fetcher.gate.per_platform_host = max(1, options.per_host)
     report = RecheckReport()
     rows = list(rows) if rows is not None else select_posts(store, options)
     report.selected = len(rows)

@@ -27,7 +27,7 @@ def run_enqueue(sources, *, broker_url: str, refresh: bool = False) -> int:
 
 
 def run_worker(*, broker_url: str, db_path, endpoints, allow_private, linked, thread_depth, video, threads: int,
-               per_host: int, host_limits: dict, rates: dict, burst: bool, quiet: bool = False,
+               per_host: int, per_platform_host: int, host_limits: dict, rates: dict, burst: bool, quiet: bool = False,
                as_json: bool = False) -> int:
     """Collect what the broker hands out into db_path until SIGTERM (or, with burst, an empty queue)."""
     limits = read_limits()
@@ -42,7 +42,8 @@ def run_worker(*, broker_url: str, db_path, endpoints, allow_private, linked, th
 
     collector = build_collector(Store(db_path), endpoints=endpoints, allow_private=allow_private, linked=linked,
                                 thread_depth=thread_depth, video=video, limits=limits, warn=warn,
-                                per_host=per_host, host_limits=host_limits, rates=rates)
+                                per_host=per_host, per_platform_host=per_platform_host, host_limits=host_limits,
+                                rates=rates)
     if not quiet:
         until = "the queue is empty" if burst else "SIGTERM or Ctrl-C"
         click.echo(f"archiver worker {os.getpid()}: collecting into {db_path} with {threads} thread(s) "

@@ -98,3 +98,32 @@ def test_a_rate_given_on_the_command_line_spaces_a_platforms_requests(server, tm
     assert len(asked) >= 2
     gaps = [later - earlier for earlier, later in zip(asked, asked[1:])]
     assert min(gaps) >= 0.9  # the endpoint's turns, wherever --endpoint points it
+
+
+def test_platform_hosts_take_more_requests_at_once_than_news_sites():
+    from archiver.hostgate import HostGate
+
+    def most_at_once(gate: HostGate, kind: str) -> int:
+        inside, most, lock = [0], [0], threading.Lock()
+
+        def request():
+            with gate.slot("host.example", kind=kind):
+                with lock:
+                    inside[0] += 1
+                    most[0] = max(most[0], inside[0])
+                time.sleep(0.3)
+                with lock:
+                    inside[0] -= 1
+
+        threads = [threading.Thread(target=request) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return most[0]
+
+    gate = HostGate(per_host=2, per_platform_host=4)
+    assert most_at_once(gate, "page") == 2
+    assert 2 < most_at_once(gate, "api") <= 4  # the same host, counted apart for its API and its pages
+    limited = HostGate(per_host=2, per_platform_host=4, overrides={"host.example": 1})
+    assert most_at_once(limited, "media") == 1  # --host-limit wins whatever the kind
