@@ -66,6 +66,8 @@ CLASS_TOOL_LITERALS = ("_player", "twitter", "_embed", "_post", "tac_", "tarteau
 _SCRIPT_TYPES = {"didomi": "didomi", "text/plain": None, "text/template": None, "text/html": None,
                  "text/x-template": None}
 _COMMENT = re.compile(r"<!--|-->")
+_TEMPLATE_TAGS = re.compile(r"^<template[^>]*>|</template>$")
+_BASE64_START = re.compile(r"^[A-Za-z0-9+/=\s]{16,}$")
 _ANCESTOR_LEVELS = 6
 
 
@@ -112,7 +114,7 @@ def inspect_container(el, scan) -> None:
     node = el.node
     if tag == "template":
         text = node.html or ""
-        text = re.sub(r"^<template[^>]*>|</template>$", "", text)
+        text = _TEMPLATE_TAGS.sub("", text)
         label = "template"
     elif tag == "style":
         if (el.attrs.get("type") or "").lower() in ("", "text/css"):
@@ -140,7 +142,7 @@ def script_payload(el, scan, stype: str) -> bool:
     label = f"script[type={stype}]"
     stripped = text.lstrip()
     if stripped[:1] == "<" or "<iframe" in text or "<blockquote" in text or (
-            stripped[:1] not in "{[(/" and re.match(r"^[A-Za-z0-9+/=\s]{16,}$", stripped[:2000])):
+            stripped[:1] not in "{[(/" and _BASE64_START.match(stripped[:2000])):
         tool = tool_near(el)
         got = scan.payload(el, text, blocked_by=tool or label, recovered_from=label, allow_base64=True)
         if not got and tool:

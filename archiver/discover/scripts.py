@@ -23,6 +23,7 @@ _JSON_PARSE = re.compile(r"JSON\.parse\(\s*(?=[\"'])")  # (two patterns, each fo
 _JS_URL = re.compile(r"""//[^\s"'<>\\)]{6,400}""")  # (the scheme before it is read apart: a faster search)
 # The code right before a URL is a `case ...:` label of a switch, in the same statement.
 _CASE_BRANCH = re.compile(r"""\bcase\s+[^:;{}]{1,80}:[^;{}]{0,200}$""")
+_ASSIGNED_NAME = re.compile(r"([\w$.\[\]'\"]{1,80})\s*$")  # (searched in the code right before "=")
 _HTML_IN_JS = re.compile(r"(?:<|&lt;|\\u003c|\\x3c)\s*(?:iframe|blockquote|amp-)", re.I)
 _MAX_BLOBS = 12
 
@@ -38,7 +39,7 @@ def inspect_script(el, scan) -> None:
                              or not consent.tool_of(el)):
         return  # a loader script; its (empty) body is nothing to us
     text = el.node.text(deep=False) or ""  # (its own text: an SVG script may nest others)
-    if len(text) < 12 or not text.strip():
+    if len(text) < 12 or text.isspace():
         return
     if len(text) > MAX_SCRIPT:
         scan.problem(f"inline script of {len(text)} characters not read")
@@ -161,5 +162,5 @@ def _decode_at(text: str, pos: int):
 
 
 def _assigned_name(text: str, pos: int) -> str | None:
-    m = re.search(r"([\w$.\[\]'\"]{1,80})\s*$", text[max(0, pos - 80):pos])
+    m = _ASSIGNED_NAME.search(text[max(0, pos - 80):pos])
     return m.group(1).strip("[]'\"") if m else None

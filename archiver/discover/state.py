@@ -40,6 +40,7 @@ _TITLE_KEYS = frozenset(("headline", "title", "seotitle", "headlines"))
 _ID_KEYS = {"youtubeid": "youtube", "youtube_id": "youtube", "data-youtube-id": "youtube", "youtubevideoid": "youtube",
             "ytid": "youtube", "tweetid": "x", "tweet_id": "x", "data-tweet-id": "x", "data-tweetid": "x",
             "instagramid": "instagram", "shortcode": "instagram", "vimeoid": "vimeo", "vimeo_id": "vimeo"}
+_YOUTUBE_ID = re.compile(r"[\w-]{11}")
 _MARKUP_HINT = re.compile(r"<\s*(?:iframe|blockquote|amp-|object|embed\b|lite-|div[^>]*(?:fb-post|fb-video|tweet|"
                           r"instagram)|script[^>]*(?:telegram|tiktok))", re.I)
 
@@ -263,7 +264,7 @@ class _StateWalk:
             return None
         if lkey in _ID_KEYS or (context and lkey in self.context_ids):
             platform = _ID_KEYS.get(lkey) or self.platform or (
-                "youtube" if re.fullmatch(r"[\w-]{11}", value) else None)
+                "youtube" if _YOUTUBE_ID.fullmatch(value) else None)
             ref = ref_from_id(platform, value) if platform else None
             if ref:
                 scan.found(child, ref, blocked_by="state-json", recovered_from=source, html=value)
