@@ -9,8 +9,9 @@ from . import __version__
 from .hostgate import DEFAULT_PER_HOST, DEFAULT_PER_PLATFORM_HOST
 from .resolve import DEFAULT_THREAD_DEPTH
 
-# Pages at once: the network's waits overlap, while --per-host keeps each site to 2 connections.
-DEFAULT_CONCURRENCY = 8
+# Pages at once (so at most 16 requests in flight): the network's waits overlap, while --per-host
+# keeps each news site to 2 connections and --per-platform-host each platform host to 4.
+DEFAULT_CONCURRENCY = 16
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -9,11 +9,13 @@ request 100 ms away (see collectsites.py).
 
 Measures, each with a PASS or FAIL line (the exit status is 1 when one fails):
 - speed: wall time against the sum of every request's latency (what a client asking one
-  request at a time would wait); the aim is 6x or more. Also the floor the per-host limit
-  puts under the wall time (the busiest host's requests, --per-host at a time), and a
+  request at a time would wait); the aim is 6x or more. Also the floor the per-host limits
+  put under the wall time (the busiest host's requests, --per-host at a time for a site,
+  --per-platform-host for the API and media), and a
   --concurrency 1 run as the baseline. X's request quota is lifted (--rate): it would
   measure the quota, not the collector;
-- politeness: the most requests each host had in flight at once, within --per-host;
+- politeness: the most requests each host had in flight at once, within --per-host (sites)
+  or --per-platform-host (the API and media);
 - CPU time per page and peak RSS of the child (from os.wait4); with --rss, the peak RSS
   for each of --sizes pages, which should stay flat;
 - kills: the run killed with SIGKILL at --kills random moments and started again each time,
@@ -144,10 +146,19 @@ def collect_command(list_file: Path, db: Path, web: FakeWeb, *options) -> list:
 
 
 def command_defaults() -> dict:
-    """The defaults of `archiver collect` (--concurrency, --per-host) as the command line has them now."""
+    """The defaults of `archiver collect` (--concurrency, --per-host, --per-platform-host) as the command line
+    has them now (a platform host takes --per-host requests at once where there is no --per-platform-host)."""
     from archiver.cli import cli
 
-    return {p.name: p.default for p in cli.commands["collect"].params if p.name in ("concurrency", "per_host")}
+    names = ("concurrency", "per_host", "per_platform_host")
+    defaults = {p.name: p.default for p in cli.commands["collect"].params if p.name in names}
+    defaults.setdefault("per_platform_host", defaults["per_host"])
+    return defaults
+
+
+def host_limit(host: str, defaults: dict) -> int:
+    """Requests at once the defaults allow to one of the fake web's hosts (sites, or the platform's API and media)."""
+    return defaults["per_host"] if host.startswith("site") else defaults["per_platform_host"]
 
 
 def collect_accepts(option: str) -> bool:
@@ -259,9 +270,12 @@ class Pace:
         return self.ideal / self.wall
 
 
-def pace_of(measured: Measured, web: FakeWeb, args, per_host: int) -> Pace:
-    busiest = max(measured.requests, key=measured.requests.get)
-    floor, set_by = measured.requests[busiest] * args.latency / per_host, f"{busiest}, {per_host} at a time"
+def pace_of(measured: Measured, web: FakeWeb, args, defaults: dict) -> Pace:
+    def floor_of(host: str) -> float:
+        return measured.requests[host] * args.latency / host_limit(host, defaults)
+
+    busiest = max(measured.requests, key=floor_of)
+    floor, set_by = floor_of(busiest), f"{busiest}, {host_limit(busiest, defaults)} at a time"
     api_calls = measured.requests[web.api.name]
     if args.x_rate and api_calls / args.x_rate > floor:
         floor, set_by = api_calls / args.x_rate, f"X's rate limit, {args.x_rate * 60:g}/min"
@@ -284,23 +298,26 @@ def describe(label: str, measured: Measured, pace: Pace) -> None:
 
 def measure_speed(web: FakeWeb, workdir: Workdir, args, defaults: dict, verdicts: Verdicts) -> Optional[float]:
     """Seconds of wall time per page with the defaults (for the kills to aim at), or None."""
-    per_host = defaults["per_host"]
     print(f"\nspeed: {args.pages} pages, {args.latency * 1000:.0f} ms per request")
     default = measured_collect(web, workdir, "speed-defaults", args.pages, *args.extra)
     if default.run.status != 0:
         verdicts.check("speed", False, f"archiver collect exited with {default.run.status}")
         show_log_tail(default.run.log)
         return None
-    pace = pace_of(default, web, args, per_host)
-    describe(f"defaults (--concurrency {defaults['concurrency']}, --per-host {per_host})", default, pace)
+    pace = pace_of(default, web, args, defaults)
+    describe(f"defaults (--concurrency {defaults['concurrency']}, --per-host {defaults['per_host']}, "
+             f"--per-platform-host {defaults['per_platform_host']})", default, pace)
     verdicts.check("every post resolved", default.posts.get("ok", 0) == 2 * args.pages,
                    f"{default.posts.get('ok', 0)} of {2 * args.pages} posts ok")
     verdicts.check("speed", pace.ratio >= SPEED_AIM,
                    f"{pace.ratio:.1f}x the sequential ideal (aim {SPEED_AIM:g}x); {pace.floor / pace.wall:.0%} of "
                    "the floor's pace")
-    most = max(default.most_in_flight.values())
-    verdicts.check("per-host limit", most <= per_host, f"at most {most} request(s) at once to one host "
-                                                       f"(limit {per_host})")
+    over = {host: n for host, n in default.most_in_flight.items() if n > host_limit(host, defaults)}
+    sites = max(n for host, n in default.most_in_flight.items() if host.startswith("site"))
+    platform = max(n for host, n in default.most_in_flight.items() if not host.startswith("site"))
+    verdicts.check("per-host limit", not over,
+                   f"at most {sites} request(s) at once to a site (limit {defaults['per_host']}), {platform} to a "
+                   f"platform host (limit {defaults['per_platform_host']})" + (f"; over: {over}" if over else ""))
     baseline = [] if defaults["concurrency"] == 1 or not args.baseline_pages else [1]
     if defaults["concurrency"] == 1:
         print("        (the defaults are --concurrency 1: this run is the baseline too)")
@@ -312,7 +329,7 @@ def measure_speed(web: FakeWeb, workdir: Workdir, args, defaults: dict, verdicts
             print(f"    --concurrency {concurrency}: exited with {other.run.status}")
             show_log_tail(other.run.log)
             continue
-        describe(f"--concurrency {concurrency}, {pages} pages", other, pace_of(other, web, args, per_host))
+        describe(f"--concurrency {concurrency}, {pages} pages", other, pace_of(other, web, args, defaults))
         print(f"        the defaults went {args.pages / pace.wall / (pages / other.run.wall):.2f}x its pages/min")
     return pace.wall / args.pages
 
