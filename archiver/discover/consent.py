@@ -133,12 +133,10 @@ def inspect_container(el, scan) -> None:
         scan.placeholder(tool, f"{label} with no post in it", text)
 
 
-def script_payload(el, scan, stype: str) -> bool:
-    """A non-JavaScript script (didomi/html, text/template, text/plain...) holding embed code.
-    Returns False when the script is JavaScript after all (a blocked loader)."""
-    text = el.node.text(deep=False) or ""
-    if not text.strip():
-        return True
+def script_payload(el, scan, stype: str, text: str) -> bool:
+    """A non-JavaScript script (didomi/html, text/template, text/plain...) holding embed code
+    (text: the script's own text, not blank). Returns False when the script is JavaScript
+    after all (a blocked loader)."""
     label = f"script[type={stype}]"
     stripped = text.lstrip()
     if stripped[:1] == "<" or "<iframe" in text or "<blockquote" in text or (

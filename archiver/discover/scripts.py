@@ -52,7 +52,7 @@ def inspect_script(el, scan) -> None:
         if state.mentions_post(text):
             state.scan_json_text(scan, el, text, source=ident or source)
         return
-    if stype not in JS_TYPES and consent.script_payload(el, scan, stype):
+    if stype not in JS_TYPES and consent.script_payload(el, scan, stype, text):
         return
     if state.mentions_post(text) or any(literal in text for literal in JS_EXTRA_LITERALS):
         _javascript(el, scan, text, source)
