@@ -10,7 +10,7 @@ import os
 import sqlite3
 import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional
 from urllib.parse import urlsplit
@@ -41,40 +41,48 @@ class SourceResult:
 
 @dataclass
 class CollectReport:
+    """A run's figures, counted as pages come. keep_results: also keep every page's SourceResult
+    (the Python API's callers read them); the command line counts only, so that a run of a
+    million pages holds no more than a run of a hundred."""
+
+    keep_results: bool = True
     results: list = field(default_factory=list)
     media: MediaReport = field(default_factory=MediaReport)
+    pages: int = 0
+    embeds: int = 0
+    placeholders: int = 0
+    statuses: Counter = field(default_factory=Counter)
+    failures: list = field(default_factory=list)  # (source, error) of each page that failed
+
+    def add(self, result: SourceResult) -> None:
+        self.pages += 1
+        self.embeds += result.embeds
+        self.placeholders += result.placeholders
+        self.statuses.update(result.post_statuses)
+        self.media.add(result.media)
+        if result.error is not None:
+            self.failures.append((result.source, result.error))
+        if self.keep_results:
+            self.results.append(result)
 
     @property
-    def succeeded(self) -> list:
-        return [r for r in self.results if r.error is None]
-
-    @property
-    def failed(self) -> list:
-        return [r for r in self.results if r.error is not None]
+    def collected(self) -> int:
+        return self.pages - len(self.failures)
 
     def as_dict(self) -> dict:
         """The run's figures, for `collect --json`."""
-        statuses = Counter()
-        for r in self.results:
-            statuses.update(r.post_statuses)
-        return {"pages": len(self.results), "pages_collected": len(self.succeeded), "pages_failed": len(self.failed),
-                "embeds": sum(r.embeds for r in self.results), "posts": dict(sorted(statuses.items())),
-                "failed": [{"source": r.source, "error": r.error} for r in self.failed],
+        return {"pages": self.pages, "pages_collected": self.collected, "pages_failed": len(self.failures),
+                "embeds": self.embeds, "posts": dict(sorted(self.statuses.items())),
+                "failed": [{"source": source, "error": error} for source, error in self.failures],
                 "media": {"saved": self.media.done, "not_saved": self.media.failed}}
 
     def summary(self) -> str:
-        statuses = Counter()
-        for r in self.results:
-            statuses.update(r.post_statuses)
-        embeds = sum(r.embeds for r in self.results)
-        posts = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "none"
-        hidden = sum(r.placeholders for r in self.results)
-        line = (f"{len(self.succeeded)} of {len(self.results)} page(s) collected, {embeds} embed(s); "
-                f"posts: {posts}")
-        if hidden:
-            line += f"; {hidden} placeholder(s) with nothing to recover"
-        if self.failed:
-            line += f"; {len(self.failed)} page(s) failed"
+        posts = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items())) or "none"
+        line = f"{self.collected} of {self.pages} page(s) collected, {self.embeds} embed(s); posts: {posts}"
+        if self.placeholders:
+            line += f"; {self.placeholders} placeholder(s) with nothing to recover"
+        if self.failures:
+            line += f"; {len(self.failures)} page(s) failed"
         if self.media.summary():
             line += f"; {self.media.summary()}"
         return line
@@ -232,21 +240,19 @@ class Collector:
         self.warn = warn
 
     def collect(self, sources: Iterable[str], progress: Callable[[SourceResult], None] = lambda r: None,
-                *, concurrency: int = 1) -> CollectReport:
+                *, concurrency: int = 1, keep_results: bool = True) -> CollectReport:
         """Raises BatchStopped when there is no room left to keep anything.
 
         concurrency: pages collected at once, each by a collector of its own in a thread of its
         own (its own database connection and sessions; see HostGate for the per-host limits)."""
-        report = CollectReport()
-        sources = list(sources)
+        report = CollectReport(keep_results=keep_results)
 
         def done(result: SourceResult) -> None:
-            report.results.append(result)
-            report.media.add(result.media)
+            report.add(result)
             progress(result)
 
         try:
-            if concurrency > 1 and len(sources) > 1:
+            if concurrency > 1:
                 self._collect_concurrently(sources, concurrency, done)
             else:
                 for source in sources:
@@ -265,13 +271,20 @@ class Collector:
             self.video.close()
         return report
 
-    def _collect_concurrently(self, sources: list, workers: int, done: Callable[[SourceResult], None]) -> None:
-        """Pages fetched, discovered and resolved side by side; results (and progress) in this thread."""
+    def _collect_concurrently(self, sources: Iterable[str], workers: int, done: Callable[[SourceResult], None]) -> None:
+        """Pages fetched, discovered and resolved side by side; results (and progress) in this thread.
+        Sources are handed out as threads come free: a million sources are never a million futures."""
         threads = CollectorThreads(self)
-        pool = ThreadPoolExecutor(min(workers, len(sources)), thread_name_prefix="archiver-collect")
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="archiver-collect")
+        pending = set()
         try:
-            for future in as_completed([pool.submit(lambda s: threads.mine().collect_page(s), source)
-                                        for source in sources]):
+            for source in sources:
+                if len(pending) >= 2 * workers:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        done(future.result())
+                pending.add(pool.submit(lambda s: threads.mine().collect_page(s), source))
+            for future in as_completed(pending):
                 done(future.result())
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

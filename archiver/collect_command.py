@@ -101,7 +101,7 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
                                 rates=rates)
     started = utc_now()
     try:
-        report = collector.collect(sources, progress=progress, concurrency=concurrency)
+        report = collector.collect(sources, progress=progress, concurrency=concurrency, keep_results=False)
     except BatchStopped as exc:
         bar.close()
         return disk_full(str(exc))
@@ -117,7 +117,7 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
     click.echo(summary + f" -> {db_path}", err=True)
     if as_json:
         click.echo(json.dumps({**report.as_dict(), "already_collected": plan.done, "sources": queue.counts()}))
-    return 1 if not report.succeeded else 0
+    return 1 if not report.collected else 0
 
 
 def disk_full(reason: str) -> int:

@@ -83,7 +83,7 @@ def waiting(broker: RedisBroker) -> int:
 class WorkerRun:
     """What one worker did, for its summary."""
 
-    report: CollectReport = field(default_factory=CollectReport)
+    report: CollectReport = field(default_factory=lambda: CollectReport(keep_results=False))
     already_done: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -121,8 +121,7 @@ class CollectWorker:
         result = collector.collect_page(source)
         queue.finished(result.source, error=result.error, page_id=result.page_id)
         with self.run_state.lock:
-            self.run_state.report.results.append(result)
-            self.run_state.report.media.add(result.media)
+            self.run_state.report.add(result)
         self.progress(result)
 
     def run(self) -> WorkerRun:
