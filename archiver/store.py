@@ -88,6 +88,9 @@ TABLES = {
         "poster_url": str, "alt_text": str, "status": str, "error": str, "attempts": int,
         "last_attempt_at": str, "poster_sha256": str, "capture_id": int, "via": str,
         "at_seconds": float,
+        # The collect fetching the row ("host pid") and since when (to the microsecond), cleared when
+        # its attempt ends: another collect on the archive leaves the row to it (media/claims.py).
+        "claimed_by": str, "claimed_at": str,
     }, pk="id", foreign_keys=[("post_id", "posts", "id"), ("media_sha256", "media", "sha256")]),
     "captures": dict(columns={
         "id": int, "url": str, "final_url": str, "kind": str, "method": str, "status_code": int,

@@ -1,6 +1,7 @@
 """Media download and description, against a real local server: dedupe, EXIF, thumbnails, retries, bad input."""
 import hashlib
 import io
+import os
 import json
 import shutil
 from pathlib import Path
@@ -327,3 +328,49 @@ def test_failed_downloads_stop_after_max_attempts_and_restart_on_a_new_url(serve
     store.upsert_post(post, "2024-01-02T00:00:00Z")
     MediaCollector(store, fetcher).run()
     assert server.requests.count("/moved.jpg") == 1
+
+
+def test_two_collects_on_one_archive_fetch_each_file_once(server, db_path):
+    import threading
+
+    store = Store(db_path)
+    items = []
+    for n in range(6):
+        server.routes[f"/p{n}.jpg"] = Answer(200, samples.jpeg((64 + n, 48)), "image/jpeg", delay=0.2)
+        items.append(MediaItem("photo", server.url(f"/p{n}.jpg")))
+    add_post(store, *items)
+    reports = []
+
+    def another_collect():  # its own connection and run, as another process has
+        reports.append(run(Store(db_path)))
+
+    threads = [threading.Thread(target=another_collect) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(server.requests) == [f"/p{n}.jpg" for n in range(6)]  # each once, by one or the other
+    assert sum(r.done for r in reports) == 6 and not any(r.failed for r in reports)
+    assert {row["status"] for row in rows(store)} == {"done"}
+
+
+def test_a_claim_left_by_a_killed_collect_is_taken_over_and_a_live_ones_left_alone(server, store):
+    import socket
+    import subprocess
+    import sys
+
+    from archiver.media.claims import precise_now
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    add_post(store, MediaItem("photo", serve(server, "/dead.jpg", samples.jpeg((40, 30)))), post_id="1")
+    add_post(store, MediaItem("photo", serve(server, "/live.jpg", samples.jpeg((40, 30)))), post_id="2")
+    host = socket.gethostname()
+    for post_id, holder in (("x:1", f"{host} {dead.pid} gone"), ("x:2", f"{host} {os.getpid()} other-run")):
+        store.db.execute("update post_media set claimed_by = ?, claimed_at = ? where post_id = ?",
+                         [holder, precise_now(), post_id])
+    store.db.conn.commit()
+    run(store)
+    assert [r["status"] for r in rows(store, "1")] == ["done"] and rows(store, "1")[0]["claimed_by"] is None
+    assert [r["status"] for r in rows(store, "2")] == ["pending"]  # its collect is alive: left to it
+    assert server.requests == ["/dead.jpg"]

@@ -24,7 +24,6 @@ import json
 import os
 import shutil
 import sys
-import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from datasette_embed_archive.mediatype import extension, is_audio, is_image, is_
 from tqdm import tqdm
 
 from ..http import BodyStore, Capture, Fetcher, utc_now
+from .claims import RELEASED, RunClaims
 from .image import describe_image, thumbnail_of
 from .files import MediaFiles, files_dir
 from ..store import Store, first_row
@@ -79,24 +79,6 @@ class MediaReport:
         return f"media: {self.done} saved, {self.failed} not saved" if self.done or self.failed else ""
 
 
-class RunClaims:
-    """What a run has taken on, shared by its threads: each media row and avatar is tried once per
-    run, whether from its page or from the sweep at the end. Rows another collect on the same
-    archive tried after this run started are left to it."""
-
-    def __init__(self):
-        self.started = utc_now()
-        self._taken: set = set()
-        self._lock = threading.Lock()
-
-    def take(self, key: tuple) -> bool:
-        with self._lock:
-            if key in self._taken:
-                return False
-            self._taken.add(key)
-            return True
-
-
 class MediaCollector:
     def __init__(self, store: Store, fetcher: Fetcher, *, warn: Callable[[str], None] = lambda line: None,
                  video=None, claims: Optional[RunClaims] = None):
@@ -138,14 +120,13 @@ class MediaCollector:
 
     def _rows(self, post_ids: Optional[list]) -> list:
         placeholders = ",".join("?" for _ in RETRIED)
-        # Tried after this run started (and not by it, see post_media): another collect has it.
         sql = (f"select * from post_media where coalesce(status, 'pending') in ({placeholders}) "
-               "and coalesce(attempts, 0) < ? and coalesce(last_attempt_at, '') <= ?")
-        params = [*RETRIED, MAX_ATTEMPTS, self.claims.started]
+               "and coalesce(attempts, 0) < ?")
+        params = [*RETRIED, MAX_ATTEMPTS]
         if post_ids is not None:
             sql += " and post_id in (select value from json_each(?))"
             params.append(json.dumps(post_ids))
-        return list(self.db.query(sql + " order by id", params))
+        return [row for row in self.db.query(sql + " order by id", params) if not self.claims.held_elsewhere(row)]
 
     def _avatars(self, post_ids: Optional[list]) -> list:
         sql = ("select id, avatar_url from accounts where avatar_url is not null "
@@ -156,17 +137,9 @@ class MediaCollector:
             params.append(json.dumps(post_ids))
         return list(self.db.query(sql + " order by id", params))
 
-    def _claim(self, row: dict) -> bool:
-        """Take the row for this collect: another collect on the same archive that read it too
-        finds its last_attempt_at moved and leaves it (each file is fetched once, not once per process)."""
-        with self.db.atomic():
-            cursor = self.db.execute("update post_media set last_attempt_at = ? where id = ? and last_attempt_at is ?",
-                                     [utc_now(), row["id"], row["last_attempt_at"]])
-        return cursor.rowcount == 1
-
     # -- one row -------------------------------------------------------------
     def post_media(self, row: dict):
-        if not self.claims.take(("media", row["id"])) or not self._claim(row):
+        if not self.claims.take(("media", row["id"])) or not self.claims.claim(self.db, row):
             return None
         expect = EXPECTED.get(row["kind"], "video")
         if row["status"] == "partial" and row["media_sha256"]:  # the video is kept; only its poster is missing
@@ -202,7 +175,7 @@ class MediaCollector:
                 "capture_id": main.capture_id,
                 # A stream still live is no failed attempt: it is asked again until it ends.
                 "attempts": (row["attempts"] or 0) + (0 if status == "live" else 1),
-                "last_attempt_at": utc_now(),
+                "last_attempt_at": utc_now(), **RELEASED,
             })
         return status, error, f"{row['post_id']} {row['kind']} {row['source_url']}"
 
