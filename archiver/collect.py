@@ -222,7 +222,7 @@ class Collector:
                  limits: Optional[Limits] = None, warn: Callable[[str], None] = lambda line: None,
                  video: Optional[VideoOptions] = None):
         self.store = store
-        # What a sibling collector needs to work beside this one (see _collect_concurrently).
+        # What a sibling collector needs to work beside this one (see sibling).
         self._options = dict(endpoints=endpoints, allow_private=allow_private, linked=linked,
                              thread_depth=thread_depth, limits=limits, warn=warn, video=video)
         self.bodies = BodyStore(store.bodies_dir)
