@@ -203,6 +203,23 @@ def test_a_feed_of_updates_in_a_sidebar_is_not_the_articles_whatever_its_text():
     assert ids(listicle) == ["FeedVideo00", "FeedVideo01", "FeedVideo02"]
 
 
+def test_a_video_in_readers_comments_is_not_the_articles():
+    # A long comment outweighs the article's text: comments are left out wherever the text block is.
+    long = "<p>" + "I watched this again last night and it holds up better than I remembered. " * 8 + "</p>"
+    wordpress = (f'<div id="comments" class="comments-wrapper"><h3>2 Comments</h3><ol class="commentlist">'
+                 f'<li class="comment even depth-1"><article class="comment"><div class="comment-content">{long}'
+                 f'<p><iframe src="https://www.youtube.com/embed/CommentVid1"></iframe></p></div></article></li>'
+                 "</ol></div>")
+    assert ids(page_with(wordpress)) == ["ArticleVid1"]
+    microdata = (f'<section class="talk"><div itemscope itemtype="https://schema.org/Comment"><p>Reply</p>'
+                 f'<div class="body"><iframe src="https://www.youtube.com/embed/CommentVid2"></iframe></div></div>'
+                 "</section>")
+    assert ids(page_with(microdata)) == ["ArticleVid1"]
+    # Words near "comment" on the article's own boxes do not make it a comment section.
+    article = f'<div class="commentary-box has-comments"><iframe src="{PLAYER}"></iframe></div>'
+    assert ids(page_with("", article_extra=article)) == ["ArticleVid1", VIDEO_ID]
+
+
 def test_a_gallery_slide_linking_a_post_is_not_an_embed():
     post = "https://www.instagram.com/p/GalleryPo01/"
     slide = f'<div class="gallery__slide instagram-credit"><img src="/photo.jpg"><a href="{post}">@someone</a></div>'

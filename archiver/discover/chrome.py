@@ -13,7 +13,10 @@ in there holds three or more players and little text: a list of videos (an artic
 videos sit between its paragraphs); or when a title just before it on that way says what a
 site calls its own picks ("Recommended videos", "Video rekomendasi", "Weitere Videos").
 Apart from the text block, an element in an item of a list (one of three or more <li> of
-the same class) inside a sidebar is in a feed of the site's, not in the article.
+the same class) inside a sidebar is in a feed of the site's, not in the article; and readers'
+comments are not the article, wherever they sit and however much text they hold: an element
+inside a comment section or one comment (the boxes CMSs and comment services give them, or
+schema.org Comment microdata) is not the article's.
 
 Words on boxes above the text block do not count: a wrapper "with-footer" contains the
 article itself. A sidebar is not ruled out as such: a video a site places beside one
@@ -53,6 +56,17 @@ PICKS_WORDS = ("recommend", "rekomendasi", "empfohlen", "empfehlung", "recomenda
                "watch next", "up next", "most watched", "most viewed", "meistgesehen", "más vistos", "mais vistos",
                "おすすめ", "関連", "推荐", "相关", "추천", "관련", "рекоменд", "похожие", "другие видео")
 _PICKS = re.compile("|".join(map(re.escape, PICKS_WORDS)))
+# Readers' comments: a class (one token of it) or id that CMSs and comment services give a
+# comment section or one comment (WordPress, Drupal, Blogger, Disqus...), lower-cased; a
+# class "comment" alone only on the list item or <article> of one comment.
+COMMENT_CLASSES = frozenset({"comments", "comment-list", "commentlist", "comments-list", "comment-content",
+                             "comment-body", "comment-text", "comments-area", "comments-section", "comment-section",
+                             "comment-thread", "comments-thread", "comment-respond", "comments-container",
+                             "comments-wrapper", "disqus_thread", "wpd-comment", "wpdiscuz"})
+COMMENT_IDS = frozenset({"comments", "comment-list", "commentlist", "comments-list", "comments-area",
+                         "comments-section", "comment-section", "disqus_thread", "respond", "wpdiscuz"})
+_COMMENT_ITEMS = frozenset({"li", "article"})
+_COMMENT_SCHEMA = re.compile(r"schema\.org/(?:comment|usercomments)\b")
 
 
 class Layout:
@@ -96,7 +110,7 @@ class Layout:
     def in_chrome(self, node, *, player: bool = False) -> bool:
         """Whether an element of this page sits in the site's chrome (see the module's
         docstring); player: the element is a player, which a list of videos also rules out."""
-        if _in_side_feed(node):
+        if _in_side_feed(node) or _in_comments(node):
             return True
         chain = self.text_chain()
         way = [node]  # the element and the boxes it sits in, up to the one under the text block's chain
@@ -146,6 +160,38 @@ def _in_side_feed(node) -> bool:
         if not in_feed and tag == "li":
             in_feed = _feed_item(parent)
         parent, levels = parent.parent, levels - 1
+    return False
+
+
+def _in_comments(node) -> bool:
+    """Whether an element sits in readers' comments (a comment section, or one comment)."""
+    parent, levels = node.parent, MAX_LEVELS
+    while parent is not None and levels > 0:
+        tag = parent.tag
+        if tag in ("body", "html"):
+            return False
+        if tag and tag[0] != "-" and _comment_box(tag, parent.attributes):
+            return True
+        parent, levels = parent.parent, levels - 1
+    return False
+
+
+def _comment_box(tag: str, attrs: dict) -> bool:
+    """Whether a box is a comment section or one comment (see COMMENT_CLASSES)."""
+    ident = attrs.get("id")
+    if ident and ascii_lower(ident) in COMMENT_IDS:
+        return True
+    cls = attrs.get("class")
+    if cls and ("omment" in cls or "isqus" in cls):
+        tokens = ascii_lower(cls).split()
+        if not COMMENT_CLASSES.isdisjoint(tokens) or (tag in _COMMENT_ITEMS and "comment" in tokens):
+            return True
+    for name in ("itemtype", "itemprop"):  # schema.org Comment or UserComments; an article's comment property
+        value = attrs.get(name)
+        if value and "omment" in value:
+            value = ascii_lower(value)
+            if value == "comment" or _COMMENT_SCHEMA.search(value):
+                return True
     return False
 
 
