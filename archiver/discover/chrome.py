@@ -13,14 +13,18 @@ in there holds three or more players and little text: a list of videos (an artic
 videos sit between its paragraphs); or when a title just before it on that way says what a
 site calls its own picks ("Recommended videos", "Video rekomendasi", "Weitere Videos").
 Apart from the text block, an element in an item of a list (one of three or more <li> of
-the same class) inside a sidebar is in a feed of the site's, not in the article; and readers'
+the same class) inside a sidebar is in a feed of the site's, not in the article; so is one in
+a widget of a sidebar (that does not hold the text block) under a title that promotes the
+site's own channel or following it ("Follow on YouTube", "From our YouTube channel",
+"Suscríbete"). And readers'
 comments are not the article, wherever they sit and however much text they hold: an element
 inside a comment section or one comment (the boxes CMSs and comment services give them, or
 schema.org Comment microdata) is not the article's.
 
 Words on boxes above the text block do not count: a wrapper "with-footer" contains the
 article itself. A sidebar is not ruled out as such: a video a site places beside one
-article is often that article's; a feed of posts or updates there is not.
+article is often that article's; a feed of posts or updates there, or the site's
+promotion of its channel, is not.
 """
 from __future__ import annotations
 
@@ -56,6 +60,18 @@ PICKS_WORDS = ("recommend", "rekomendasi", "empfohlen", "empfehlung", "recomenda
                "watch next", "up next", "most watched", "most viewed", "meistgesehen", "más vistos", "mais vistos",
                "おすすめ", "関連", "推荐", "相关", "추천", "관련", "рекоменд", "похожие", "другие видео")
 _PICKS = re.compile("|".join(map(re.escape, PICKS_WORDS)))
+# What a sidebar widget's title says to promote the site's own channel or following it, in the
+# languages of the pages seen and a few more (in lower-cased text).
+PROMO_WORDS = ("follow us", "follow me", "follow on", "subscribe", "our channel", "our youtube", "my channel",
+               "my youtube", "youtube channel", "síguenos", "suscríbete", "nuestro canal", "canal de youtube",
+               "siga-nos", "inscreva-se", "nosso canal", "canal do youtube", "canal no youtube", "suivez-nous",
+               "abonnez-vous", "notre chaîne", "chaîne youtube", "folge uns", "folgt uns", "folgen sie uns",
+               "abonnieren", "abonniere", "unser kanal", "unseren kanal", "youtube-kanal", "youtube kanal",
+               "seguici", "iscriviti", "il nostro canale", "canale youtube", "ikuti kami", "kanal youtube",
+               "volg ons", "abonneer", "ons kanaal", "obserwuj", "subskrybuj", "nasz kanał", "kanał youtube",
+               "bizi takip", "abone ol", "kanalımız", "подписывайтесь", "подпишитесь", "наш канал",
+               "チャンネル登録", "フォロー", "关注我们", "订阅", "频道", "구독", "팔로우", "채널")
+_PROMO = re.compile("|".join(map(re.escape, PROMO_WORDS)))
 # Readers' comments: a class (one token of it) or id that CMSs and comment services give a
 # comment section or one comment (WordPress, Drupal, Blogger, Disqus...), lower-cased; a
 # class "comment" alone only on the list item or <article> of one comment.
@@ -110,7 +126,7 @@ class Layout:
     def in_chrome(self, node, *, player: bool = False) -> bool:
         """Whether an element of this page sits in the site's chrome (see the module's
         docstring); player: the element is a player, which a list of videos also rules out."""
-        if _in_side_feed(node) or _in_comments(node):
+        if self._beside_article(node):
             return True
         chain = self.text_chain()
         way = [node]  # the element and the boxes it sits in, up to the one under the text block's chain
@@ -144,36 +160,44 @@ class Layout:
         # (the branch's own siblings are the article's parts: only boxes inside it are asked)
         return any(_picks_title(box) for box in way[:-1])
 
+    def _beside_article(self, node) -> bool:
+        """Whether an element sits in readers' comments (a comment section, or one comment),
+        anywhere; or, below any <article> or <main>, in a sidebar (one that does not hold the
+        text block, for its widgets) and there in an item of a feed or in a widget of the site's
+        (see _side_widget): whatever text block the page seems to have (a short article beside a
+        long stream)."""
+        in_feed, side, way = False, True, [node]
+        parent, levels = node.parent, MAX_LEVELS
+        while parent is not None and levels > 0:
+            tag = parent.tag
+            if tag in ("body", "html"):
+                return False
+            if tag and tag[0] != "-":
+                attrs = parent.attributes
+                if _comment_box(tag, attrs):
+                    return True
+                if side and tag in CONTENT_TAGS:
+                    side = False  # (comments are still looked for above)
+                elif side:
+                    if tag == "aside" or _SIDEBAR.search(ascii_lower((attrs.get("class") or "") + " "
+                                                                     + (attrs.get("id") or ""))):
+                        if in_feed:
+                            return True
+                        if way is not None and parent.mem_id not in self.text_chain() and _side_widget(way, parent):
+                            return True
+                        way = None  # (only the nearest sidebar's widgets are asked)
+                    if not in_feed and tag == "li":
+                        in_feed = _feed_item(parent)
+                    if way is not None:
+                        way.append(parent)
+            parent, levels = parent.parent, levels - 1
+        return False
 
-def _in_side_feed(node) -> bool:
-    """Whether an element is in an item of a feed (a list) that sits in a sidebar: the site's
-    stream of updates or posts, whatever text block the page seems to have (a short article
-    beside a long stream)."""
-    in_feed, parent, levels = False, node.parent, MAX_LEVELS
-    while parent is not None and levels > 0:
-        tag = parent.tag
-        if tag in CONTENT_TAGS or tag in ("body", "html"):
-            return False
-        if in_feed and (tag == "aside" or _SIDEBAR.search(ascii_lower((parent.attributes.get("class") or "") + " "
-                                                                     + (parent.attributes.get("id") or "")))):
-            return True
-        if not in_feed and tag == "li":
-            in_feed = _feed_item(parent)
-        parent, levels = parent.parent, levels - 1
-    return False
 
-
-def _in_comments(node) -> bool:
-    """Whether an element sits in readers' comments (a comment section, or one comment)."""
-    parent, levels = node.parent, MAX_LEVELS
-    while parent is not None and levels > 0:
-        tag = parent.tag
-        if tag in ("body", "html"):
-            return False
-        if tag and tag[0] != "-" and _comment_box(tag, parent.attributes):
-            return True
-        parent, levels = parent.parent, levels - 1
-    return False
+def _side_widget(way: list, sidebar) -> bool:
+    """Whether the boxes from an element up to (not including) the sidebar it sits in make a
+    widget of the site's: one under a title that promotes the site's channel or following it."""
+    return any(_promo_title(box) for box in way)
 
 
 def _comment_box(tag: str, attrs: dict) -> bool:
@@ -210,8 +234,16 @@ def _feed_item(box) -> bool:
     return False
 
 
-def _picks_title(box) -> bool:
-    """Whether a title among the elements just before this box names the site's picks."""
+def _promo_title(box) -> bool:
+    """Whether the nearest title among the elements just before this box promotes the site's
+    channel or following it."""
+    for text in _titles_before(box):
+        return _PROMO.search(text) is not None
+    return False
+
+
+def _titles_before(box):
+    """The lower-cased texts of the titles among the elements just before this box, nearest first."""
     sibling, looked = box.prev, 0
     while sibling is not None and looked < TITLES_BEFORE:
         tag = sibling.tag
@@ -221,7 +253,11 @@ def _picks_title(box) -> bool:
             if tag in _TITLE_TAGS or _TITLE_WORDS.search(ascii_lower((attrs.get("class") or "") + " "
                                                                       + (attrs.get("id") or ""))):
                 text = sibling.text(deep=True, strip=True) or ""
-                if len(text) <= MAX_TITLE and _PICKS.search(text.lower()):
-                    return True
+                if len(text) <= MAX_TITLE:
+                    yield text.lower()
         sibling = sibling.prev
-    return False
+
+
+def _picks_title(box) -> bool:
+    """Whether a title among the elements just before this box names the site's picks."""
+    return any(_PICKS.search(text) for text in _titles_before(box))
