@@ -217,6 +217,21 @@ def test_a_sidebar_widget_promoting_the_sites_channel_is_not_the_articles():
     assert ids(page_with("", article_extra=article)) == ["ArticleVid1", VIDEO_ID]
 
 
+def test_a_sidebar_widget_holding_three_videos_is_not_the_articles():
+    # Each video has its caption: the widget holds too much text to be a bare list of videos.
+    caption = "<p>" + "A trip along the coast in the first light, with the crew and the boats. " * 4 + "</p>"
+    videos = "".join(f'<p><iframe src="https://www.youtube.com/embed/SideVideo{k:02d}"></iframe></p>{caption}'
+                     for k in range(3))
+    sidebar = (f'<div class="col side-bar"><div class="widget widget_text"><h4>Trips</h4>'
+               f'<div class="textwidget">{videos}</div></div></div>')
+    assert ids(page_with(sidebar)) == ["ArticleVid1"]
+    # Two widgets of one video each in a sidebar are not a feed.
+    two = "".join(f'<div class="widget widget_text"><div class="textwidget"><p><iframe '
+                  f'src="https://www.youtube.com/embed/SideVideo{k:02d}"></iframe></p>{caption}</div></div>'
+                  for k in range(2))
+    assert ids(page_with(f'<div class="col side-bar">{two}</div>')) == ["ArticleVid1", "SideVideo00", "SideVideo01"]
+
+
 def test_a_video_in_readers_comments_is_not_the_articles():
     # A long comment outweighs the article's text: comments are left out wherever the text block is.
     long = "<p>" + "I watched this again last night and it holds up better than I remembered. " * 8 + "</p>"

@@ -16,14 +16,14 @@ Apart from the text block, an element in an item of a list (one of three or more
 the same class) inside a sidebar is in a feed of the site's, not in the article; so is one in
 a widget of a sidebar (that does not hold the text block) under a title that promotes the
 site's own channel or following it ("Follow on YouTube", "From our YouTube channel",
-"Suscríbete"). And readers'
+"Suscríbete"), or one in a sidebar widget that holds three or more players. And readers'
 comments are not the article, wherever they sit and however much text they hold: an element
 inside a comment section or one comment (the boxes CMSs and comment services give them, or
 schema.org Comment microdata) is not the article's.
 
 Words on boxes above the text block do not count: a wrapper "with-footer" contains the
 article itself. A sidebar is not ruled out as such: a video a site places beside one
-article is often that article's; a feed of posts or updates there, or the site's
+article is often that article's; a feed of posts, updates or videos there, or the site's
 promotion of its channel, is not.
 """
 from __future__ import annotations
@@ -51,6 +51,7 @@ MAX_TITLE = 80        # characters of a title
 _SIDEBAR = re.compile(r"(?<![a-z])(?:sidebar|side-bar|rail)")
 _TITLE_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "header", "legend"})
 _TITLE_WORDS = re.compile(r"title|head|label|caption")
+_WIDGET = re.compile(r"(?<![a-z])widget")
 # What sites call their own picks in a box's title, in the languages of the pages seen (in
 # lower-cased text): recommended, related, more or latest videos, most watched, watch next.
 PICKS_WORDS = ("recommend", "rekomendasi", "empfohlen", "empfehlung", "recomendad", "recommandé", "consigliat",
@@ -196,8 +197,19 @@ class Layout:
 
 def _side_widget(way: list, sidebar) -> bool:
     """Whether the boxes from an element up to (not including) the sidebar it sits in make a
-    widget of the site's: one under a title that promotes the site's channel or following it."""
-    return any(_promo_title(box) for box in way)
+    widget of the site's: one under a title that promotes the site's channel or following it,
+    or one holding a feed of LIST_PLAYERS or more players. The widget is the nearest box (the
+    sidebar too) whose class or id says widget, else the sidebar's child."""
+    if any(_promo_title(box) for box in way):
+        return True
+    widget = way[-1]
+    for box in way[1:] + [sidebar]:
+        attrs = box.attributes
+        words = (attrs.get("class") or "") + " " + (attrs.get("id") or "")
+        if "idget" in words and _WIDGET.search(ascii_lower(words)):
+            widget = box
+            break
+    return widget is not way[0] and len(widget.css(_PLAYERS)) >= LIST_PLAYERS
 
 
 def _comment_box(tag: str, attrs: dict) -> bool:
