@@ -59,7 +59,17 @@ def parse_display_date(text: Optional[str], languages: Sequence[str] = ()) -> Op
             return datetime.strptime(value, fmt).date().isoformat()
         except ValueError:
             continue
-    return parse_iso(value) or _parse_any_language(value, tuple(languages))
+    return parse_iso(value) or _parse_mail_date(value) or _parse_any_language(value, tuple(languages))
+
+
+def _parse_mail_date(value: str) -> Optional[str]:
+    """'Wed, 28 Oct 2020 22:22:49 GMT', as HTTP headers and feeds write dates, read at once (dateparser
+    takes milliseconds to say the same); only with its zone written, as dateparser would keep it."""
+    try:
+        dt = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return iso_utc(dt) if dt.tzinfo is not None else None
 
 
 # A written date names its year: without one ("vor 2 Stunden", "Mai") there is nothing to

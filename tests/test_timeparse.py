@@ -44,3 +44,11 @@ def test_a_pages_own_date_in_its_language(page, expected):
     from archiver.discover import discover_document
 
     assert discover_document(page).meta.published_at == expected
+
+
+def test_dates_as_mail_and_http_write_them_keep_their_zone_or_its_absence():
+    from archiver.timeparse import parse_display_date
+
+    assert parse_display_date("Wed, 28 Oct 2020 22:22:49 GMT") == "2020-10-28T22:22:49Z"
+    assert parse_display_date("Fri, 03 Mar 2023 10:00:00 EST") == "2023-03-03T15:00:00Z"
+    assert parse_display_date("Mon, 5 Jun 2023 07:00:00") == "2023-06-05T07:00:00"  # no zone written: none made up
