@@ -252,11 +252,9 @@ class Collector:
             progress(result)
 
         try:
-            if concurrency > 1:
-                self._collect_concurrently(sources, concurrency, done)
-            else:
-                for source in sources:
-                    done(self.collect_page(source))
+            # Pages are collected in worker threads even one at a time: Ctrl-C then reaches this
+            # thread, and the page in hand is finished rather than cut off.
+            self._collect_concurrently(sources, max(1, concurrency), done)
             # What is still missing: what earlier runs (or a stopped one) left; what this run's
             # pages tried already is not asked again.
             report.media.add(self.media.run())
@@ -273,19 +271,27 @@ class Collector:
 
     def _collect_concurrently(self, sources: Iterable[str], workers: int, done: Callable[[SourceResult], None]) -> None:
         """Pages fetched, discovered and resolved side by side; results (and progress) in this thread.
-        Sources are handed out as threads come free: a million sources are never a million futures."""
+        Sources are handed out as threads come free: a million sources are never a million futures.
+        Interrupted (Ctrl-C), the pages in hand are finished and reported; the rest are not started."""
         threads = CollectorThreads(self)
         pool = ThreadPoolExecutor(workers, thread_name_prefix="archiver-collect")
         pending = set()
+
+        def report(futures) -> None:
+            for future in futures:
+                pending.discard(future)
+                done(future.result())
+
         try:
             for source in sources:
                 if len(pending) >= 2 * workers:
-                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        done(future.result())
+                    report(wait(pending, return_when=FIRST_COMPLETED).done)
                 pending.add(pool.submit(lambda s: threads.mine().collect_page(s), source))
-            for future in as_completed(pending):
-                done(future.result())
+            report(as_completed(list(pending)))
+        except KeyboardInterrupt:
+            pool.shutdown(wait=True, cancel_futures=True)
+            report([f for f in list(pending) if f.done() and not f.cancelled() and f.exception() is None])
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
             threads.close()
@@ -294,8 +300,8 @@ class Collector:
         """A collector like this one for another thread: its own connection and sessions, the run's
         per-host limits, circuit breaker, media claims and discovery."""
         store = Store(self.store.path, bodies_dir=self.store.bodies_dir)
-        sibling = Collector(store, **self._options)
-        sibling.fetcher.gate = self.fetcher.gate
+        fetcher = self.fetcher.twin(bodies=BodyStore(store.bodies_dir), record=store.record_capture)
+        sibling = Collector(store, fetcher=fetcher, **self._options)
         sibling.use_network_options()
         sibling.discovery.close()
         sibling.discovery = discovery

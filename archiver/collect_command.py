@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
 import sys
+import threading
 from collections import Counter
 
 import click
@@ -100,6 +103,7 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
                                 per_host=per_host, per_platform_host=per_platform_host, host_limits=host_limits,
                                 rates=rates)
     started = utc_now()
+    stop_on_second_interrupt(warn)
     try:
         report = collector.collect(sources, progress=progress, concurrency=concurrency, keep_results=False)
     except BatchStopped as exc:
@@ -118,6 +122,25 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
     if as_json:
         click.echo(json.dumps({**report.as_dict(), "already_collected": plan.done, "sources": queue.counts()}))
     return 1 if not report.collected else 0
+
+
+def stop_on_second_interrupt(warn) -> None:
+    """Ctrl-C lets the pages in hand finish (up to a fetch's deadline each); a second one stops at
+    once. Nothing is lost either way: a page is stored in one transaction, files are written under
+    a temporary name, and the next run takes up every source not marked done."""
+    interrupts = []
+
+    def on_interrupt(signum, frame):
+        interrupts.append(signum)
+        if len(interrupts) == 1:
+            warn("stopping: the pages in hand are finished first; Ctrl-C again stops at once "
+                 "(the same command takes up what is not done)")
+            raise KeyboardInterrupt
+        warn("stopped")
+        os._exit(130)
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, on_interrupt)
 
 
 def disk_full(reason: str) -> int:

@@ -652,7 +652,16 @@ class Fetcher:
         self.guarded_session.trust_env = False
         self.guarded_session.headers = self.session.headers
         self.guarded_session.cookies = self.session.cookies
-        _mount(self.guarded_session, FetchAdapter(guard or AddressGuard()))
+        self.guard = guard or AddressGuard()
+        _mount(self.guarded_session, FetchAdapter(self.guard))
+
+    def twin(self, *, bodies: Optional[BodyStore], record: Optional[Callable[[Capture], None]]) -> "Fetcher":
+        """A fetcher for another thread: this one's limits, guard and per-host gate, sessions of its own."""
+        twin = Fetcher(bodies=bodies, record=record, allow_private=self.allow_private, max_bytes=self.max_bytes,
+                       timeout=self.timeout, retries=self.retries, backoff=self.backoff, deadline=self.deadline,
+                       media_min_rate=self.media_min_rate, guard=self.guard, gate=self.gate)
+        twin.media_max_bytes, twin.offline = self.media_max_bytes, self.offline
+        return twin
 
     # -- public -------------------------------------------------------------
     def fetch(self, url: str, *, kind: str = "page", trusted: bool = False, headers: Optional[dict] = None,

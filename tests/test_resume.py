@@ -79,3 +79,42 @@ def test_a_run_killed_midway_is_taken_up_by_the_same_command(server, tmp_path):
     assert [server.requests.count(f"/p{n}") for n in range(4)] == [1, 1, 2, 1]
     fresh = run_archiver(*command[3:], "--refresh")
     assert fresh.returncode == 0 and [server.requests.count(f"/p{n}") for n in range(4)] == [2, 2, 3, 2]
+
+
+def test_ctrl_c_finishes_the_pages_in_hand_and_a_second_one_stops_at_once(server, tmp_path):
+    server.syndication()
+    urls = []
+    for n in range(6):
+        server.routes[f"/c{n}"] = Answer(body=PAGE, delay=2.0)
+        urls.append(server.url(f"/c{n}"))
+
+    def start(db_path):
+        command = [sys.executable, "-m", "archiver", "collect", "--db", str(db_path), "--endpoint",
+                   f"x={server.base}", "--allow-private", "--no-video", "--no-wayback", "-j", "2", *urls]
+        run = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and sum(p.startswith("/c") for p in server.requests) < 2:
+            time.sleep(0.05)  # two pages in hand
+        return run
+
+    def states(db_path):
+        return sorted(r["state"] for r in sqlite_utils.Database(db_path)["sources"].rows)
+
+    once = start(tmp_path / "once.db")
+    once.send_signal(signal.SIGINT)
+    _, err = once.communicate(timeout=60)
+    assert once.returncode != 0 and "stopping: the pages in hand are finished first" in err
+    assert states(tmp_path / "once.db") == ["done"] * 2 + ["pending"] * 4  # the two in hand, kept whole
+
+    server.requests.clear()
+    twice = start(tmp_path / "twice.db")
+    twice.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    twice.send_signal(signal.SIGINT)
+    _, err = twice.communicate(timeout=10)
+    assert twice.returncode == 130 and "stopped" in err
+    assert states(tmp_path / "twice.db") == ["pending"] * 6  # nothing half-stored; the next run takes them all
+    again = run_archiver("collect", "--db", str(tmp_path / "twice.db"), "--endpoint", f"x={server.base}",
+                         "--allow-private", "--no-video", "--no-wayback", *urls)
+    assert again.returncode == 0 and states(tmp_path / "twice.db") == ["done"] * 6
+    assert sqlite_utils.Database(tmp_path / "twice.db")["pages"].count == 6

@@ -44,6 +44,10 @@ def _serve(conn, parent_end, cpu_seconds: float) -> None:
 
     if parent_end is not None:  # forked with a copy of the parent's end: closed, so the parent's close ends us
         parent_end.close()
+    # Ctrl-C reaches the terminal's whole process group, and a service manager's SIGTERM may too: the
+    # parent decides when discovery ends (it closes the pipe), so the page in hand is not lost to them.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if resource is not None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # stopped by SIGXCPU: no core file
         signal.signal(signal.SIGXCPU, signal.SIG_DFL)
