@@ -10,7 +10,9 @@ workers' archives together.
 """
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional
@@ -131,8 +133,7 @@ class CollectWorker:
         worker = dramatiq.Worker(self.broker, worker_threads=self.threads)
         # Take no more than it can start: a source prefetched by one worker waits while another idles.
         worker.queue_prefetch = self.threads
-        previous = {sig: signal.signal(sig, lambda *_: self.stopping.set())
-                    for sig in (signal.SIGTERM, signal.SIGINT)}
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         worker.start()
         try:
             if self.burst:
@@ -146,6 +147,16 @@ class CollectWorker:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         return self.run_state
+
+    def _on_signal(self, signum, frame) -> None:
+        """The first SIGTERM or Ctrl-C: finish what is in hand. The second: stop at once (the
+        sources in hand go back to the queue after the heartbeat timeout; nothing is half-stored)."""
+        if self.stopping.is_set():
+            print("archiver: stopped", file=sys.stderr, flush=True)
+            os._exit(130)
+        print("archiver: stopping: the sources in hand are finished first; Ctrl-C again stops at once",
+              file=sys.stderr, flush=True)
+        self.stopping.set()
 
     def _stop_when_empty(self, interval: float = 0.5) -> None:
         while not self.stopping.is_set():
