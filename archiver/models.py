@@ -146,6 +146,7 @@ class Post:
 # The environment variables that override each limit (see Limits.from_env).
 LIMIT_VARIABLES = {
     "discovery_cpu_seconds": "ARCHIVER_DISCOVERY_CPU_SECONDS",
+    "discovery_memory_mb": "ARCHIVER_DISCOVERY_MEMORY_MB",
     "embeds_per_page": "ARCHIVER_MAX_EMBEDS",
     "media_per_post": "ARCHIVER_MAX_MEDIA",
     "api_calls_per_page": "ARCHIVER_MAX_API_CALLS",
@@ -157,13 +158,15 @@ class Limits:
     """What one page may cost. A limit reached is recorded as a problem; what fits is kept."""
 
     discovery_cpu_seconds: float = 20.0  # CPU time to parse a page and find its embeds
+    discovery_memory_mb: int = 2048      # memory discovery may take beyond what its process had
     embeds_per_page: int = 500           # distinct posts taken from one page
     media_per_post: int = 50             # media files queued for one post
     api_calls_per_page: int = 300        # platform requests made for one page's posts
 
     @classmethod
     def from_env(cls, environ=None) -> "Limits":
-        """Defaults, overridden by ARCHIVER_DISCOVERY_CPU_SECONDS, ARCHIVER_MAX_EMBEDS, _MAX_MEDIA, _MAX_API_CALLS."""
+        """Defaults, overridden by ARCHIVER_DISCOVERY_CPU_SECONDS, _DISCOVERY_MEMORY_MB, ARCHIVER_MAX_EMBEDS,
+        _MAX_MEDIA, _MAX_API_CALLS."""
         import os
 
         environ = os.environ if environ is None else environ

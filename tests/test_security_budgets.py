@@ -93,6 +93,20 @@ def test_discovery_over_its_cpu_budget_is_stopped_and_recorded(server, db_path):
     assert [r.embeds for r in report.results] == [1, 2]
 
 
+def test_discovery_over_its_memory_budget_fails_alone_and_the_next_page_is_read(server, db_path):
+    # Three hundred thousand elements: lexbor's tree for them is far over 30 MB.
+    heavy = "<html><body>" + "<div class=a><span>x</span></div>" * 300_000 + \
+        '<p>https://twitter.com/w/status/1700000000000000001</p></body></html>'
+    server.routes["/heavy"] = Answer(body=heavy.encode())
+    good = server.page("/good", "two-tweets.html")
+    server.syndication()
+    report, db = collect(server, db_path, server.url("/heavy"), good, limits=Limits(discovery_memory_mb=30))
+    [problem] = page_problems(db, server.url("/heavy"))
+    assert problem.endswith("1 post URL(s) taken from its raw text")  # what lexbor could not hold, said
+    assert [r.embeds for r in report.results] == [1, 2]
+    assert Limits.from_env({"ARCHIVER_DISCOVERY_MEMORY_MB": "512"}).discovery_memory_mb == 512
+
+
 # -- amplification -------------------------------------------------------------------
 
 def test_embeds_per_page_are_capped_and_the_cap_recorded(server, db_path):

@@ -38,8 +38,24 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def _serve(conn, parent_end, cpu_seconds: float) -> None:
-    """The child: discover each page sent, under a CPU limit that starts afresh for each page."""
+def _limit_memory(megabytes: int) -> None:
+    """At most `megabytes` of address space beyond what the child has now (a forked child starts
+    with its parent's mappings): a page built to make lexbor allocate without end fails there
+    (MemoryError, or the child ends) instead of taking the machine's memory."""
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):  # no /proc: the CPU budget alone bounds discovery
+        return
+    current = pages * resource.getpagesize()
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    soft = current + megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+
+
+def _serve(conn, parent_end, cpu_seconds: float, memory_mb: int = 0) -> None:
+    """The child: discover each page sent, under a CPU limit that starts afresh for each page, and
+    a memory limit."""
     from .document import discover_document
 
     if parent_end is not None:  # forked with a copy of the parent's end: closed, so the parent's close ends us
@@ -51,6 +67,8 @@ def _serve(conn, parent_end, cpu_seconds: float) -> None:
     if resource is not None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # stopped by SIGXCPU: no core file
         signal.signal(signal.SIGXCPU, signal.SIG_DFL)
+        if memory_mb:
+            _limit_memory(memory_mb)
     while True:
         try:
             text, base_url, linked, max_embeds = conn.recv()
@@ -64,6 +82,8 @@ def _serve(conn, parent_end, cpu_seconds: float) -> None:
             resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
         try:
             answer = discover_document(text, base_url, linked=linked, max_embeds=max_embeds)
+        except MemoryError:
+            answer = f"discovery stopped: over its memory budget of {memory_mb} MB (ARCHIVER_DISCOVERY_MEMORY_MB)"
         except Exception as exc:  # noqa: BLE001 - reported as the page's problem, the run goes on
             answer = f"{exc.__class__.__name__}: {exc}"[:300]
         conn.send(answer)
@@ -128,7 +148,8 @@ class BudgetedDiscovery:
         parent, child = ctx.Pipe()
         forked = ctx.get_start_method() == "fork"
         self._child = ctx.Process(target=_serve, args=(child, parent if forked else None,
-                                                       self.limits.discovery_cpu_seconds),
+                                                       self.limits.discovery_cpu_seconds,
+                                                       self.limits.discovery_memory_mb),
                                   daemon=True, name="archiver-discovery")
         self._child.start()
         child.close()
