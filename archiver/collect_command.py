@@ -8,6 +8,7 @@ import sqlite3
 import sys
 import threading
 from collections import Counter
+from contextlib import contextmanager
 
 import click
 from tqdm import tqdm
@@ -103,9 +104,9 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
                                 per_host=per_host, per_platform_host=per_platform_host, host_limits=host_limits,
                                 rates=rates)
     started = utc_now()
-    stop_on_second_interrupt(warn)
     try:
-        report = collector.collect(sources, progress=progress, concurrency=concurrency, keep_results=False)
+        with second_interrupt_stops_at_once(warn):
+            report = collector.collect(sources, progress=progress, concurrency=concurrency, keep_results=False)
     except BatchStopped as exc:
         bar.close()
         return disk_full(str(exc))
@@ -124,10 +125,14 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
     return 1 if not report.collected else 0
 
 
-def stop_on_second_interrupt(warn) -> None:
+@contextmanager
+def second_interrupt_stops_at_once(warn):
     """Ctrl-C lets the pages in hand finish (up to a fetch's deadline each); a second one stops at
     once. Nothing is lost either way: a page is stored in one transaction, files are written under
     a temporary name, and the next run takes up every source not marked done."""
+    if threading.current_thread() is not threading.main_thread():  # (signals reach the main thread only)
+        yield
+        return
     interrupts = []
 
     def on_interrupt(signum, frame):
@@ -139,8 +144,11 @@ def stop_on_second_interrupt(warn) -> None:
         warn("stopped")
         os._exit(130)
 
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, on_interrupt)
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def disk_full(reason: str) -> int:
