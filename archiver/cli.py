@@ -65,18 +65,24 @@ def _proxy_url(ctx, param, value):
     return value
 
 
-# Options of the commands that download videos (yt-dlp).
-def video_options(f):
+# Options of the commands that ask yt-dlp (collect, worker, recheck).
+def ytdlp_options(f):
     f = click.option("--ytdlp-plugin-dir", "ytdlp_plugin_dirs", multiple=True,
                      type=click.Path(file_okay=False, exists=True),
                      help="Also load yt-dlp plugins from this directory (as yt-dlp's --plugin-dirs); "
                           "plugins installed where yt-dlp looks for them load anyway. Repeatable.")(f)
-    f = click.option("--proxy", metavar="URL", callback=_proxy_url,
-                     help="Send every fetch through this proxy: archiver's own requests and yt-dlp's "
-                          "(http://, https://, socks5://). Addresses are still checked first.")(f)
     f = click.option("--cookies", type=click.Path(dir_okay=False, exists=True),
                      help="A Netscape cookies.txt (as browsers' export extensions and yt-dlp write it), "
                           "for platforms that need a login: used by yt-dlp and archiver's own requests.")(f)
+    return f
+
+
+# Options of the commands that download videos (yt-dlp).
+def video_options(f):
+    f = ytdlp_options(f)
+    f = click.option("--proxy", metavar="URL", callback=_proxy_url,
+                     help="Send every fetch through this proxy: archiver's own requests and yt-dlp's "
+                          "(http://, https://, socks5://). Addresses are still checked first.")(f)
     f = click.option("--no-video", is_flag=True,
                      help="Do not download videos (what the platform says of them and their posters are still saved).")(f)
     f = click.option("--video-quality", type=click.Choice(VIDEO_QUALITIES), default="1080", show_default=True,
@@ -465,9 +471,12 @@ def _names(values):
               help="Keep running: recheck again every AGE (24h, 7d…) until interrupted.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary.")
+@click.option("--no-video", is_flag=True,
+              help="Do not ask yt-dlp about video posts (their oEmbed answer alone says whether they are gone).")
+@ytdlp_options
 @fetch_options
-def recheck(db_path, older_than, platforms, statuses, limit, workers, per_host, every, as_json, quiet, endpoints,
-            allow_private):
+def recheck(db_path, older_than, platforms, statuses, limit, workers, per_host, every, as_json, quiet, no_video,
+            cookies, ytdlp_plugin_dirs, endpoints, allow_private):
     """Ask the platforms again about posts already in the archive (not their pages).
 
     Each change (edited text, counts, deleted, suspended account) is stored as
@@ -489,8 +498,12 @@ def recheck(db_path, older_than, platforms, statuses, limit, workers, per_host, 
     if unknown:
         raise click.BadParameter(f"unknown platform(s): {', '.join(unknown)} (known: {', '.join(sorted(BY_NAME))})",
                                  param_hint="--platform")
+    from .media.ytdlp import VideoOptions
+
+    # Only what yt-dlp says of a video (its files are collect's): a removed one in the platform's words.
+    video = None if no_video else VideoOptions(video=False, cookies=cookies, plugin_dirs=tuple(ytdlp_plugin_dirs))
     options = RecheckOptions(older_than=older_than, platforms=platforms, statuses=statuses, limit=limit,
-                             workers=workers, per_host=per_host)
+                             workers=workers, per_host=per_host, video=video)
     sys.exit(run_recheck(db_path=db_path, endpoints=load_endpoints(endpoints), options=options,
                          allow_private=allow_private, as_json=as_json, quiet=quiet,
                          every=every.total_seconds() if every else None))

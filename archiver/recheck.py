@@ -43,6 +43,9 @@ class RecheckOptions:
     limit: Optional[int] = None
     workers: int = DEFAULT_WORKERS
     per_host: int = DEFAULT_PER_HOST
+    # yt-dlp for video posts (YouTube, Vimeo, TikTok…): a removed or private video in the platform's
+    # own words, as collect reads it. None: their resolvers alone (oEmbed).
+    video: Optional[object] = None  # a media.ytdlp.VideoOptions
 
 
 @dataclass
@@ -160,9 +163,37 @@ class CaptureRelay:
                 return
 
 
-def ask_platform(row: dict, fetcher, endpoints) -> Post:
-    """One stored post asked again through its platform's resolver (no thread walk: the post only)."""
-    ctx = ResolveContext(fetcher=fetcher, endpoints=endpoints, thread_depth=0)
+class VideoSources:
+    """A yt-dlp VideoSource per worker thread (yt-dlp's instance is not shared between threads)."""
+
+    def __init__(self, fetcher, options):
+        self.fetcher, self.options = fetcher, options
+        self._local = threading.local()
+        self._all: list = []
+        self._lock = threading.Lock()
+
+    def mine(self):
+        if self.options is None:
+            return None
+        source = getattr(self._local, "source", None)
+        if source is None:
+            from .media.ytdlp import VideoSource
+
+            source = self._local.source = VideoSource(self.fetcher, self.options)
+            with self._lock:
+                self._all.append(source)
+        return source
+
+    def close(self) -> None:
+        with self._lock:
+            for source in self._all:
+                source.close()
+
+
+def ask_platform(row: dict, fetcher, endpoints, video=None) -> Post:
+    """One stored post asked again through its platform's resolver (no thread walk: the post only);
+    video: this thread's VideoSource, for video platforms."""
+    ctx = ResolveContext(fetcher=fetcher, endpoints=endpoints, thread_depth=0, video=video)
     ref = PostRef(row["platform"], row["native_id"], row["url"])
     try:
         return resolve_ref(ref, ctx)
@@ -201,13 +232,22 @@ def recheck(store: Store, endpoints, options: RecheckOptions, *, fetcher: Option
     relay = CaptureRelay(store)
     fetcher = fetcher or Fetcher(bodies=BodyStore(store.bodies_dir), allow_private=allow_private)
     fetcher.record = relay.record
+    if options.video is not None and options.video.cookies:  # for archiver's own requests too, as collect
+        from .collect import load_cookies
+
+        load_cookies(fetcher, options.video.cookies)
     # The fetcher's own per-host limit (hostgate.py): recheck asks platforms only.
     fetcher.gate.per_host = fetcher.gate.per_platform_host = max(1, options.per_host)
     report = RecheckReport()
     rows = list(rows) if rows is not None else select_posts(store, options)
     report.selected = len(rows)
+    videos = VideoSources(fetcher, options.video)
+
+    def ask(row: dict) -> Post:
+        return ask_platform(row, fetcher, endpoints, videos.mine())
+
     with ThreadPoolExecutor(max_workers=max(1, options.workers), thread_name_prefix="archiver-recheck") as pool:
-        running = {pool.submit(ask_platform, row, fetcher, endpoints): row for row in rows}
+        running = {pool.submit(ask, row): row for row in rows}
         try:
             while running:
                 relay.serve(timeout=0.02)
@@ -222,4 +262,5 @@ def recheck(store: Store, endpoints, options: RecheckOptions, *, fetcher: Option
                 future.cancel()
             while any(not f.done() for f in running):  # let started workers finish their captures
                 relay.serve(timeout=0.02)
+            videos.close()
     return report

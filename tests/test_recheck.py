@@ -181,3 +181,26 @@ def test_every_runs_again_after_the_interval(server, archived, monkeypatch):
     assert status == 0 and len(pauses) == 1 and 3500 < pauses[0] <= 3600
     checks = list(sqlite_utils.Database(archived)["post_checks"].rows_where("post_id = ?", [KOZINKA]))
     assert len(checks) == 3  # the one made by the fixture, then one per run
+
+
+def test_a_removed_video_is_seen_gone_in_the_platforms_words(server, db_path, monkeypatch):
+    from pathlib import Path
+
+    from archiver.media.ytdlp import VideoOptions
+    from archiver.models import Post
+
+    monkeypatch.setenv("ARCHIVER_TEST_MEDIA_SERVER", server.base)  # the yt-dlp replay plugin answers
+    store = Store(db_path)
+    video_url = "https://www.youtube.com/watch?v=rem0vedVid1"
+    store.upsert_post(Post("youtube", "rem0vedVid1", video_url, status="ok", text="Convoy at dawn"),
+                      "2023-05-24T09:00:00Z")
+    plugins = str(Path(__file__).parent / "ytdlp_plugins")
+    options = RecheckOptions(workers=2, video=VideoOptions(video=False, plugin_dirs=(plugins,)))
+    report = recheck(store, endpoints(server), options, allow_private=True)
+    post = store.db["posts"].get("youtube:rem0vedVid1")
+    assert (post["status"], post["status_detail"]) == \
+        ("deleted", "yt-dlp: Video unavailable. This video has been removed by the uploader")
+    assert post["text"] == "Convoy at dawn"  # what was seen before stays readable
+    assert [o.gone for o in report.outcomes] == [True]
+    check = next(store.db["post_checks"].rows_where("post_id = 'youtube:rem0vedVid1'"))
+    assert check["status"] == "deleted" and check["version_id"]
