@@ -434,6 +434,10 @@ class Store:
                     update.pop(keep, None)
         changes = {f: [existing.get(f), update[f]] for f in VERSIONED_FIELDS
                    if f in update and update[f] != existing.get(f)}
+        if post.status == existing["status"] == "ok":
+            # A note on an available post ("video not downloadable: …") comes and goes with the
+            # tools asking; the post did not change.
+            changes.pop("status_detail", None)
         if post.status != existing["status"]:
             changes["status"] = [existing["status"], post.status]
         kept = {**existing, **update}

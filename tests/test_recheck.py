@@ -204,3 +204,18 @@ def test_a_removed_video_is_seen_gone_in_the_platforms_words(server, db_path, mo
     assert [o.gone for o in report.outcomes] == [True]
     check = next(store.db["post_checks"].rows_where("post_id = 'youtube:rem0vedVid1'"))
     assert check["status"] == "deleted" and check["version_id"]
+
+
+def test_a_note_on_an_available_post_changing_is_no_new_version(db_path):
+    from archiver.models import Post
+
+    store = Store(db_path)
+    url = "https://www.youtube.com/watch?v=aqz-KE-bpKQ"
+    store.upsert_post(Post("youtube", "aqz-KE-bpKQ", url, status="ok", text="Convoy"), "2023-05-24T09:00:00Z")
+    store.upsert_post(Post("youtube", "aqz-KE-bpKQ", url, status="ok", text="Convoy",
+                           status_detail="video not downloadable: Sign in to confirm you're not a bot"),
+                      "2023-06-01T09:00:00Z")
+    assert store.db["post_versions"].count == 0  # a note on an available post, not a change of it
+    store.upsert_post(Post("youtube", "aqz-KE-bpKQ", url, status="deleted", status_detail="removed by the uploader"),
+                      "2023-06-08T09:00:00Z")
+    assert store.db["post_versions"].count == 1  # gone: that is a change
