@@ -21,6 +21,7 @@ from .media.collector import MediaCollector, MediaReport
 from .media.files import files_dir
 from .media.ytdlp import VideoOptions, VideoSource
 from .models import Discovery, Limits, Post
+from .perthread import PerThread
 from .resolve import DEFAULT_THREAD_DEPTH, ResolveContext, resolve_embed
 from .store import Store
 from .textdecode import decode_document
@@ -188,30 +189,11 @@ class _OnePageAtATime:
         self.discovery.close()
 
 
-class CollectorThreads:
-    """A collector per thread, siblings of one parent: SQLite connections belong to the thread
-    that opened them. Discovery runs one page at a time, in the parent's one child process (its
-    CPU budget is per page; a page takes milliseconds)."""
-
-    def __init__(self, parent: "Collector"):
-        self.parent = parent
-        self.discovery = _OnePageAtATime(parent.discovery)
-        self._local = threading.local()
-        self._siblings: list = []
-        self._lock = threading.Lock()
-
-    def mine(self) -> "Collector":
-        collector = getattr(self._local, "collector", None)
-        if collector is None:
-            collector = self._local.collector = self.parent.sibling(self.discovery)
-            with self._lock:
-                self._siblings.append(collector)
-        return collector
-
-    def close(self) -> None:
-        with self._lock:
-            for sibling in self._siblings:
-                sibling.video.close()
+def collector_threads(parent: "Collector") -> PerThread:
+    """A collector per thread, siblings of one parent. Discovery runs one page at a time, in the
+    parent's one child process (its CPU budget is per page; a page takes milliseconds)."""
+    discovery = _OnePageAtATime(parent.discovery)
+    return PerThread(lambda: parent.sibling(discovery), close=lambda sibling: sibling.video.close())
 
 
 class Collector:
@@ -273,7 +255,7 @@ class Collector:
         """Pages fetched, discovered and resolved side by side; results (and progress) in this thread.
         Sources are handed out as threads come free: a million sources are never a million futures.
         Interrupted (Ctrl-C), the pages in hand are finished and reported; the rest are not started."""
-        threads = CollectorThreads(self)
+        threads = collector_threads(self)
         pool = ThreadPoolExecutor(workers, thread_name_prefix="archiver-collect")
         pending = set()
 

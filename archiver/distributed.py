@@ -22,7 +22,8 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
 from .http import env_number
-from .collect import CollectReport, Collector, CollectorThreads, SourceResult
+from .collect import CollectReport, Collector, SourceResult, collector_threads
+from .perthread import PerThread
 from .sourcequeue import SourceQueue
 
 QUEUE = "archiver-collect"
@@ -107,15 +108,12 @@ class CollectWorker:
         self.progress = progress
         self.run_state = WorkerRun()
         self.stopping = threading.Event()
-        self._collectors = CollectorThreads(collector)
-        self._queues = threading.local()
+        self._collectors = collector_threads(collector)
+        self._queues = PerThread(lambda: SourceQueue(self._collectors.mine().store.db))
 
     def collect_source(self, source: str, refresh: bool = False) -> None:
         """The actor: one message, one source."""
-        collector = self._collectors.mine()
-        queue = getattr(self._queues, "queue", None)
-        if queue is None:
-            queue = self._queues.queue = SourceQueue(collector.store.db)
+        collector, queue = self._collectors.mine(), self._queues.mine()
         if not queue.plan([source], refresh=refresh).todo:  # a second delivery: done already
             with self.run_state.lock:
                 self.run_state.already_done += 1

@@ -22,6 +22,7 @@ from typing import Callable, Iterable, Optional
 
 from .http import BodyStore, Capture, Fetcher, utc_now
 from .models import Post, PostRef
+from .perthread import PerThread
 from .platforms import BY_NAME
 from .resolve import ResolveContext, resolve_ref
 from .store import Store
@@ -163,33 +164,6 @@ class CaptureRelay:
                 return
 
 
-class VideoSources:
-    """A yt-dlp VideoSource per worker thread (yt-dlp's instance is not shared between threads)."""
-
-    def __init__(self, fetcher, options):
-        self.fetcher, self.options = fetcher, options
-        self._local = threading.local()
-        self._all: list = []
-        self._lock = threading.Lock()
-
-    def mine(self):
-        if self.options is None:
-            return None
-        source = getattr(self._local, "source", None)
-        if source is None:
-            from .media.ytdlp import VideoSource
-
-            source = self._local.source = VideoSource(self.fetcher, self.options)
-            with self._lock:
-                self._all.append(source)
-        return source
-
-    def close(self) -> None:
-        with self._lock:
-            for source in self._all:
-                source.close()
-
-
 def ask_platform(row: dict, fetcher, endpoints, video=None) -> Post:
     """One stored post asked again through its platform's resolver (no thread walk: the post only);
     video: this thread's VideoSource, for video platforms."""
@@ -241,10 +215,14 @@ def recheck(store: Store, endpoints, options: RecheckOptions, *, fetcher: Option
     report = RecheckReport()
     rows = list(rows) if rows is not None else select_posts(store, options)
     report.selected = len(rows)
-    videos = VideoSources(fetcher, options.video)
+    videos = None
+    if options.video is not None:  # yt-dlp's instance is not shared between threads
+        from .media.ytdlp import VideoSource
+
+        videos = PerThread(lambda: VideoSource(fetcher, options.video), close=VideoSource.close)
 
     def ask(row: dict) -> Post:
-        return ask_platform(row, fetcher, endpoints, videos.mine())
+        return ask_platform(row, fetcher, endpoints, videos.mine() if videos else None)
 
     with ThreadPoolExecutor(max_workers=max(1, options.workers), thread_name_prefix="archiver-recheck") as pool:
         running = {pool.submit(ask, row): row for row in rows}
@@ -262,5 +240,6 @@ def recheck(store: Store, endpoints, options: RecheckOptions, *, fetcher: Option
                 future.cancel()
             while any(not f.done() for f in running):  # let started workers finish their captures
                 relay.serve(timeout=0.02)
-            videos.close()
+            if videos:
+                videos.close()
     return report
