@@ -38,8 +38,14 @@ def parse_rfc2822(text: Optional[str]) -> Optional[str]:
         return iso_utc(datetime.strptime(text.strip(), "%a %b %d %H:%M:%S %z %Y"))
     except ValueError:
         pass
+    moment = _mail_datetime(text)
+    return iso_utc(moment) if moment is not None else None
+
+
+def _mail_datetime(text: str) -> Optional[datetime]:
+    """An RFC 2822 date ('Wed, 28 Oct 2020 22:22:49 GMT'); naive when it names no zone."""
     try:
-        return iso_utc(parsedate_to_datetime(text))
+        return parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
 
@@ -65,11 +71,8 @@ def parse_display_date(text: Optional[str], languages: Sequence[str] = ()) -> Op
 def _parse_mail_date(value: str) -> Optional[str]:
     """'Wed, 28 Oct 2020 22:22:49 GMT', as HTTP headers and feeds write dates, read at once (dateparser
     takes milliseconds to say the same); only with its zone written, as dateparser would keep it."""
-    try:
-        dt = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return iso_utc(dt) if dt.tzinfo is not None else None
+    moment = _mail_datetime(value)
+    return iso_utc(moment) if moment is not None and moment.tzinfo is not None else None
 
 
 # A written date names its year: without one ("vor 2 Stunden", "Mai") there is nothing to

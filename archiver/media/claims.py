@@ -18,9 +18,13 @@ from datetime import datetime, timedelta, timezone
 CLAIM_TTL = timedelta(hours=1)
 
 
+def _precise(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
 def precise_now() -> str:
     """UTC to the microsecond: claims made within one second are told apart."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return _precise(datetime.now(timezone.utc))
 
 
 def _alive(pid: int) -> bool:
@@ -36,7 +40,8 @@ def _alive(pid: int) -> bool:
 class RunClaims:
     def __init__(self):
         # This run, as "host pid run": two runs in one process are told apart too.
-        self.me = f"{socket.gethostname()} {os.getpid()} {uuid.uuid4().hex[:12]}"
+        self.host = socket.gethostname()
+        self.me = f"{self.host} {os.getpid()} {uuid.uuid4().hex[:12]}"
         self._taken: set = set()
         self._lock = threading.Lock()
 
@@ -53,11 +58,10 @@ class RunClaims:
         holder, since = row.get("claimed_by"), row.get("claimed_at")
         if not holder or holder == self.me or not since:
             return False
-        cutoff = (datetime.now(timezone.utc) - CLAIM_TTL).isoformat(timespec="microseconds").replace("+00:00", "Z")
-        if since < cutoff:
+        if since < _precise(datetime.now(timezone.utc) - CLAIM_TTL):
             return False
         host, pid, _run = (holder.split(" ") + ["", ""])[:3]
-        if host == socket.gethostname() and pid.isdigit():
+        if host == self.host and pid.isdigit():
             return _alive(int(pid))
         return True
 
