@@ -77,7 +77,8 @@ class CollectReport:
                 "failed": [{"source": source, "error": error} for source, error in self.failures],
                 "media": {"saved": self.media.done, "not_saved": self.media.failed}}
 
-    def summary(self) -> str:
+    def summary(self, given_up: Iterable[str] = ()) -> str:
+        """given_up: the hosts the run's circuit breaker gave up on (HostGate.given_up)."""
         posts = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items())) or "none"
         line = f"{self.collected} of {self.pages} page(s) collected, {self.embeds} embed(s); posts: {posts}"
         if self.placeholders:
@@ -86,6 +87,8 @@ class CollectReport:
             line += f"; {len(self.failures)} page(s) failed"
         if self.media.summary():
             line += f"; {self.media.summary()}"
+        if given_up:
+            line += f"; given up for this run after repeated timeouts: {', '.join(given_up)}"
         return line
 
 

@@ -111,10 +111,7 @@ def run_collect(sources, *, db_path, endpoints, allow_private, linked, quiet=Fal
         bar.close()
         return disk_full(str(exc))
     bar.close()
-    summary = report.summary()
-    given_up = collector.fetcher.gate.given_up()
-    if given_up:
-        summary += f"; given up for this run after repeated timeouts: {', '.join(given_up)}"
+    summary = report.summary(collector.fetcher.gate.given_up())
     if wayback:
         summary += recover_gone(collector, endpoints, started, warn)
     if save_to_wayback:

@@ -164,10 +164,8 @@ class CollectWorker:
             self.stopping.wait(interval)
 
 
-def worker_summary(run: WorkerRun, given_up: Optional[list] = None) -> str:
-    line = run.report.summary()
+def worker_summary(run: WorkerRun, given_up: Iterable[str] = ()) -> str:
+    line = run.report.summary(given_up)
     if run.already_done:
         line += f"; {run.already_done} source(s) were done already"
-    if given_up:
-        line += f"; given up for this run after repeated timeouts: {', '.join(given_up)}"
     return line
