@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
 import dramatiq
