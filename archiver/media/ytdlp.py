@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
-from ..http import DISK_FULL_ERRNOS, Capture, DiskFull, utc_now
+from ..http import DISK_FULL_ERRNOS, Capture, DiskFull
 from ..models import Account, MediaItem, Post
 
 QUALITIES = ("best", "2160", "1440", "1080", "720", "480", "360", "240", "audio")
