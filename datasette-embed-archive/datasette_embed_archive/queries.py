@@ -8,8 +8,9 @@ from .sources import Sources
 from .timeline import build_timeline
 
 
-async def _rows(database, sql: str, params) -> list[dict]:
-    result = await database.execute(sql, params)
+async def rows_of(database, sql: str, params, **kwargs) -> list[dict]:
+    """A query's rows as dicts (kwargs as Datasette's execute takes them: custom_time_limit…)."""
+    result = await database.execute(sql, params, **kwargs)
     return [dict(row) for row in result.rows]
 
 
@@ -96,11 +97,11 @@ async def load_thread(database, post_id: str) -> Optional[dict]:
     The root is the post's thread_id (or the post itself); members are the
     posts that name that root, ordered by thread_position, then time.
     """
-    found = await _rows(database, "select id, thread_id from posts where id = ?", [post_id])
+    found = await rows_of(database, "select id, thread_id from posts where id = ?", [post_id])
     if not found:
         return None
     root = found[0]["thread_id"] or found[0]["id"]
-    posts = await _rows(database, """
+    posts = await rows_of(database, """
         select * from posts where id = :root or thread_id = :root
         order by id != :root, thread_position is null, thread_position, created_at, id""", {"root": root})
     media = await load_media(database, [p["id"] for p in posts])
@@ -115,7 +116,7 @@ async def load_media(database, post_ids: list) -> dict[str, list]:
     if not post_ids:
         return media
     marks = ",".join("?" for _ in post_ids)
-    for item in await _rows(database, f"""
+    for item in await rows_of(database, f"""
             select post_media.*, media.mime, media.width, media.height, media.duration, media.size,
                    media.latitude, media.longitude, media.taken_at, media.phash, media.thumbnail_path,
                    media.path is not null as has_file, media.status as file_status, media.error as file_error

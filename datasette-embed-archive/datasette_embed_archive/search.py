@@ -24,6 +24,7 @@ from datasette.utils import escape_fts
 from markupsafe import Markup, escape
 
 from .annotation_state import state_sql
+from .queries import rows_of
 from .resultcache import ResultCache
 from .sources import Sources
 from .translit import query_spellings
@@ -60,7 +61,7 @@ TIMED_OUT = (QueryInterrupted, SearchTimedOut)
 
 async def _limited_rows(db, sql, params, time_limit_ms) -> list[dict]:
     try:
-        return await _rows(db, sql, params, custom_time_limit=time_limit_ms)
+        return await rows_of(db, sql, params, custom_time_limit=time_limit_ms)
     except sqlite3.OperationalError as exc:
         if "interrupted" in str(exc) or "vtable constructor failed" in str(exc):
             raise SearchTimedOut(str(exc)) from exc
@@ -245,10 +246,6 @@ def highlight(snippet):
     return Markup("".join(html))
 
 
-async def _rows(db, sql, params, **kwargs) -> list[dict]:
-    return [dict(r) for r in (await db.execute(sql, params, **kwargs)).rows]
-
-
 async def count_facets(db, query: Query, time_limit_ms: int = FACET_TIME_LIMIT_MS) -> list[dict]:
     names = query.facet_names()
     try:
@@ -268,7 +265,7 @@ async def embeds_for(sources: Sources, post_ids: list[str]) -> dict[str, list]:
     if not post_ids:
         return {}
     marks = ",".join("?" for _ in post_ids)
-    rows = await _rows(sources.query_db, f"""
+    rows = await rows_of(sources.query_db, f"""
         select distinct e.post_id, g.id as page_id, g.url, g.final_url, g.title, g.site_name, e.blocked_by
         from {sources.a}.embeds e join {sources.a}.pages g on g.id = e.page_id
         where e.post_id in ({marks}) order by g.last_captured_at desc""", post_ids)
