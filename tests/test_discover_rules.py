@@ -337,3 +337,90 @@ def test_an_id_in_code_that_is_not_handed_to_an_embed_api_is_not_an_embed():
 def test_a_two_click_gate_keeping_the_video_id_on_its_button():
     page = f'<div class="video-consent"><button class="yt-load" data-video-id="{VIDEO_ID}">Load video</button></div>'
     assert found(page) == [("youtube", VIDEO_ID, "js-placeholder")]
+
+
+# -- content that a page's software keeps in its own shapes ---------------------------------
+
+def flight_script(chunk: str) -> str:
+    """A Next.js App Router script pushing one chunk of flight data (JSON-escaped, with '<'
+    escaped as Next.js does)."""
+    return "<script>self.__next_f.push([1," + json.dumps(chunk).replace("<", "\\u003c") + "])</script>"
+
+
+def test_a_cms_embed_block_in_react_server_components_flight_data():
+    # A WordPress embed block as a headless front end receives it: only in the flight data.
+    block = {"__typename": "ContentBlock", "name": "core/embed",
+             "attributes": [{"name": "url", "value": f"https://twitter.com/someone/status/{TWEET_ID}?s=20"},
+                            {"name": "providerNameSlug", "value": "twitter"}]}
+    paragraph = {"__typename": "ContentBlock", "name": "core/paragraph", "innerHTML": "<p>Words.</p>"}
+    row = json.dumps(["$", "$L5", None, {"blocks": [paragraph, block]}])
+    # The row runs across two chunks, as Next.js flushes them.
+    page = ("<script>(self.__next_f=self.__next_f||[]).push([0])</script><p>Words.</p>"
+            + flight_script('0:["$","html",null,{}]\n4:' + row[:40]) + flight_script(row[40:] + "\n"))
+    assert found(page) == [("x", TWEET_ID, "state-json")]
+
+
+def test_markup_in_a_flight_text_row_is_read_by_its_byte_length():
+    markup = f'<p>Café ☕</p><iframe src="{PLAYER}"></iframe>'
+    size = format(len(markup.encode("utf-8")), "x")
+    page = flight_script(f'1:["$","div",null,{{}}]\n2:T{size},{markup}3:["$","p",null,{{}}]\n')
+    assert found(page) == [("youtube", VIDEO_ID, "state-json")]
+    # A row holding nothing that names a post, and a chunk that is not a string, change nothing.
+    assert found(flight_script('1:["$","a",null,{"href":"https://www.youtube.com/@channel"}]\n')
+                 + "<script>self.__next_f.push([1, 42])</script>") == []
+
+
+def test_a_forum_media_embed_kept_as_iframe_attributes():
+    # s9e's media embeds (XenForo, phpBB): the iframe is built from a JSON list of its attributes.
+    youtube = json.dumps(["allowfullscreen", "", "src", f"https://www.youtube.com/embed/{VIDEO_ID}?start=9"])
+    tweet = json.dumps(["data-s9e-mediaembed", "twitter", "src",
+                        f"https://s9e.github.io/iframe/2/twitter.min.html#{TWEET_ID}#theme=auto"])
+    page = (f"<p>Look:</p><span data-s9e-mediaembed=\"youtube\" data-s9e-mediaembed-iframe='{youtube}'></span>"
+            f"<span data-s9e-mediaembed=\"twitter\" data-s9e-mediaembed-iframe='{tweet}'></span>")
+    assert found(page) == [("youtube", VIDEO_ID, "data-src"), ("x", TWEET_ID, "data-src")]
+    # Once the reader's browser has built it, the same tweet is a plain iframe.
+    live = f'<iframe data-s9e-mediaembed="twitter" src="https://s9e.github.io/iframe/2/twitter.min.html#{TWEET_ID}">'
+    assert ids(live + "</iframe>") == [TWEET_ID]
+    # A list that is not name/value pairs, or that has no src, is read as page state, not as a player.
+    watch = f"https://www.youtube.com/watch?v={VIDEO_ID}"
+    assert ids(f"<div data-list='{json.dumps(['src'])}'></div><div data-list='{json.dumps(['a', watch])}'></div>") == []
+    assert ids(f"<div data-list='{json.dumps(['a', PLAYER])}'></div>") == [VIDEO_ID]  # (a player URL, though)
+
+
+def test_a_video_id_in_the_id_of_a_box_named_for_its_platform():
+    # Substack's video block before its script builds the player.
+    assert found(f'<div id="youtube2-{VIDEO_ID}" class="youtube-wrap"><div class="youtube-inner"></div></div>') \
+        == [("youtube", VIDEO_ID, "js-placeholder")]
+    # The id alone, or a box that names no platform, or an id that is no video's, is not enough.
+    assert ids(f'<div id="youtube2-{VIDEO_ID}" class="wrap"></div>') == []
+    assert ids('<div id="youtube-player" class="youtube-wrap"></div>') == []
+    assert ids(f'<div id="youtube-{VIDEO_ID}" class="youtube-subscribe-button"></div>') == []
+
+
+def test_a_sites_own_id_on_a_post_filed_under_a_platform_is_not_a_tweet():
+    # WordPress's post classes name the article's tags; data-id is the site's own post number.
+    card = ('<article id="card-2143762" data-id="2143762" class="card post-2143762 post type-post '
+            'tag-elon-musk-twitter tag-twitter"><h2>News</h2></article>')
+    assert ids(card) == []
+    # A tweet's id on a box whose class says tweet is still one.
+    assert ids(f'<div class="embedded-tweet" data-id="{TWEET_ID}"></div>') == [TWEET_ID]
+
+
+def test_the_sites_accounts_in_page_state_are_not_posts():
+    accounts = {"facebookId": "ExampleNews", "twitterId": "ExampleNews", "instagramId": "examplenews",
+                "youtubeId": "UCabcdefghijklmnopqrstuv"}
+    page = f'<script id="__NEXT_DATA__" type="application/json">{json.dumps({"site": {"social": accounts}})}</script>'
+    assert ids(page) == []
+    one = {"instagramId": "CxYzAbCdEfG", "youtubeId": VIDEO_ID}  # a block naming its posts
+    assert ids(f'<script id="__NEXT_DATA__" type="application/json">{json.dumps({"block": one})}</script>') \
+        == ["CxYzAbCdEfG", VIDEO_ID]
+
+
+def test_a_forum_threads_posts_are_its_content():
+    post = (f'<article class="message" itemscope itemtype="https://schema.org/Comment"><div class="bbWrapper">'
+            f'Watch this<br><iframe src="{PLAYER}"></iframe></div></article>')
+    page = f'<div class="p-body">{post}</div>'
+    assert ids(page) == []  # readers' comments on an article
+    thread = ('<script type="application/ld+json">{"@context": "https://schema.org", "@type": "WebPage", '
+              '"mainEntity": {"@type": "DiscussionForumPosting", "headline": "Squad"}}</script>')
+    assert ids(thread + page) == [VIDEO_ID]

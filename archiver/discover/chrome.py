@@ -19,7 +19,9 @@ site's own channel or following it ("Follow on YouTube", "From our YouTube chann
 "Suscríbete"), or one in a sidebar widget that holds three or more players. And readers'
 comments are not the article, wherever they sit and however much text they hold: an element
 inside a comment section or one comment (the boxes CMSs and comment services give them, or
-schema.org Comment microdata) is not the article's.
+schema.org Comment microdata) is not the article's; unless the page says it is a forum thread
+or a question with its answers (schema.org DiscussionForumPosting, QAPage in its JSON-LD): its
+posts are then its content, however its software marks them.
 
 Words on boxes above the text block do not count: a wrapper "with-footer" contains the
 article itself. A sidebar is not ruled out as such: a video a site places beside one
@@ -93,6 +95,7 @@ class Layout:
         self.tree = tree  # (keeps the nodes asked about alive)
         self._chain = None
         self._block = None  # the text block's mem_id
+        self.comments_are_content = False  # a forum thread's page: its posts are marked as comments
 
     def text_chain(self) -> frozenset:
         """The mem_id of the text block and of each of its ancestors (empty: no text block)."""
@@ -175,7 +178,7 @@ class Layout:
                 return False
             if tag and tag[0] != "-":
                 attrs = parent.attributes
-                if _comment_box(tag, attrs):
+                if not self.comments_are_content and _comment_box(tag, attrs):
                     return True
                 if side and tag in CONTENT_TAGS:
                     side = False  # (comments are still looked for above)

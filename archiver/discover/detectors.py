@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from .element import Element, ascii_lower
 
-from . import consent, scripts, state
+from . import consent, jsonvalue, scripts, state
 from .text import parse_fallback
 from .urls import UnsafeUrl, is_player_url, is_script_url, post_ref, proxied_ref, ref_from_id
 
@@ -174,13 +174,20 @@ def _worth(attrs: dict) -> bool:
     return False
 
 
-def inspect(nodes, prefix: tuple, origin, scan) -> None:
-    """The elements of a parsed document, in document order (nodes: Scanner.elements_of). Most
-    are passed by after a set lookup or two; the others go to the detector for their kind. The page's own <meta>, <link>, <title> and
-    <time> elements (origin None) are read for what the page says about itself."""
+def inspect(nodes, prefix: tuple, origin, scan, max_elements: int) -> None:
+    """The nodes of a parsed document (elements and comments), in document order. Most are
+    passed by after a set lookup or two; the others go to the detector for their kind. The
+    page's own <meta>, <link>, <title> and <time> elements (origin None) are read for what the
+    page says about itself. Once the page and its payloads together have given max_elements
+    nodes, the walk ends."""
     cards: dict = {}  # class list -> whether it names a platform as a card's does
     for index, node in enumerate(nodes):
-        tag = node.tag
+        # (counted on the scanner, not here: a payload met on the way is walked meanwhile)
+        if scan.elements >= max_elements:
+            scan.problem(f"more than {max_elements} elements; the rest of the page was not inspected")
+            return
+        scan.elements += 1
+        tag = node.tag  # (a comment's is "-comment": no attributes, passed by below)
         if tag in _INERT:
             continue
         attrs = node.attributes
@@ -191,6 +198,9 @@ def inspect(nodes, prefix: tuple, origin, scan) -> None:
             if not SKIP_ATTRS.issuperset(attrs) and _worth(attrs):
                 el = Element(node, tag, attrs, prefix + (index,), origin)
                 _attributes(el, scan)
+            ident = attrs.get("id")
+            if ident and ident[0] in "ytvYTV" and _PLATFORM_NAMED_ID.match(ident):
+                _id_named_post(el or Element(node, tag, attrs, prefix + (index,), origin), scan, ident)
             if tag in CARD_TAGS:
                 cls = attrs.get("class")
                 if cls:
@@ -244,9 +254,17 @@ def card_class(classes: str) -> bool:
     return False
 
 
+# Class tokens that file a post under a term (WordPress's post_class(): "tag-twitter",
+# "category-youtube-videos"): a topic of the article, not what the element is.
+_TERM_CLASS = re.compile(r"(?<![^ ])(?:tag|category|post_tag|topic|label)-[^ ]*")
+
+
 def platform_hint(el) -> str | None:
     """Which platform an element is about, from its tag, class and provider attributes."""
-    parts = [" " + el.tag, el.classes + " "]
+    classes = el.classes
+    if "tag-" in classes or "category-" in classes or "topic-" in classes or "label-" in classes:
+        classes = _TERM_CLASS.sub("", classes)
+    parts = [" " + el.tag, classes + " "]
     for name in PROVIDER_ATTRS:
         value = el.attrs.get(name)
         if value:
@@ -343,6 +361,8 @@ def _attributes(el, scan, *, markup_only: bool = False) -> None:
                     state.scan_json_text(scan, el, value, source=f"{tag}[{lname}]", embed_context=True,
                                          platform=platform)
             continue
+        if value[:1] == "[" and _lazy_frame(el, scan, lname, value):
+            continue
         if "<" in value and _EMBED_MARKUP.search(value):
             tool = consent.tool_of(el)
             got = scan.payload(el, value, blocked_by=tool or "escaped-attribute", recovered_from=f"{tag}[{lname}]")
@@ -392,6 +412,48 @@ def _attributes(el, scan, *, markup_only: bool = False) -> None:
         scan.found(el, ref, blocked_by=hidden_tool, recovered_from=f"{tag}[{lname}]")
 
 
+def _lazy_frame(el, scan, lname: str, value: str) -> bool:
+    """A player kept as the list of its iframe's attributes, name after value, for a script to
+    build when the reader scrolls to it (s9e's media embeds in XenForo and phpBB forums:
+    data-s9e-mediaembed-iframe='["allowfullscreen","","src","https://www.youtube.com/embed/..."]')."""
+    try:
+        items = jsonvalue.loads(value)
+    except (ValueError, RecursionError):
+        return False
+    if not isinstance(items, list) or len(items) % 2 or not all(isinstance(item, str) for item in items):
+        return False
+    src = dict(zip(items[::2], items[1::2])).get("src")
+    if not src:
+        return False
+    try:
+        ref = post_ref(src) or proxied_ref(src)
+    except UnsafeUrl:
+        scan.problem(f"script URL in {el.tag}[{lname}] ignored")
+        return True
+    if ref is not None:
+        scan.found(el, ref, blocked_by=consent.tool_of(el) or "data-src", recovered_from=f"{el.tag}[{lname}] iframe")
+    return True
+
+
+# An element's id that names a platform and ends with one of its post ids, on an element whose
+# class names that platform too (Substack's <div id="youtube2-6JnMxNa5R-w" class="youtube-wrap">).
+_PLATFORM_NAMED_ID = re.compile(r"(?i:youtube|yt|tweet|twitter|tiktok|vimeo)[a-z0-9]*[-_]([\w-]+)$")
+_ID_WORD_PLATFORMS = (("youtube", "youtube"), ("yt", "youtube"), ("tweet", "x"), ("twitter", "x"),
+                      ("tiktok", "tiktok"), ("vimeo", "vimeo"))
+
+
+def _id_named_post(el, scan, ident: str) -> None:
+    m = _PLATFORM_NAMED_ID.match(ident)
+    lowered = ident.lower()
+    platform = next(p for word, p in _ID_WORD_PLATFORMS if lowered.startswith(word))
+    shape = _SHAPED_PLATFORMS.get(platform)
+    if shape is None or not shape.match(m.group(1)) or platform_hint(el) != platform or _NOT_EMBED.search(el.classes):
+        return
+    ref = ref_from_id(platform, m.group(1))
+    if ref is not None:
+        scan.found(el, ref, blocked_by=consent.tool_of(el) or "js-placeholder", recovered_from=f"{el.tag}[id]")
+
+
 @lru_cache(maxsize=2048)  # (pages use few attribute names, many times)
 def platform_id_name(lname: str) -> str | None:
     """The platform an attribute's name says it holds a post id of (see _PLATFORM_ID_NAME)."""
@@ -410,9 +472,14 @@ def _id_attribute(el, scan, lname: str, value: str) -> bool:
             platform = platform_hint(el)
     if platform is None:
         return False
-    if lname not in GENERIC_ID_ATTRS and lname not in NAMED_ID_ATTRS and not platform_id_name(lname):
-        shape = _SHAPED_PLATFORMS.get(platform)  # (any other data-*id: see _ID_SHAPED)
-        if shape is None or not shape.match(value.strip()):
+    if lname not in NAMED_ID_ATTRS and not platform_id_name(lname):
+        # The name does not say whose id it is, the element does: the value must have the shape
+        # of that platform's ids (a site's own data-id="2143762" on a box classed "twitter" is not
+        # a tweet's); any other data-*id needs a shape of its own (see _ID_SHAPED).
+        shape = _SHAPED_PLATFORMS.get(platform)
+        if shape is None and lname not in GENERIC_ID_ATTRS:
+            return False
+        if shape is not None and not shape.match(value.strip()):
             return False
     ref = ref_from_id(platform, value)
     if ref is None:

@@ -14,7 +14,7 @@ from typing import Optional
 from selectolax.lexbor import LexborHTMLParser
 
 from ..models import Discovery, Embed, Limits, Placeholder, PostRef
-from . import detectors, state
+from . import detectors, flight, state
 from .chrome import Layout
 from .element import Element
 from .meta import MetaCollector
@@ -44,6 +44,8 @@ RULES = {
     "_embed_api_calls": "a post id handed to a platform's embed API",
     "_javascript": "a post URL in a script's code",
     "_string": "a post URL in the page's state JSON",
+    "_lazy_frame": "a player's iframe attributes kept in a data attribute",
+    "_id_named_post": "a post id in an element's id",
 }
 
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s_-]{16,}$")
@@ -96,6 +98,8 @@ class Scanner:
         self.meta = MetaCollector()
         self.layout: Optional[Layout] = None  # the page's text block and chrome, once parsed
         self.in_chrome = 0  # finds left out as the site's chrome
+        self._flight: list[str] = []  # the page's React Server Components chunks (flight.py)
+        self._flight_el: Optional[Element] = None
 
     # -- what detectors call -------------------------------------------------
     def found(self, el: Element, ref: Optional[PostRef], *, recovered_from: Optional[str] = None,
@@ -130,6 +134,12 @@ class Scanner:
                                origin.depth if origin else 0, laid_out, el.tag in detectors.FRAMES,
                                _found_by(sys._getframe(1).f_code.co_name, el.tag, recovered_from)))
         return True
+
+    def flight_chunk(self, el: Element, chunk: str) -> None:
+        """A chunk of the page's flight data, pushed by the script el."""
+        if self._flight_el is None:
+            self._flight_el = el
+        self._flight.append(chunk)
 
     def problem(self, message: str) -> None:
         if message not in self._warned and len(self.problems) < 50:
@@ -190,22 +200,10 @@ class Scanner:
             # page's own URL tells other articles' state apart); the rest as the walk meets it.
             for node in tree.head.css("meta, link, title"):
                 self.read_meta(node.tag, node.attributes, node)
-        detectors.inspect(self.elements_of(tree), prefix, origin, self)
-
-    def elements_of(self, tree):
-        """The elements of a parsed document in document order, made one at a time as the
-        walk asks for them (a list of them all kept every node of the page alive at once,
-        which the garbage collector then went over again and again), and counted: once the
-        page and its payloads together have given MAX_ELEMENTS, the walk ends."""
-        if tree.root is None:
-            return
-        for node in tree.root.traverse():  # (elements and comments)
-            if node.is_element_node:
-                if self.elements >= MAX_ELEMENTS:
-                    self.problem(f"more than {MAX_ELEMENTS} elements; the rest of the page was not inspected")
-                    return
-                self.elements += 1
-                yield node
+        if tree.root is not None:
+            detectors.inspect(tree.root.traverse(), prefix, origin, self, MAX_ELEMENTS)
+        if origin is None and self._flight:
+            flight.scan_stream(self, self._flight_el, "".join(self._flight))
 
     def read_meta(self, tag: str, attrs: dict, node) -> None:
         """An <html>, <meta>, <link>, <title> or <time> element of the page itself (one met
@@ -218,6 +216,8 @@ class Scanner:
     # -- the result ------------------------------------------------------------
     def embeds(self) -> list[Embed]:
         best: dict[str, Find] = {}
+        if self.layout is not None:
+            self.layout.comments_are_content = self.meta.discussion()
         for find in self.finds:
             if find.laid_out is not None and self.layout is not None and self.layout.in_chrome(
                     find.laid_out, player=find.player):
@@ -275,8 +275,8 @@ def discover_document(text: str, base_url: Optional[str] = None, *, linked: bool
     tree = LexborHTMLParser(text)
     scanner = Scanner(linked=linked, base_url=base_url, max_embeds=max_embeds)
     scanner.scan_tree(tree, None, ())
+    result.embeds = scanner.embeds()  # (first: it asks the JSON-LD, which result() then consumes)
     result.meta = scanner.meta.result()
-    result.embeds = scanner.embeds()
     result.placeholders = scanner.placeholders
     result.problems.extend(scanner.problems)
     if scanner.in_chrome:

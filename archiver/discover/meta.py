@@ -23,6 +23,7 @@ META_NAMES = frozenset(("og:title", "twitter:title", "og:url", "og:site_name", "
                         "content-language") + _DATE_KEYS)
 _LD_TYPES_WITH_DATE = re.compile(r"Article|Posting|Report|WebPage|VideoObject|Blog", re.I)
 MAX_LD = 2_000_000
+_DISCUSSION = re.compile(r'"@type"\s*:\s*(?:\[[^\]]{0,200})?"(?:https?://schema\.org/)?(?:DiscussionForumPosting|QAPage)"')
 _ZONE_WITHOUT_COLON = re.compile(r"([+-]\d{2})(\d{2})$")  # "+0200" -> "+02:00", as fromisoformat wants
 
 
@@ -77,6 +78,11 @@ class MetaCollector:
     def page_url(self) -> Optional[str]:
         """The page's own URL as it states it: <link rel=canonical>, else og:url."""
         return self.canonical or self.meta.get("og:url")
+
+    def discussion(self) -> bool:
+        """Whether the page says (in JSON-LD) that it is a forum thread or a question and its
+        answers: its readers' posts are then its content."""
+        return any(_DISCUSSION.search(text) for text in self._ld_texts)
 
     def feed_json_ld(self, text: str) -> None:
         """Kept as text: parsed only if the <meta> tags leave the site or the date unknown."""

@@ -7,7 +7,7 @@ import html
 import json
 import re
 
-from . import consent, jsonvalue, state
+from . import consent, flight, jsonvalue, state
 from .urls import UnsafeUrl, is_player_url, post_ref, ref_from_id, unescape_js
 
 MAX_SCRIPT = 5_000_000
@@ -44,6 +44,11 @@ def inspect_script(el, scan) -> None:
     if len(text) > MAX_SCRIPT:
         scan.problem(f"inline script of {len(text)} characters not read")
         return
+    if el.origin is None and "self.__next_f" in text[:64]:
+        pushed = flight.chunk(text)
+        if pushed is not None:
+            scan.flight_chunk(el, pushed)  # (read with the others once the walk has ended)
+            return
     ident = attrs.get("id") or ""
     source = f"script#{ident}" if ident else (f"script[type={stype}]" if stype else "inline script")
     if stype in JSON_TYPES or ident in STATE_IDS:

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from . import jsonvalue
 from .element import Element, ascii_lower
-from .urls import PLATFORM_HOST, UnsafeUrl, post_ref, ref_from_id
+from .urls import PLATFORM_HOST, UnsafeUrl, is_player_url, post_ref, ref_from_id
 
 MAX_JSON = 12_000_000   # characters of one JSON blob we agree to parse
 MAX_NODES = 300_000     # JSON values walked per blob
@@ -40,6 +40,22 @@ _TITLE_KEYS = frozenset(("headline", "title", "seotitle", "headlines"))
 _ID_KEYS = {"youtubeid": "youtube", "youtube_id": "youtube", "data-youtube-id": "youtube", "youtubevideoid": "youtube",
             "ytid": "youtube", "tweetid": "x", "tweet_id": "x", "data-tweet-id": "x", "data-tweetid": "x",
             "instagramid": "instagram", "shortcode": "instagram", "vimeoid": "vimeo", "vimeo_id": "vimeo"}
+# An object naming the site's accounts on several platforms (facebookId, twitterId, instagramId,
+# youtubeId...) holds account names, not posts, under its id keys.
+ACCOUNT_PLATFORMS = ("facebook", "twitter", "instagram", "youtube", "linkedin", "tiktok", "pinterest", "threads")
+MIN_ACCOUNT_PLATFORMS = 3
+
+
+def _accounts(keys: list) -> bool:
+    named = 0
+    for platform in ACCOUNT_PLATFORMS:
+        if any(platform in key for key in keys):
+            named += 1
+            if named >= MIN_ACCOUNT_PLATFORMS:
+                return True
+    return False
+
+
 _YOUTUBE_ID = re.compile(r"[\w-]{11}")
 _MARKUP_HINT = re.compile(r"<\s*(?:iframe|blockquote|amp-|object|embed\b|lite-|div[^>]*(?:fb-post|fb-video|tweet|"
                           r"instagram)|script[^>]*(?:telegram|tiktok))", re.I)
@@ -226,6 +242,8 @@ class _StateWalk:
                     if page_path is not None and _other_article(value, keys, page_path):
                         continue
                     inner = context or _embedish(value, keys)
+                    if not _ID_KEYS.keys().isdisjoint(keys) and _accounts(keys):
+                        value = {k: v for k, v in value.items() if k.lower() not in _ID_KEYS}
                     if not SITE_KEYS.isdisjoint(keys):
                         extend([(v, k, inner) for k, v in reversed(value.items()) if k.lower() not in SITE_KEYS])
                     else:
@@ -276,7 +294,8 @@ class _StateWalk:
                 return jsonvalue.loads(value)
             except (ValueError, RecursionError):
                 return None
-        if not (_STRONG_KEY.search(lkey) or (context and lkey in _WEAK_KEYS)):
+        # (a player URL is made to be embedded: in an embed's object any key, or none, will do)
+        if not (_STRONG_KEY.search(lkey) or (context and (lkey in _WEAK_KEYS or is_player_url(value)))):
             return None
         try:
             ref = post_ref(value, unwrap=True)

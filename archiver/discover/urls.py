@@ -35,6 +35,11 @@ _ESCAPES = re.compile(r"""\\(?:u00([0-9a-fA-F]{2})|x([0-9a-fA-F]{2})|([/"'\\]))"
 _MEDIA_FILE = re.compile(r"instagram\.com/(?:[\w.]+/)?(?:p|reel|tv)/[\w-]+/media", re.I)
 _INNER_URL = re.compile(r"https?://[^\s\"'<>]+")
 _PROXY_PARAMS = ("url", "u", "href", "src", "link", "target", "embed", "uri", "q")
+# s9e's media embeds (XenForo and phpBB forums) frame a post through its own page, the post's id
+# in the fragment: https://s9e.github.io/iframe/2/twitter.min.html#1807756048868024522#theme=auto
+S9E_HOST = "s9e.github.io"
+_S9E_PAGE = re.compile(r"/iframe/\d+/([a-z]+)\.min\.html$")
+_S9E_PLATFORMS = {"twitter": "x", "instagram": "instagram", "tiktok": "tiktok"}
 
 ID_PATTERNS = {
     "x": re.compile(r"^\d{5,25}$"),
@@ -108,6 +113,10 @@ def proxied_ref(value: str) -> Optional[PostRef]:
         host = parts.hostname or ""
     except ValueError:  # an unbalanced "[" in the host: no URL to unwrap
         return None
+    if host == S9E_HOST:
+        page = _S9E_PAGE.search(parts.path)
+        platform = _S9E_PLATFORMS.get(page.group(1)) if page else None
+        return ref_from_id(platform, parts.fragment.split("#")[0]) if platform else None
     if PLATFORM_HOST.search(host):
         return None  # a platform's own button or widget (?href=, ?url=) is not a proxy
     for name, val in parse_qsl(parts.query):
