@@ -424,3 +424,35 @@ def test_a_forum_threads_posts_are_its_content():
     thread = ('<script type="application/ld+json">{"@context": "https://schema.org", "@type": "WebPage", '
               '"mainEntity": {"@type": "DiscussionForumPosting", "headline": "Squad"}}</script>')
     assert ids(thread + page) == [VIDEO_ID]
+
+
+def test_articles_listed_in_page_state_are_not_the_pages_embeds():
+    def teaser(k):
+        return {"title": f"Story {k}", "slug": f"a-story-about-the-election-number-{k}",
+                "body": {"type": "embed", "url": f"https://twitter.com/someone/status/16620000000000001{k:02d}"}}
+    listing = {"initialPosts": [{"fields": teaser(k), "sys": {"id": k}} for k in range(4)]}
+    page = f'<script id="__NEXT_DATA__" type="application/json">{json.dumps(listing)}</script>'
+    assert ids(page) == []  # a home page's posts, and no URL of the page's own to tell them apart
+    # One article's own blocks are its embeds.
+    own = {"post": teaser(1)}
+    assert ids(f'<script id="__NEXT_DATA__" type="application/json">{json.dumps(own)}</script>') \
+        == ["1662000000000000101"]
+
+
+def test_another_article_named_by_a_bare_slug_is_skipped():
+    other = {"title": "Live updates", "uri": "/epstein-files-photos-released-live-updates-11243870",
+             "blocks": [{"type": "embed", "url": f"https://twitter.com/someone/status/{TWEET_ID}"}]}
+    head = '<link rel="canonical" href="https://news.example.org/movies/the-best-film-of-2025-11237228">'
+    page = f'{head}<script id="__NEXT_DATA__" type="application/json">{json.dumps({"trending": [other]})}</script>'
+    assert ids(page) == []
+
+
+def test_a_flight_text_row_is_read_inside_the_object_that_refers_to_it():
+    markup = f'<iframe src="{PLAYER}"></iframe>'
+    size = format(len(markup.encode("utf-8")), "x")
+    head = '<link rel="canonical" href="https://news.example.org/world/this-story">'
+    other = json.dumps({"title": "Another story", "link": "https://news.example.org/world/another-story",
+                        "content": "$9"})
+    assert ids(head + flight_script(f"9:T{size},{markup}4:{other}\n")) == []
+    own = json.dumps({"title": "This story", "link": "https://news.example.org/world/this-story", "content": "$9"})
+    assert ids(head + flight_script(f"9:T{size},{markup}4:{own}\n")) == [VIDEO_ID]

@@ -21,6 +21,7 @@ _PUSH = re.compile(r"\s*self\.__next_f\.push\(\[\s*1\s*,\s*(?=\")")
 _ROW = re.compile(r"([0-9a-fA-F]{1,8}):")
 _TEXT_ROW = re.compile(r"T([0-9a-fA-F]{1,8}),")
 _TAG = re.compile(r"[A-Z]{0,3}(?=[\[{])")  # (rows such as I[...] or HL[...] tag their JSON)
+_REFERENCE = re.compile(r'"\$([0-9a-fA-F]{1,8})"')  # a JSON string naming another row
 _DECODER = json.JSONDecoder()
 SOURCE = "self.__next_f"
 
@@ -38,7 +39,7 @@ def chunk(text: str):
 
 
 def rows(stream: str):
-    """('json', text) and ('text', text) rows of a flight stream, in order."""
+    """(id, 'json' or 'text', text): the rows of a flight stream, in order."""
     pos, end = 0, len(stream)
     while pos < end:
         m = _ROW.match(stream, pos)
@@ -48,39 +49,55 @@ def rows(stream: str):
                 return
             pos = newline + 1
             continue
-        pos = m.end()
+        pos, ident = m.end(), m.group(1)
         text_row = _TEXT_ROW.match(stream, pos)
         if text_row is not None:
             start = text_row.end()
             size = int(text_row.group(1), 16)
             # the length counts UTF-8 bytes; a character is at least one of them
             text = stream[start:start + size].encode("utf-8", "surrogatepass")[:size].decode("utf-8", "ignore")
-            yield "text", text
+            yield ident, "text", text
             pos = start + len(text)
             continue
         newline = stream.find("\n", pos)
         line_end = end if newline < 0 else newline
         tag = _TAG.match(stream, pos, line_end)
         if tag is not None:
-            yield "json", stream[tag.end():line_end]
+            yield ident, "json", stream[tag.end():line_end]
         pos = line_end + 1
 
 
 def scan_stream(scan, el, stream: str) -> None:
-    """Walk a page's flight stream (el: the first script that pushed to it)."""
+    """Walk a page's flight stream (el: the first script that pushed to it). A text row is
+    read where a JSON row refers to it ("$<id>"), inside the object that names it (which
+    may be another article's), and alone only when no row refers to it."""
     if len(stream) > MAX_STREAM:
         scan.problem(f"flight data of {len(stream)} characters; only the first {MAX_STREAM} were read")
         stream = stream[:MAX_STREAM]
     if not state.mentions_post(stream):
         return
-    for sub, (kind, text) in enumerate(rows(stream)):
-        if not state.mentions_post(text):
-            continue
-        if kind == "text":
+    found = list(rows(stream))
+    texts = {ident: text for ident, kind, text in found if kind == "text"}
+    referred = set()
+
+    def inline(m):
+        text = texts.get(m.group(1))
+        if text is None:
+            return m.group(0)
+        referred.add(m.group(1))
+        return json.dumps(text)
+
+    for sub, (ident, kind, text) in enumerate(found):
+        if kind == "json":
+            if texts:
+                text = _REFERENCE.sub(inline, text)
+            if not state.mentions_post(text):
+                continue
+            try:
+                value = jsonvalue.loads(text)
+            except (ValueError, RecursionError):
+                continue  # a row this reading does not know (a module reference, an error)
+            state.walk(scan, el, value, source=SOURCE)
+    for sub, (ident, kind, text) in enumerate(found):
+        if kind == "text" and ident not in referred and state.mentions_post(text):
             scan.payload(el, text, blocked_by="state-json", recovered_from=SOURCE, sub=sub)
-            continue
-        try:
-            value = jsonvalue.loads(text)
-        except (ValueError, RecursionError):
-            continue  # a row this reading does not know (a module reference, an error)
-        state.walk(scan, el, value, source=SOURCE)

@@ -35,7 +35,7 @@ _TYPE_KEYS = frozenset(("type", "@type", "_type", "__typename", "is", "subtype",
                         "tagname", "tag", "element", "template", "name", "_modelapikey", "__component", "widget",
                         "embedtype", "class"))
 _ARTICLE_URL_KEYS = ("urlalias", "canonicalurl", "canonical_url", "canonical", "weburl", "articleurl",
-                     "article_url", "url", "uri", "link", "permalink", "path", "shareurl")
+                     "article_url", "url", "uri", "link", "permalink", "path", "shareurl", "slug")
 _TITLE_KEYS = frozenset(("headline", "title", "seotitle", "headlines"))
 _ID_KEYS = {"youtubeid": "youtube", "youtube_id": "youtube", "data-youtube-id": "youtube", "youtubevideoid": "youtube",
             "ytid": "youtube", "tweetid": "x", "tweet_id": "x", "data-tweet-id": "x", "data-tweetid": "x",
@@ -130,8 +130,13 @@ def _canonical_path(url: Optional[str]) -> Optional[str]:
         path = urlsplit(url if "//" in url else "https://x.invalid/" + url.lstrip("/")).path
     except ValueError:
         return None
-    path = path.rstrip("/")
-    return path if len(path) > 1 else None
+    return path.rstrip("/") or "/"
+
+
+def _article_path(path: str) -> bool:
+    """Whether a URL path can be an article's: in a section (/world/story), or a slug of
+    words ("/epstein-files-photos-released-live-updates-11243870"), not the home page."""
+    return path.count("/") >= 2 or (len(path) > 24 and path.count("-") >= 3)
 
 
 def _other_article(obj: dict, keys: list, page_path: Optional[str]) -> bool:
@@ -139,14 +144,41 @@ def _other_article(obj: dict, keys: list, page_path: Optional[str]) -> bool:
     keys lower-cased)."""
     if page_path is None or _TITLE_KEYS.isdisjoint(keys):
         return False
+    path = _article_path_of(obj)
+    return path is not None and path != page_path and not page_path.endswith(path) and not path.endswith(page_path)
+
+
+def _article_path_of(obj: dict) -> Optional[str]:
+    """The path of the first article URL or slug an object names (a post's own URL is not one)."""
     for key, value in obj.items():
         if key.lower() in _ARTICLE_URL_KEYS and isinstance(value, str) and 8 < len(value) < 600:
             if _PLATFORM.search(ascii_lower(value)) and _platform_url(value):
                 continue  # the post's own URL, not an article's (a path may just say "facebooks-oculus")
             path = _canonical_path(value)
-            if path and path.count("/") >= 2:
-                return path != page_path and not page_path.endswith(path) and not path.endswith(page_path)
-    return False
+            if path and _article_path(path):
+                return path
+    return None
+
+
+LISTING_ITEMS = 3  # articles in a row that make a listing
+
+
+def _listing(items: list) -> bool:
+    """Whether a list starts with LISTING_ITEMS objects that each have a title and an article
+    URL or slug of their own (or hold one such object, as a CMS's entry holds its fields): a
+    home page's, section's or search's list of articles."""
+    if len(items) < LISTING_ITEMS:
+        return False
+    for item in items[:LISTING_ITEMS]:
+        if type(item) is not dict:
+            return False
+        if not (_titled_article(item) or any(type(v) is dict and _titled_article(v) for v in item.values())):
+            return False
+    return True
+
+
+def _titled_article(obj: dict) -> bool:
+    return not _TITLE_KEYS.isdisjoint(key.lower() for key in obj) and _article_path_of(obj) is not None
 
 
 def _platform_url(value: str) -> bool:
@@ -175,7 +207,7 @@ _PROP_ID_KEYS = _CONTEXT_ID_KEYS | frozenset({"assetid", "asset_id", "mediaid", 
 # (a disabled widget's player URL in the remote config).
 SITE_KEYS = frozenset({"config", "configs", "configuration", "remoteconfig", "siteconfig", "appconfig",
                        "globalconfig", "settings", "sitesettings", "appsettings", "globalsettings", "sidebar",
-                       "footer", "menu", "menus", "navigation", "widgets", "ads", "advertising"})
+                       "footer", "menu", "menus", "navigation", "ads", "advertising"})
 
 
 def site_key(lkey: str) -> bool:
@@ -251,6 +283,8 @@ class _StateWalk:
                 elif kind is list:
                     if nuxt and value is not data:
                         value = list(self._resolved(dict(enumerate(value))).values())
+                    if page_path is None and _listing(value):
+                        continue  # other articles, listed: the page's own URL is not known to tell them apart
                     extend([(v, key, context) for v in reversed(value)])
                 elif kind is str and len(value) > 4:
                     markup = "<" in value and _MARKUP_HINT.search(value) is not None
