@@ -456,3 +456,22 @@ def test_a_flight_text_row_is_read_inside_the_object_that_refers_to_it():
     assert ids(head + flight_script(f"9:T{size},{markup}4:{other}\n")) == []
     own = json.dumps({"title": "This story", "link": "https://news.example.org/world/this-story", "content": "$9"})
     assert ids(head + flight_script(f"9:T{size},{markup}4:{own}\n")) == [VIDEO_ID]
+
+
+def test_data_handed_to_a_function_is_read_as_page_state():
+    # An outfit's media list handed to a hydration call: data without an embed's context.
+    media = json.dumps({"context": {"media": [{"uri": "https://player.vimeo.com/video/1160467107"},
+                                              {"uri": "https://img.example.net/outfit.jpg"}]}})
+    assert ids(f"<script>window.__hydrationDataConsume({media});</script>") == []
+    # The same call handing over an article's embed block.
+    block = json.dumps({"blocks": [{"type": "embed", "url": f"https://twitter.com/a/status/{TWEET_ID}"}]})
+    assert found(f"<script>app.hydrate('story', {block});</script>") == [("x", TWEET_ID, "state-json")]
+    # A player URL given to a function as such is still the embed it renders.
+    assert ids(f'<script>renderExternalContent("{PLAYER}?fs=1")</script>') == [VIDEO_ID]
+
+
+def test_a_cms_shortcode_is_not_an_instagram_post():
+    blocks = [{"shortcode": "pullquote", "type": "block-embed", "content": {"text": "Words"}},
+              {"shortcode": "newsletter", "type": "block-embed"},
+              {"shortcode": "CxYzAbCdEfG", "type": "instagram-embed"}]
+    assert ids(f"<script>window.renderPost({json.dumps({'blocks': blocks})})</script>") == ["CxYzAbCdEfG"]

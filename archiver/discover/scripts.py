@@ -2,7 +2,6 @@
 builds an embed (a player URL in a call, an HTML string)."""
 from __future__ import annotations
 
-import heapq
 import html
 import json
 import re
@@ -19,7 +18,10 @@ STATE_IDS = ("__NEXT_DATA__", "__NUXT_DATA__")
 JS_EXTRA_LITERALS = ("_oembed_",)  # Embed Privacy's stored oEmbed HTML
 # Where a JSON object or a JSON.parse("...") string starts inside JavaScript.
 _ASSIGN = re.compile(r"=\s*(?=[\[{])")
-_JSON_PARSE = re.compile(r"JSON\.parse\(\s*(?=[\"'])")  # (two patterns, each found fast by its first literal)
+_JSON_PARSE = re.compile(r"JSON\.parse\(\s*(?=[\"'])")  # (patterns each found fast by its first literal)
+# JSON handed to a function: hydrate({"..."}), bootstrapModule('grid', [{"..."}]) (a JavaScript object
+# literal, {a: 1}, is not JSON and is not read).
+_CALL_JSON = re.compile(r"[(,]\s*(?=\{\s*\"|\[\s*[{\"\[])")
 _JS_URL = re.compile(r"""//[^\s"'<>\\)]{6,400}""")  # (the scheme before it is read apart: a faster search)
 # The code right before a URL is a `case ...:` label of a switch, in the same statement.
 _CASE_BRANCH = re.compile(r"""\bcase\s+[^:;{}]{1,80}:[^;{}]{0,200}$""")
@@ -86,20 +88,20 @@ def _embed_api_calls(el, scan, text: str, source: str) -> None:
 
 def _javascript(el, scan, text: str, source: str) -> None:
     decoded_any = False
-    starts = _ASSIGN.finditer(text)
-    if "JSON.parse" in text:
-        starts = heapq.merge(starts, _JSON_PARSE.finditer(text), key=lambda m: m.start())
-    covered = 0  # the end of the last object read: an "= {" inside it is in one of its strings
-    for count, m in enumerate(starts):
-        if count >= _MAX_BLOBS * 4:
+    # Data a script sets or hands to a function is read as page state, under its rules; a
+    # player URL in code outside such data is read below only when the script has none.
+    patterns = [_ASSIGN, _CALL_JSON] + ([_JSON_PARSE] if "JSON.parse" in text else [])
+    pos = 0  # where the next data can start: after the last one read (an "= {" inside is in its strings)
+    for _ in range(_MAX_BLOBS * 4):
+        m = min(filter(None, (pattern.search(text, pos) for pattern in patterns)), key=_start, default=None)
+        if m is None:
             break
-        if m.start() < covered:
-            continue
+        pos = m.end()
         blob, raw = _decode_at(text, m.end())
         if blob is None or not isinstance(blob, (dict, list)):
             continue
         decoded_any = True
-        covered = m.end() + len(raw)
+        pos = m.end() + len(raw)
         if len(raw) < 0.9 * len(text) and not state.mentions_post(raw):
             continue  # one of several objects in the script, not the one naming a post
         name = _assigned_name(text, m.start())
@@ -141,6 +143,10 @@ def player_refs(text: str, scan, source: str, *, code: bool = False):
             continue
         if ref:
             yield ref
+
+
+def _start(match) -> int:
+    return match.start()
 
 
 def _decode_at(text: str, pos: int):

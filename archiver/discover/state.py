@@ -56,6 +56,9 @@ def _accounts(keys: list) -> bool:
     return False
 
 
+# An Instagram post's shortcode, where a key says only "shortcode": eleven or so letters, digits,
+# - and _, with a capital or a digit among them (a word in lower case is a CMS's shortcode).
+_SHORTCODE = re.compile(r"(?=[\w-]*[A-Z0-9])[A-Za-z0-9_-]{10,14}")
 _YOUTUBE_ID = re.compile(r"[\w-]{11}")
 _MARKUP_HINT = re.compile(r"<\s*(?:iframe|blockquote|amp-|object|embed\b|lite-|div[^>]*(?:fb-post|fb-video|tweet|"
                           r"instagram)|script[^>]*(?:telegram|tiktok))", re.I)
@@ -315,6 +318,8 @@ class _StateWalk:
             scan.payload(child, value, blocked_by="state-json", recovered_from=source)
             return None
         if lkey in _ID_KEYS or (context and lkey in self.context_ids):
+            if lkey == "shortcode" and not _SHORTCODE.fullmatch(value):
+                return None  # a CMS's shortcode ("pullquote"), not an Instagram post's
             platform = _ID_KEYS.get(lkey) or self.platform or (
                 "youtube" if _YOUTUBE_ID.fullmatch(value) else None)
             ref = ref_from_id(platform, value) if platform else None
