@@ -91,9 +91,13 @@ def _javascript(el, scan, text: str, source: str) -> None:
     # Data a script sets or hands to a function is read as page state, under its rules; a
     # player URL in code outside such data is read below only when the script has none.
     patterns = [_ASSIGN, _CALL_JSON] + ([_JSON_PARSE] if "JSON.parse" in text else [])
+    ahead = [pattern.search(text) for pattern in patterns]  # each pattern's next match
     pos = 0  # where the next data can start: after the last one read (an "= {" inside is in its strings)
     for _ in range(_MAX_BLOBS * 4):
-        m = min(filter(None, (pattern.search(text, pos) for pattern in patterns)), key=_start, default=None)
+        for k, pattern in enumerate(patterns):
+            if ahead[k] is not None and ahead[k].start() < pos:
+                ahead[k] = pattern.search(text, pos)
+        m = min(filter(None, ahead), key=_start, default=None)
         if m is None:
             break
         pos = m.end()
