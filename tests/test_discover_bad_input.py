@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import time
 
 import pytest
@@ -127,3 +128,12 @@ def test_urls_that_urlsplit_refuses_are_no_posts(markup, linked):
     result = discover_document(markup + markup.replace("iframe src", "a href").replace("</iframe>", "</a>"), None,
                                linked=linked)
     assert result.embeds == []
+
+
+def test_flight_data_referring_to_one_text_many_times_reads_it_once():
+    # A text row of 200 kB referred to by 5,000 rows: inlined everywhere, it would be a gigabyte.
+    text = "<p>" + "x" * 200_000 + "</p>"
+    refs = "".join(f'{k + 10:x}:{{"title":"t","content":"$1"}}\n' for k in range(5000))
+    stream = f"1:T{len(text):x},{text}" + refs + '9:{"embed":"https://www.youtube.com/embed/AbCdEfGhIjK"}\n'
+    page = "<script>self.__next_f.push([1," + json.dumps(stream) + "])</script>"
+    assert [e.native_id for e in discover_document(page).embeds] == ["AbCdEfGhIjK"]

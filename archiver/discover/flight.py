@@ -81,10 +81,11 @@ def scan_stream(scan, el, stream: str) -> None:
     referred = set()
 
     def inline(m):
-        text = texts.get(m.group(1))
-        if text is None:
-            return m.group(0)
-        referred.add(m.group(1))
+        ident = m.group(1)
+        text = texts.get(ident)
+        if text is None or ident in referred:
+            return m.group(0)  # (a text is read once, where it is first referred to)
+        referred.add(ident)
         return json.dumps(text)
 
     for sub, (ident, kind, text) in enumerate(found):
