@@ -475,3 +475,32 @@ def test_a_cms_shortcode_is_not_an_instagram_post():
               {"shortcode": "newsletter", "type": "block-embed"},
               {"shortcode": "CxYzAbCdEfG", "type": "instagram-embed"}]
     assert ids(f"<script>window.renderPost({json.dumps({'blocks': blocks})})</script>") == ["CxYzAbCdEfG"]
+
+
+def test_a_sites_video_dialogs_after_its_footer_are_not_the_articles():
+    def modal(ident, video):
+        return (f'<div class="modal" id="{ident}" role="dialog"><div class="modal-dialog"><div class="modal-body">'
+                f'<iframe src="https://www.youtube.com/embed/{video}"></iframe></div></div></div>')
+    site_wide = f'<footer class="site-footer"><p>© Example</p></footer>{modal("video-day-at-work", "DialogVid01")}'
+    assert ids(page_with("") + site_wide) == ["ArticleVid1"]
+    # A trigger names the dialog: the article opens it.
+    trigger = '<a href="#video-day-at-work" data-toggle="modal">Watch</a>'
+    assert ids(page_with("", article_extra=trigger) + site_wide) == ["ArticleVid1", "DialogVid01"]
+    # A dialog beside the article, before the footer, is the article's (its script may open it by id).
+    assert ids(page_with("", article_extra=modal("video-modal", "DialogVid02"))) == ["ArticleVid1", "DialogVid02"]
+    # So is a dialog without an id (a timed popup), wherever it sits.
+    timed = ('<footer>Site</footer><div class="modal fade timed" role="dialog"><div class="modal-body">'
+             '<iframe src="https://www.youtube.com/embed/DialogVid03"></iframe></div></div>')
+    assert ids(page_with("") + timed) == ["ArticleVid1", "DialogVid03"]
+    # A site builder's popup template is the site's wherever it sits.
+    popup = ('<div data-elementor-type="popup" class="elementor elementor-23673 elementor-location-popup">'
+             '<iframe src="https://player.vimeo.com/video/932260226"></iframe></div>')
+    assert ids(page_with("", article_extra=popup)) == ["ArticleVid1"]
+
+
+def test_json_parsed_from_a_template_literal_is_page_state():
+    state = json.dumps({"article": {"title": "Cells", "body": [{"type": "html", "content": f'<iframe src="{PLAYER}"></iframe>'}]}})
+    literal = state.replace("\\", "\\\\")  # (in a template, as in any JS string, a backslash is written twice)
+    assert found(f"<script>window.__DATA__=JSON.parse(`{literal}`)</script>") == [("youtube", VIDEO_ID, "state-json")]
+    # A template that fills values in is code, not data: only its player URL is read.
+    assert ids(f'<script>render(JSON.parse(`{{"src": "${{base}}/embed"}}`), "{PLAYER}")</script>') == [VIDEO_ID]

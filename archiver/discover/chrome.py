@@ -54,6 +54,7 @@ _SIDEBAR = re.compile(r"(?<![a-z])(?:sidebar|side-bar|rail)")
 _TITLE_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "header", "legend"})
 _TITLE_WORDS = re.compile(r"title|head|label|caption")
 _WIDGET = re.compile(r"(?<![a-z])widget")
+_DIALOG_WORDS = re.compile(r"(?<![a-z])(?:modal|popup|lightbox)")  # (in lower-cased class and id)
 # What sites call their own picks in a box's title, in the languages of the pages seen (in
 # lower-cased text): recommended, related, more or latest videos, most watched, watch next.
 PICKS_WORDS = ("recommend", "rekomendasi", "empfohlen", "empfehlung", "recomendad", "recommandé", "consigliat",
@@ -91,8 +92,9 @@ _COMMENT_SCHEMA = re.compile(r"schema\.org/(?:comment|usercomments)\b")
 class Layout:
     """One page's text block, found when first asked for (after the walk)."""
 
-    def __init__(self, tree):
+    def __init__(self, tree, text: str = ""):
         self.tree = tree  # (keeps the nodes asked about alive)
+        self.text = text  # the page's markup, where a dialog's id is looked for
         self._chain = None
         self._block = None  # the text block's mem_id
         self.comments_are_content = False  # a forum thread's page: its posts are marked as comments
@@ -130,7 +132,7 @@ class Layout:
     def in_chrome(self, node, *, player: bool = False) -> bool:
         """Whether an element of this page sits in the site's chrome (see the module's
         docstring); player: the element is a player, which a list of videos also rules out."""
-        if self._beside_article(node):
+        if self._beside_article(node) or self._in_closed_dialog(node):
             return True
         chain = self.text_chain()
         way = [node]  # the element and the boxes it sits in, up to the one under the text block's chain
@@ -164,6 +166,34 @@ class Layout:
         # (the branch's own siblings are the article's parts: only boxes inside it are asked)
         return any(_picks_title(box) for box in way[:-1])
 
+    def _in_closed_dialog(self, node) -> bool:
+        """Whether an element sits in a dialog (a modal or popup box) of the site's: a site
+        builder's popup template (shown site-wide, by its own triggers), or a dialog placed
+        after the site's footer whose id the page names nowhere else (no trigger's href,
+        data-target or aria-controls, no script of the page opens it). A dialog an article
+        opens sits with the article or is named by its trigger; one without an id is left to
+        the other rules."""
+        dialog = None
+        parent, levels = node.parent, MAX_LEVELS
+        while parent is not None and levels > 0 and parent.tag not in ("body", "html"):
+            tag = parent.tag
+            if tag and tag[0] != "-":
+                attrs = parent.attributes
+                if attrs.get("data-elementor-type") == "popup":
+                    return True
+                ident = (attrs.get("id") or "").strip()
+                if ident and _dialog_box(attrs):
+                    if self._named_elsewhere(ident):
+                        return False  # (a dialog's boxes: any of them may be the one its trigger names)
+                    dialog = parent
+            parent, levels = parent.parent, levels - 1
+        return dialog is not None and _after_footer(dialog)
+
+    def _named_elsewhere(self, ident: str) -> bool:
+        """Whether an id appears in the page's markup more than once, as a whole name."""
+        names = re.findall(r"(?<![\w-])" + re.escape(ident) + r"(?![\w-])", self.text)
+        return len(names) > 1
+
     def _beside_article(self, node) -> bool:
         """Whether an element sits in readers' comments (a comment section, or one comment),
         anywhere; or, below any <article> or <main>, in a sidebar (one that does not hold the
@@ -196,6 +226,31 @@ class Layout:
                         way.append(parent)
             parent, levels = parent.parent, levels - 1
         return False
+
+
+def _after_footer(box) -> bool:
+    """Whether a box sits after the site's footer: its top-level box (a child of <body>)
+    follows one that is or holds the page's footer."""
+    top = box
+    while top.parent is not None and top.parent.tag not in ("body", "html"):
+        top = top.parent
+    sibling, looked = top.prev, 0
+    while sibling is not None and looked < MAX_SIBLINGS:
+        tag = sibling.tag
+        if tag == "footer" or (tag and tag[0] != "-" and tag not in ("script", "style", "noscript") and (
+                sibling.attributes.get("role") == "contentinfo" or sibling.css_first("footer") is not None)):
+            return True
+        sibling, looked = sibling.prev, looked + 1
+    return False
+
+
+def _dialog_box(attrs: dict) -> bool:
+    """Whether a box is a dialog: role=dialog, aria-modal, or a class or id saying modal, popup
+    or lightbox."""
+    if attrs.get("role") == "dialog" or attrs.get("aria-modal") == "true":
+        return True
+    words = (attrs.get("class") or "") + " " + (attrs.get("id") or "")
+    return words != " " and _DIALOG_WORDS.search(ascii_lower(words)) is not None
 
 
 def _side_widget(way: list, sidebar) -> bool:

@@ -190,11 +190,12 @@ class Scanner:
     # -- the walk --------------------------------------------------------------
     def scan_html(self, text: str, origin: Optional[Origin], prefix: tuple) -> None:
         tree = LexborHTMLParser(text)
-        self.scan_tree(tree, origin, prefix)
+        self.scan_tree(tree, origin, prefix, text)
 
-    def scan_tree(self, tree, origin: Optional[Origin], prefix: tuple) -> None:
+    def scan_tree(self, tree, origin: Optional[Origin], prefix: tuple, text: str = "") -> None:
+        """Walk a parsed document (text: its markup, which the page's layout reads for ids)."""
         if origin is None:
-            self.layout = Layout(tree)
+            self.layout = Layout(tree, text)
         if origin is None and tree.head is not None:
             # The page itself: what its <head> says about it is read before its embeds (the
             # page's own URL tells other articles' state apart); the rest as the walk meets it.
@@ -274,7 +275,7 @@ def discover_document(text: str, base_url: Optional[str] = None, *, linked: bool
         text = text[:MAX_DOCUMENT]
     tree = LexborHTMLParser(text)
     scanner = Scanner(linked=linked, base_url=base_url, max_embeds=max_embeds)
-    scanner.scan_tree(tree, None, ())
+    scanner.scan_tree(tree, None, (), text)
     result.embeds = scanner.embeds()  # (first: it asks the JSON-LD, which result() then consumes)
     result.meta = scanner.meta.result()
     result.placeholders = scanner.placeholders

@@ -18,7 +18,7 @@ STATE_IDS = ("__NEXT_DATA__", "__NUXT_DATA__")
 JS_EXTRA_LITERALS = ("_oembed_",)  # Embed Privacy's stored oEmbed HTML
 # Where a JSON object or a JSON.parse("...") string starts inside JavaScript.
 _ASSIGN = re.compile(r"=\s*(?=[\[{])")
-_JSON_PARSE = re.compile(r"JSON\.parse\(\s*(?=[\"'])")  # (patterns each found fast by its first literal)
+_JSON_PARSE = re.compile(r"JSON\.parse\(\s*(?=[\"'`])")  # (patterns each found fast by its first literal)
 # JSON handed to a function: hydrate({"..."}), bootstrapModule('grid', [{"..."}]) (a JavaScript object
 # literal, {a: 1}, is not JSON and is not read).
 _CALL_JSON = re.compile(r"[(,]\s*(?=\{\s*\"|\[\s*[{\"\[])")
@@ -87,9 +87,9 @@ def _embed_api_calls(el, scan, text: str, source: str) -> None:
 
 
 def _javascript(el, scan, text: str, source: str) -> None:
-    decoded_any = False
+    read_any = False  # whether data naming a post was read (then the code around it is not)
     # Data a script sets or hands to a function is read as page state, under its rules; a
-    # player URL in code outside such data is read below only when the script has none.
+    # player URL in code outside such data is read below only when no data names a post.
     patterns = [_ASSIGN, _CALL_JSON] + ([_JSON_PARSE] if "JSON.parse" in text else [])
     ahead = [pattern.search(text) for pattern in patterns]  # each pattern's next match
     pos = 0  # where the next data can start: after the last one read (an "= {" inside is in its strings)
@@ -104,15 +104,15 @@ def _javascript(el, scan, text: str, source: str) -> None:
         blob, raw = _decode_at(text, m.end())
         if blob is None or not isinstance(blob, (dict, list)):
             continue
-        decoded_any = True
         pos = m.end() + len(raw)
         if len(raw) < 0.9 * len(text) and not state.mentions_post(raw):
             continue  # one of several objects in the script, not the one naming a post
+        read_any = True
         name = _assigned_name(text, m.start())
         if name and state.site_key(name.rsplit(".", 1)[-1].lower()):
             continue  # the site's configuration (window.site.remoteConfig = {...})
         state.walk(scan, el, blob, source=name or source)
-    if decoded_any:
+    if read_any:
         return
     # No state object: an embed built by a call or an HTML string in the code itself.
     plain = unescape_js(text)
@@ -157,14 +157,17 @@ def _decode_at(text: str, pos: int):
     """(The JSON value at pos, its text): an object or array, or a JSON.parse() string."""
     decoder = json.JSONDecoder()
     try:
-        if text[pos] in "\"'":
+        if text[pos] in "\"'`":
             quote = text[pos]
-            if quote == "'":  # a single-quoted JS string: re-quote it for the JSON decoder
+            if quote in "'`":  # a single-quoted string or a template: re-quoted for the JSON decoder
                 end = pos + 1
-                while end < len(text) and text[end] != "'":
+                while end < len(text) and text[end] != quote:
                     end += 2 if text[end] == "\\" else 1
-                literal = '"' + text[pos + 1:end].replace('"', '\\"').replace("\\'", "'") + '"'
-                inner = json.loads(literal)
+                body = text[pos + 1:end]
+                if quote == "`" and "${" in body:
+                    return None, ""  # a template that fills values in is not data
+                literal = '"' + body.replace('"', '\\"').replace("\\" + quote, quote) + '"'
+                inner = json.loads(literal, strict=False)  # (a template may hold line breaks)
             else:
                 inner, _ = decoder.raw_decode(text, pos)
             if isinstance(inner, str) and len(inner) < state.MAX_JSON:
