@@ -504,3 +504,23 @@ def test_json_parsed_from_a_template_literal_is_page_state():
     assert found(f"<script>window.__DATA__=JSON.parse(`{literal}`)</script>") == [("youtube", VIDEO_ID, "state-json")]
     # A template that fills values in is code, not data: only its player URL is read.
     assert ids(f'<script>render(JSON.parse(`{{"src": "${{base}}/embed"}}`), "{PLAYER}")</script>') == [VIDEO_ID]
+
+
+def test_a_sites_home_page_has_no_article_to_embed_posts():
+    player = f'<iframe src="{PLAYER}"></iframe>'
+    home = '<link rel="canonical" href="https://www.example.com/"><meta property="og:type" content="website">'
+    result = discover_document(f"<html><head>{home}</head><body>{player}</body></html>", None)
+    assert result.embeds == [] and any("home page" in problem for problem in result.problems)
+    # An article, a page named by its query, or one that says it is an article, keeps its embeds.
+    for head in ('<link rel="canonical" href="https://www.example.com/2024/05/story">',
+                 '<link rel="canonical" href="http://blog.example.de/?p=2895">',
+                 '<link rel="canonical" href="https://www.example.com/"><meta property="og:type" content="article">',
+                 '<link rel="canonical" href="https://www.example.com/"><script type="application/ld+json">'
+                 '{"@type": "NewsArticle", "headline": "Story"}</script>'):
+        assert ids(f"<html><head>{head}</head><body>{player}</body></html>") == [VIDEO_ID], head
+
+
+def test_a_post_url_in_a_standard_attributes_text_is_not_a_placeholder():
+    url = "https://www.reddit.com/r/technology/comments/1rl4mew/fcc_chair/"
+    assert ids(f'<div id="canonical-url-updater" value="{url}"></div>') == []
+    assert ids(f'<div class="embed" data-url="{url}"></div>') == ["1rl4mew"]

@@ -21,7 +21,9 @@ comments are not the article, wherever they sit and however much text they hold:
 inside a comment section or one comment (the boxes CMSs and comment services give them, or
 schema.org Comment microdata) is not the article's; unless the page says it is a forum thread
 or a question with its answers (schema.org DiscussionForumPosting, QAPage in its JSON-LD): its
-posts are then its content, however its software marks them.
+posts are then its content, however its software marks them. A player in a dialog of the site's
+is not the article's either: a site builder's popup template, or a modal placed after the footer
+whose id nothing on the page names (no trigger opens it from the article).
 
 Words on boxes above the text block do not count: a wrapper "with-footer" contains the
 article itself. A sidebar is not ruled out as such: a video a site places beside one

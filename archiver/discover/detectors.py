@@ -407,6 +407,8 @@ def _attributes(el, scan, *, markup_only: bool = False) -> None:
                 lname == "data-href" and el.has_class("fb-post", "fb-video")):
             scan.found(el, ref)
             continue
+        if tag not in FRAME_TAGS and not (lname.startswith("data-") or lname in LAZY_ATTRS or lname in consent.SRC_ATTRS):
+            continue  # a standard attribute's text (a div's value) names the post; a placeholder keeps it in data-*
         if hidden_tool is None:
             hidden_tool = consent.tool_of(el) or ("data-src" if lname in LAZY_ATTRS else "js-placeholder")
         scan.found(el, ref, blocked_by=hidden_tool, recovered_from=f"{tag}[{lname}]")

@@ -98,6 +98,7 @@ class Scanner:
         self.meta = MetaCollector()
         self.layout: Optional[Layout] = None  # the page's text block and chrome, once parsed
         self.in_chrome = 0  # finds left out as the site's chrome
+        self.on_home_page = 0  # finds left out because the page is its site's home page
         self._flight: list[str] = []  # the page's React Server Components chunks (flight.py)
         self._flight_el: Optional[Element] = None
 
@@ -219,7 +220,11 @@ class Scanner:
         best: dict[str, Find] = {}
         if self.layout is not None:
             self.layout.comments_are_content = self.meta.discussion()
+        home = self.meta.home_page()
         for find in self.finds:
+            if home and find.relation == "embedded":
+                self.on_home_page += 1  # the site's own players and other articles' embeds: no article here
+                continue
             if find.laid_out is not None and self.layout is not None and self.layout.in_chrome(
                     find.laid_out, player=find.player):
                 self.in_chrome += 1  # a footer's, related box's or "more videos" list's player: not the article's
@@ -280,6 +285,10 @@ def discover_document(text: str, base_url: Optional[str] = None, *, linked: bool
     result.meta = scanner.meta.result()
     result.placeholders = scanner.placeholders
     result.problems.extend(scanner.problems)
+    if scanner.on_home_page:
+        result.problems.append(f"the page is its site's home page (it states the site's root as its URL and does not "
+                               f"say it is an article): its {scanner.on_home_page} player(s) or post(s) are not "
+                               "taken as embeds of an article")
     if scanner.in_chrome:
         result.problems.append(f"{scanner.in_chrome} player(s) or placeholder(s) in the site's chrome (footer, "
                                "navigation, related or more-videos lists) not taken as embeds of the article")

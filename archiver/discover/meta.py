@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from typing import Optional
+from urllib.parse import urlsplit
 
 from ..models import PageMeta
 from ..timeparse import parse_display_date
@@ -19,10 +20,11 @@ _DATE_KEYS = ("article:published_time", "og:article:published_time", "datepublis
               "pubdate", "date", "dc.date.issued", "dc.date", "dcterms.created", "sailthru.date",
               "parsely-pub-date", "article.published", "publish-date", "date.release")
 # The only <meta> names result() reads; the rest are not kept.
-META_NAMES = frozenset(("og:title", "twitter:title", "og:url", "og:site_name", "application-name", "og:locale",
+META_NAMES = frozenset(("og:title", "twitter:title", "og:url", "og:type", "og:site_name", "application-name", "og:locale",
                         "content-language") + _DATE_KEYS)
 _LD_TYPES_WITH_DATE = re.compile(r"Article|Posting|Report|WebPage|VideoObject|Blog", re.I)
 MAX_LD = 2_000_000
+_ARTICLE_LD = re.compile(r'"@type"\s*:\s*(?:\[[^\]]{0,200})?"(?:https?://schema\.org/)?\w*(?:Article|Posting)"')
 _DISCUSSION = re.compile(r'"@type"\s*:\s*(?:\[[^\]]{0,200})?"(?:https?://schema\.org/)?(?:DiscussionForumPosting|QAPage)"')
 _ZONE_WITHOUT_COLON = re.compile(r"([+-]\d{2})(\d{2})$")  # "+0200" -> "+02:00", as fromisoformat wants
 
@@ -78,6 +80,20 @@ class MetaCollector:
     def page_url(self) -> Optional[str]:
         """The page's own URL as it states it: <link rel=canonical>, else og:url."""
         return self.canonical or self.meta.get("og:url")
+
+    def home_page(self) -> bool:
+        """Whether the page is its site's home page: it states the site's root as its URL and
+        does not say it is an article (og:type, JSON-LD)."""
+        url = self.page_url()
+        if not url:
+            return False
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError:
+            return False
+        if parts.path.strip("/") or parts.query or self.meta.get("og:type", "").lower().startswith("article"):
+            return False  # (a query names a page too: /?p=2895)
+        return not any(_ARTICLE_LD.search(text) for text in self._ld_texts)
 
     def discussion(self) -> bool:
         """Whether the page says (in JSON-LD) that it is a forum thread or a question and its

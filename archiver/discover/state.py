@@ -130,10 +130,13 @@ def _canonical_path(url: Optional[str]) -> Optional[str]:
     if not url:
         return None
     try:
-        path = urlsplit(url if "//" in url else "https://x.invalid/" + url.lstrip("/")).path
+        parts = urlsplit(url if "//" in url else "https://x.invalid/" + url.lstrip("/"))
     except ValueError:
         return None
-    return path.rstrip("/") or "/"
+    path = parts.path.rstrip("/")
+    if not path and parts.query:
+        return None  # the page is named by its query (/?p=2895): its path says nothing
+    return path or "/"
 
 
 def _article_path(path: str) -> bool:
