@@ -137,3 +137,12 @@ def test_flight_data_referring_to_one_text_many_times_reads_it_once():
     stream = f"1:T{len(text):x},{text}" + refs + '9:{"embed":"https://www.youtube.com/embed/AbCdEfGhIjK"}\n'
     page = "<script>self.__next_f.push([1," + json.dumps(stream) + "])</script>"
     assert [e.native_id for e in discover_document(page).embeds] == ["AbCdEfGhIjK"]
+
+
+def test_a_page_of_many_dialogs_is_read_in_bounded_time():
+    # Each dialog's id would be looked for in the whole page: only the first few are.
+    dialogs = "".join(f'<div class="modal" id="video-box-{k}" role="dialog"><iframe '
+                      f'src="https://www.youtube.com/embed/Dlg{k:08d}"></iframe></div>' for k in range(300))
+    page = "<main><p>Text</p></main><footer>Site</footer>" + dialogs + "<p>" + "x" * 2_000_000 + "</p>"
+    result = discover_document(page)
+    assert len(result.embeds) == 300 - 20  # the first 20 named nowhere else are the site's

@@ -48,6 +48,7 @@ LIST_PLAYERS = 3      # players in one box, with little text, that make a list o
 LIST_TEXT = 200       # characters of text per player that such a box holds at most
 _PLAYERS = "iframe, video, object, embed, lite-youtube"
 FEED_ITEMS = 3        # same-tag, same-class siblings that make a list of items
+MAX_DIALOG_IDS = 20   # dialog ids looked for in the page's markup, per page
 MAX_SIBLINGS = 300    # siblings looked at to count them
 TITLES_BEFORE = 3     # elements looked at before each box on the way up for its title
 MAX_TITLE = 80        # characters of a title
@@ -100,6 +101,7 @@ class Layout:
         self._chain = None
         self._block = None  # the text block's mem_id
         self.comments_are_content = False  # a forum thread's page: its posts are marked as comments
+        self._dialog_ids: dict = {}  # dialog id -> whether the page names it elsewhere
 
     def text_chain(self) -> frozenset:
         """The mem_id of the text block and of each of its ancestors (empty: no text block)."""
@@ -192,9 +194,16 @@ class Layout:
         return dialog is not None and _after_footer(dialog)
 
     def _named_elsewhere(self, ident: str) -> bool:
-        """Whether an id appears in the page's markup more than once, as a whole name."""
-        names = re.findall(r"(?<![\w-])" + re.escape(ident) + r"(?![\w-])", self.text)
-        return len(names) > 1
+        """Whether an id appears in the page's markup more than once, as a whole name. (Each id
+        is looked for once, and at most MAX_DIALOG_IDS of them per page: past that, a page full
+        of dialogs is taken to name them all.)"""
+        named = self._dialog_ids.get(ident)
+        if named is None:
+            if len(self._dialog_ids) >= MAX_DIALOG_IDS:
+                return True
+            names = re.finditer(r"(?<![\w-])" + re.escape(ident) + r"(?![\w-])", self.text)
+            named = self._dialog_ids[ident] = next(names, None) is not None and next(names, None) is not None
+        return named
 
     def _beside_article(self, node) -> bool:
         """Whether an element sits in readers' comments (a comment section, or one comment),
