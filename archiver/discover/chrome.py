@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 
-from .element import ascii_lower
+from .element import ascii_lower, class_and_id
 
 CHROME_TAGS = frozenset({"footer", "nav"})
 CONTENT_TAGS = frozenset({"article", "main"})
@@ -155,8 +155,8 @@ class Layout:
                 return True
             if tag and tag[0] != "-":
                 attrs = parent.attributes
-                words = (attrs.get("class") or "") + " " + (attrs.get("id") or "")
-                if words != " " and _CHROME_WORDS.search(ascii_lower(words)):
+                words = class_and_id(attrs)
+                if words != " " and _CHROME_WORDS.search(words):
                     return True
             way.append(parent)
             parent, levels = parent.parent, levels - 1
@@ -224,8 +224,7 @@ class Layout:
                 if side and tag in CONTENT_TAGS:
                     side = False  # (comments are still looked for above)
                 elif side:
-                    if tag == "aside" or _SIDEBAR.search(ascii_lower((attrs.get("class") or "") + " "
-                                                                     + (attrs.get("id") or ""))):
+                    if tag == "aside" or _SIDEBAR.search(class_and_id(attrs)):
                         if in_feed:
                             return True
                         if way is not None and parent.mem_id not in self.text_chain() and _side_widget(way, parent):
@@ -260,8 +259,8 @@ def _dialog_box(attrs: dict) -> bool:
     or lightbox."""
     if attrs.get("role") == "dialog" or attrs.get("aria-modal") == "true":
         return True
-    words = (attrs.get("class") or "") + " " + (attrs.get("id") or "")
-    return words != " " and _DIALOG_WORDS.search(ascii_lower(words)) is not None
+    words = class_and_id(attrs)
+    return words != " " and _DIALOG_WORDS.search(words) is not None
 
 
 def _side_widget(way: list, sidebar) -> bool:
@@ -331,8 +330,7 @@ def _titles_before(box):
         if tag and tag[0] != "-":
             looked += 1
             attrs = sibling.attributes
-            if tag in _TITLE_TAGS or _TITLE_WORDS.search(ascii_lower((attrs.get("class") or "") + " "
-                                                                      + (attrs.get("id") or ""))):
+            if tag in _TITLE_TAGS or _TITLE_WORDS.search(class_and_id(attrs)):
                 text = sibling.text(deep=True, strip=True) or ""
                 if len(text) <= MAX_TITLE:
                     yield text.lower()

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from urllib.parse import unquote
 
-from .element import Element, ascii_lower
+from .element import Element, ascii_lower, class_and_id
 
 from . import consent, jsonvalue, scripts, state
 from .text import parse_fallback
@@ -199,8 +199,9 @@ def inspect(nodes, prefix: tuple, origin, scan, max_elements: int) -> None:
                 el = Element(node, tag, attrs, prefix + (index,), origin)
                 _attributes(el, scan)
             ident = attrs.get("id")
-            if ident and ident[0] in "ytvYTV" and _PLATFORM_NAMED_ID.match(ident):
-                _id_named_post(el or Element(node, tag, attrs, prefix + (index,), origin), scan, ident)
+            named = ident[0] in "ytvYTV" and _PLATFORM_NAMED_ID.match(ident) if ident else None
+            if named:
+                _id_named_post(el or Element(node, tag, attrs, prefix + (index,), origin), scan, named)
             if tag in CARD_TAGS:
                 cls = attrs.get("class")
                 if cls:
@@ -439,19 +440,19 @@ def _lazy_frame(el, scan, lname: str, value: str) -> bool:
 
 # An element's id that names a platform and ends with one of its post ids, on an element whose
 # class names that platform too (Substack's <div id="youtube2-6JnMxNa5R-w" class="youtube-wrap">).
-_PLATFORM_NAMED_ID = re.compile(r"(?i:youtube|yt|tweet|twitter|tiktok|vimeo)[a-z0-9]*[-_]([\w-]+)$")
-_ID_WORD_PLATFORMS = (("youtube", "youtube"), ("yt", "youtube"), ("tweet", "x"), ("twitter", "x"),
-                      ("tiktok", "tiktok"), ("vimeo", "vimeo"))
+_PLATFORM_NAMED_ID = re.compile(r"(?i:(youtube|yt|tweet|twitter|tiktok|vimeo))[a-z0-9]*[-_]([\w-]+)$")
+_ID_WORD_PLATFORMS = {"youtube": "youtube", "yt": "youtube", "tweet": "x", "twitter": "x", "tiktok": "tiktok",
+                      "vimeo": "vimeo"}
 
 
-def _id_named_post(el, scan, ident: str) -> None:
-    m = _PLATFORM_NAMED_ID.match(ident)
-    lowered = ident.lower()
-    platform = next(p for word, p in _ID_WORD_PLATFORMS if lowered.startswith(word))
+def _id_named_post(el, scan, named: re.Match) -> None:
+    """named: _PLATFORM_NAMED_ID's match of the element's id (the platform's word, the post id)."""
+    platform = _ID_WORD_PLATFORMS[named.group(1).lower()]
+    post_id = named.group(2)
     shape = _SHAPED_PLATFORMS.get(platform)
-    if shape is None or not shape.match(m.group(1)) or platform_hint(el) != platform or _NOT_EMBED.search(el.classes):
+    if shape is None or not shape.match(post_id) or platform_hint(el) != platform or _NOT_EMBED.search(el.classes):
         return
-    ref = ref_from_id(platform, m.group(1))
+    ref = ref_from_id(platform, post_id)
     if ref is not None:
         scan.found(el, ref, blocked_by=consent.tool_of(el) or "js-placeholder", recovered_from=f"{el.tag}[id]")
 
@@ -597,10 +598,6 @@ def _in_list(el) -> bool:
     return same >= 3 and prose < same
 
 
-def _widget_words(attrs: dict) -> str:
-    return ascii_lower((attrs.get("class") or "") + " " + (attrs.get("id") or ""))
-
-
 def inside_noscript(node) -> bool:
     """Whether an element sits in <noscript> (lexbor parses its content as markup)."""
     parent = node.parent
@@ -618,7 +615,7 @@ def _in_widget(node) -> bool:
     levels = WIDGET_LEVELS
     while parent is not None and levels > 0:
         attrs = parent.attributes if parent.tag and parent.tag[0] != "-" else {}
-        if parent.tag == "aside" or _WIDGET_ANCESTOR.search(_widget_words(attrs)):
+        if parent.tag == "aside" or _WIDGET_ANCESTOR.search(class_and_id(attrs)):
             return True
         parent = parent.parent
         levels -= 1
@@ -658,7 +655,7 @@ def _in_chrome(node, levels: int = 25) -> bool:
             return True
         if tag and tag[0] != "-":
             attrs = parent.attributes
-            if _WIDGET_ANCESTOR.search(_widget_words(attrs)):
+            if _WIDGET_ANCESTOR.search(class_and_id(attrs)):
                 return True
         parent = parent.parent
         levels -= 1

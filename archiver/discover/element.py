@@ -15,6 +15,11 @@ def ascii_lower(text: str) -> str:
     return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
 
 
+def class_and_id(attrs: dict) -> str:
+    """An element's class and id, lower-cased, in one string (what words on a box are searched in)."""
+    return ascii_lower((attrs.get("class") or "") + " " + (attrs.get("id") or ""))
+
+
 class Element:
     """One element as the detectors see it: tag, attributes, document order."""
 

@@ -88,7 +88,7 @@ def scan_stream(scan, el, stream: str) -> None:
         referred.add(ident)
         return json.dumps(text)
 
-    for sub, (ident, kind, text) in enumerate(found):
+    for _ident, kind, text in found:
         if kind == "json":
             if texts:
                 text = _REFERENCE.sub(inline, text)

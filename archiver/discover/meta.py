@@ -24,8 +24,15 @@ META_NAMES = frozenset(("og:title", "twitter:title", "og:url", "og:type", "og:si
                         "content-language") + _DATE_KEYS)
 _LD_TYPES_WITH_DATE = re.compile(r"Article|Posting|Report|WebPage|VideoObject|Blog", re.I)
 MAX_LD = 2_000_000
-_ARTICLE_LD = re.compile(r'"@type"\s*:\s*(?:\[[^\]]{0,200})?"(?:https?://schema\.org/)?\w*(?:Article|Posting)"')
-_DISCUSSION = re.compile(r'"@type"\s*:\s*(?:\[[^\]]{0,200})?"(?:https?://schema\.org/)?(?:DiscussionForumPosting|QAPage)"')
+
+
+def _ld_type(names: str) -> re.Pattern:
+    """A JSON-LD "@type" (alone or in a list, with or without schema.org's prefix) matching names."""
+    return re.compile(r'"@type"\s*:\s*(?:\[[^\]]{0,200})?"(?:https?://schema\.org/)?(?:%s)"' % names)
+
+
+_ARTICLE_LD = _ld_type(r"\w*(?:Article|Posting)")
+_DISCUSSION = _ld_type("DiscussionForumPosting|QAPage")
 _ZONE_WITHOUT_COLON = re.compile(r"([+-]\d{2})(\d{2})$")  # "+0200" -> "+02:00", as fromisoformat wants
 
 
@@ -93,12 +100,15 @@ class MetaCollector:
             return False
         if parts.path.strip("/") or parts.query or self.meta.get("og:type", "").lower().startswith("article"):
             return False  # (a query names a page too: /?p=2895)
-        return not any(_ARTICLE_LD.search(text) for text in self._ld_texts)
+        return not self._ld_says(_ARTICLE_LD)
 
     def discussion(self) -> bool:
         """Whether the page says (in JSON-LD) that it is a forum thread or a question and its
         answers: its readers' posts are then its content."""
-        return any(_DISCUSSION.search(text) for text in self._ld_texts)
+        return self._ld_says(_DISCUSSION)
+
+    def _ld_says(self, pattern: re.Pattern) -> bool:
+        return any(pattern.search(text) for text in self._ld_texts)
 
     def feed_json_ld(self, text: str) -> None:
         """Kept as text: parsed only if the <meta> tags leave the site or the date unknown."""
