@@ -12,6 +12,7 @@ from functools import lru_cache
 from urllib.parse import unquote
 
 from .element import Element, ascii_lower, class_and_id
+from .literals import Literals
 
 from . import consent, jsonvalue, scripts, state
 from .text import parse_fallback
@@ -34,13 +35,8 @@ HINT_LITERALS = ("twitter", "x.com", "instagr", "facebook", "fb.watch", "youtu",
                  "YouTube", "Facebook", "Vimeo", "TikTok")
 
 
-def names_hint(value: str) -> bool:
-    """Whether a value holds one of HINT_LITERALS (a loop of substring tests outruns a
-    regular expression of them)."""
-    for literal in HINT_LITERALS:
-        if literal in value:
-            return True
-    return False
+_HINTS = Literals(HINT_LITERALS)
+names_hint = _HINTS.any_in  # whether a value holds one of HINT_LITERALS
 
 
 _EMBED_MARKUP = re.compile(r"<\s*(?:iframe|blockquote|amp-|object|embed|lite-|video|script[^>]*(?:telegram|tiktok))"

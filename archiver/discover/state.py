@@ -8,11 +8,14 @@ or infinite-scroll articles) are skipped when the page's canonical URL is known.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Optional
 from urllib.parse import unquote, urlsplit
 
+
 from . import jsonvalue
 from .element import Element, ascii_lower
+from .literals import Literals
 from .urls import PLATFORM_HOST, UnsafeUrl, is_player_url, post_ref, ref_from_id
 
 MAX_JSON = 12_000_000   # characters of one JSON blob we agree to parse
@@ -23,7 +26,7 @@ _PLATFORM = re.compile(r"twitter|x\.com|instagr|facebook|youtu|vimeo|tiktok|t\.m
 # Case-sensitive on purpose (fast); hosts in URLs are lower-case.
 HOSTISH_LITERALS = ("twitter.com", "x.com", "instagr", "facebook.com", "fb.watch", "youtu", "vimeo.com",
                     "tiktok.com", "t.me", "bsky", "threads.", "reddit.com", "redd.it", "/@")
-HOSTISH = re.compile("|".join(map(re.escape, HOSTISH_LITERALS)))
+HOSTISH = Literals(HOSTISH_LITERALS)
 _EMBED_WORDS = re.compile(r"embed|external|oembed|social|tweet|twitter|instagram|youtube|vimeo|tiktok|facebook|"
                           r"iframe|video|telegram|bluesky|reddit|threads|mastodon|player", re.I)
 _STRONG_KEY = re.compile(r"embed|iframe|tweet|twitter|instagram|youtube|vimeo|tiktok|oembed|social|telegram|bluesky|"
@@ -67,8 +70,7 @@ _MARKUP_HINT = re.compile(r"<\s*(?:iframe|blockquote|amp-|object|embed\b|lite-|d
 # Something shaped like a post or player URL (escaped or not), or a platform's id key:
 # share links and profile links do not pass, so most pages' state is never parsed.
 # Every match of a pattern starts with its literal, so a pattern is tried only where its
-# literal occurs (str.find outruns the regex engine's own scan, and a few literals shared
-# by several patterns mean fewer scans of each script).
+# literal occurs.
 _S = r"(?:\\?/|\\u002F|%2F)"
 _POSTISH = [(literal, re.compile(pattern)) for literal, pattern in (
     ("status", r"status(?:es)?" + _S + r"\d{6}"),
@@ -94,19 +96,31 @@ MAX_LITERAL_TRIES = 64  # occurrences of one literal tried in turn; then one sea
 
 def mentions_post(text: str) -> bool:
     """Whether a script or JSON text holds something shaped like a post."""
-    for literal, pattern in _POSTISH:
-        pos = text.find(literal)
-        tries = 0
-        while pos >= 0:
-            if tries == MAX_LITERAL_TRIES:
-                if pattern.search(text, pos):
+    tries = [0] * len(_POSTISH)
+    active = tuple(range(len(_POSTISH)))  # literals whose occurrences are still tried one by one
+    start = 0
+    while active:
+        for i, at in _gate(active).hits(text, start):
+            k = active[i]
+            pattern = _POSTISH[k][1]
+            tries[k] += 1
+            if tries[k] <= MAX_LITERAL_TRIES:
+                if pattern.match(text, at):
                     return True
-                break
-            if pattern.match(text, pos):
+                continue
+            if pattern.search(text, at):
                 return True
-            pos = text.find(literal, pos + 1)
-            tries += 1
+            active = tuple(j for j in active if j != k)  # (its rest was just searched at once)
+            start = at
+            break
+        else:
+            return False
     return False
+
+
+@lru_cache(maxsize=64)
+def _gate(active: tuple) -> Literals:
+    return Literals(_POSTISH[k][0] for k in active)
 
 
 def scan_json_text(scan, el, text: str, *, source: str, embed_context: bool = False,
@@ -260,7 +274,7 @@ class _StateWalk:
     def walk(self, value, key, context: bool) -> None:
         """Every value under this one, depth first, in document order."""
         scan, data, source, page_path = self.scan, self.data, self.source, self.page_path
-        names_host = HOSTISH.search
+        names_host = HOSTISH.any_in
         nuxt, budget, sub, context_ids = self.nuxt, self.budget, self.sub, self.context_ids
         stack = [(value, key, context)]
         pop, extend = stack.pop, stack.extend
