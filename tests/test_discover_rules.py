@@ -204,7 +204,8 @@ def test_a_feed_of_updates_in_a_sidebar_is_not_the_articles_whatever_its_text():
 
 
 def test_a_sidebar_widget_promoting_the_sites_channel_is_not_the_articles():
-    for title in ("Follow on YouTube", "From our Youtube Channel", "Suscríbete a nuestro canal"):
+    for title in ("Follow on YouTube", "From our Youtube Channel", "Suscríbete a nuestro canal",
+                  "The latest video from Example Forums"):
         widget = (f'<aside class="sidebar"><div class="widget"><h3 class="widget-title">{title}</h3>'
                   f'<div class="textwidget"><p><iframe src="{PLAYER}"></iframe></p></div></div></aside>')
         assert ids(page_with(widget)) == ["ArticleVid1"], title
@@ -524,3 +525,54 @@ def test_a_post_url_in_a_standard_attributes_text_is_not_a_placeholder():
     url = "https://www.reddit.com/r/technology/comments/1rl4mew/fcc_chair/"
     assert ids(f'<div id="canonical-url-updater" value="{url}"></div>') == []
     assert ids(f'<div class="embed" data-url="{url}"></div>') == ["1rl4mew"]
+
+
+# -- click-to-play facades and embed services' cards ----------------------------------------
+
+THUMBNAIL = f"https://i.ytimg.com/vi/{VIDEO_ID}/hqdefault.jpg"
+
+
+def test_a_lite_youtube_facade_whose_id_is_only_in_its_thumbnail_is_an_embed():
+    # react-lite-youtube-embed: the thumbnail is the box's background, the script builds the player on click
+    lite = (f'<article class="yt-lite" style="background-image:url({THUMBNAIL.replace("/vi/", "/vi_webp/")})">'
+            '<button type="button" class="lty-playbtn" aria-label="Watch"></button></article>')
+    assert found(lite) == [("youtube", VIDEO_ID, "click-to-play")]
+    # WP YouTube Lyte: the thumbnail in a data-src, a play box inside
+    lyte = (f'<div class="lyte-wrapper"><div class="lyMe" id="WYL_{VIDEO_ID}"><div id="lyte_{VIDEO_ID}" '
+            f'data-src="{THUMBNAIL}" class="pL"><div class="play"></div></div></div></div>')
+    assert found(lyte) == [("youtube", VIDEO_ID, "click-to-play")]
+    # a theme's own: an <img> of the thumbnail beside a play button in a box that says it is an embedded video
+    theme = (f'<div class="embedded-video youtube"><img src="{THUMBNAIL.replace("i.ytimg.com", "img.youtube.com")}">'
+             '<button class="play-btn" aria-label="Play"></button></div>')
+    assert found(theme) == [("youtube", VIDEO_ID, "click-to-play")]
+
+
+def test_a_thumbnail_that_is_only_a_picture_is_not_an_embed():
+    button = '<span class="play-icon"></span>'
+    # in a link: a list of videos, or the video's page
+    assert found(f'<a href="/videos/42"><div class="video-thumb"><img src="{THUMBNAIL}">{button}</div></a>') == []
+    # no play button
+    assert found(f'<div class="video-thumb"><img src="{THUMBNAIL}"></div>') == []
+    # a box saying nothing of a player (a grid of pictures with play icons)
+    assert found(f'<div class="relative w-full"><img src="{THUMBNAIL}">{button}</div>') == []
+    # a box that opens a modal plays the video apart from the article, as a lightbox link does
+    assert found(f'<div class="launch-youtube-modal"><img src="{THUMBNAIL}"><div class="play-btn"></div></div>') == []
+
+
+def test_embetty_elements_name_their_post_in_their_own_attributes():
+    assert found(f'<embetty-tweet status="{TWEET_ID}"></embetty-tweet>') == [("x", TWEET_ID, "js-placeholder")]
+    assert found(f'<embetty-video type="youtube" video-id="{VIDEO_ID}"></embetty-video>') == [
+        ("youtube", VIDEO_ID, "js-placeholder")]
+    # a status that is not a post id's shape, on an element naming no platform, is nothing
+    assert found('<div status="1662000000000000042">x</div><embetty-tweet status="active"></embetty-tweet>') == []
+
+
+def test_embed_services_cards_are_embeds():
+    post = "https://www.instagram.com/p/CxYz123AbC_/"
+    embedly = f'<p>Text.</p><a class="embedly-card" href="{post}">Card</a>'
+    assert found(embedly) == [("instagram", "CxYz123AbC_", "embedly")]
+    iframely = (f'<div class="iframely-embed"><div class="iframely-responsive"><a href="{post}" '
+                f'data-iframely-url="//cdn.iframe.ly/api/iframe?url={quote(post, safe="")}&key=k"></a></div></div>')
+    assert found(iframely) == [("instagram", "CxYz123AbC_", "iframely")]
+    # a plain link to the post is not (unless links are asked for)
+    assert found(f'<p>See <a class="external" href="{post}">this</a>.</p>') == []

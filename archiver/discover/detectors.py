@@ -30,7 +30,7 @@ SKIP_ATTRS = frozenset({
     "stroke-width", "preserveAspectRatio", "version", "focusable",
 })
 # A value is worth a closer look only if it names a platform or carries markup.
-HINT_LITERALS = ("twitter", "x.com", "instagr", "facebook", "fb.watch", "youtu", "vimeo", "tiktok", "t.me/",
+HINT_LITERALS = ("twitter", "x.com", "instagr", "facebook", "fb.watch", "youtu", "ytimg", "vimeo", "tiktok", "t.me/",
                  "telegram", "bsky", "threads.", "reddit", "redd.it", "/@", "%2F", "<", "Twitter", "Instagram",
                  "YouTube", "Facebook", "Vimeo", "TikTok")
 
@@ -76,8 +76,8 @@ _ID_NAME_PLATFORMS = {"tweet": "x", "twitter": "x", "youtube": "youtube", "yt": 
 # Generic id attributes: the platform comes from the element's tag, class or provider attribute.
 GENERIC_ID_ATTRS = frozenset({"videoid", "video-id", "data-videoid", "data-video-id", "data-id", "data-code",
                               "data-shortcode", "data-embed-id", "data-media-id", "data-video", "postid",
-                              "data-post-id", "data-videoid-youtube"})
-PROVIDER_ATTRS = ("data-provider", "data-type", "data-platform", "data-service", "data-source", "data-vendor",
+                              "data-post-id", "data-videoid-youtube", "status"})  # (<embetty-tweet status=...>)
+PROVIDER_ATTRS = ("data-provider", "type", "data-type", "data-platform", "data-service", "data-source", "data-vendor",
                    "provider", "data-sp_api", "data-embed-type", "data-plugin", "data-network")
 PLATFORM_WORDS = (("youtube", "youtube"), ("youtu", "youtube"), (" yt-", "youtube"), ("-yt ", "youtube"),
                    ("_yt", "youtube"), ("yt_", "youtube"), ("vimeo", "vimeo"), ("tiktok", "tiktok"),
@@ -97,6 +97,19 @@ _NOT_EMBED = re.compile("|".join(map(re.escape, NOT_EMBED_WORDS))
 _BUTTON = re.compile("|".join(map(re.escape, [w for w in NOT_EMBED_WORDS if w not in ("timeline", "widget", "sbi_")]))
                      + "|(?<![a-z])(?:" + "|".join(map(re.escape, NOT_EMBED_WORDS_ALONE)) + ")")
 # Event handlers: only markup they hold counts (a click-to-play gate writes its player in).
+# A YouTube video's thumbnail (its id is in the path), as a click-to-play facade shows it.
+_YOUTUBE_THUMBNAIL = re.compile(r"(?:i\d?\.ytimg\.com|img\.youtube\.com)/vi(?:_webp)?/([\w-]{11})/")
+# What shows a facade's play button: a button, or a box whose class or label says play.
+_PLAY_BUTTON = "button, [role=button], [class*=play], [class*=Play], [aria-label*=Play], [aria-label*=play]"
+FACADE_LINK_LEVELS = 4  # ancestors looked at for a link around a thumbnail
+# A facade's box says it is a player (in its lower-cased class and id); one that opens a dialog
+# plays the video elsewhere, as a lightbox link does.
+_FACADE_WORDS = re.compile(r"youtube|(?<![a-z])yt(?![a-z])|lyte|video|player|embed")
+_DIALOG_OPENER = re.compile(r"modal|lightbox|popup|fancybox")
+# Embed services' cards: a link their script turns into the post's player (Embedly's class,
+# Iframely's attribute holding its proxy URL).
+SERVICE_CARD_CLASS = "embedly-card"
+SERVICE_CARD_ATTR = "data-iframely-url"
 HANDLER_ATTRS = frozenset({"onclick", "onload", "onerror", "onmouseover", "onfocus", "ontouchstart"})
 # Attributes that name the component an element is (its props then describe the embed).
 COMPONENT_ATTRS = ("name", "data-component", "data-react-class", "data-module", "is", "data-widget")
@@ -198,6 +211,9 @@ def inspect(nodes, prefix: tuple, origin, scan, max_elements: int) -> None:
             named = ident[0] in "ytvYTV" and _PLATFORM_NAMED_ID.match(ident) if ident else None
             if named:
                 _id_named_post(el or Element(node, tag, attrs, prefix + (index,), origin), scan, named)
+            style = attrs.get("style")
+            if style and "/vi" in style:  # a video's thumbnail as a background: a click-to-play facade?
+                _thumbnail_facade(el or Element(node, tag, attrs, prefix + (index,), origin), scan, "style", style)
             if tag in CARD_TAGS:
                 cls = attrs.get("class")
                 if cls:
@@ -212,9 +228,15 @@ def inspect(nodes, prefix: tuple, origin, scan, max_elements: int) -> None:
             href = attrs.get("href")
             if href and ("embed" in href or "plugins/" in href or "player." in href):
                 _player_link(Element(node, tag, attrs, prefix + (index,), origin), scan, href)
-            if not _LINK_PLAIN.issuperset(attrs) and "<" in "".join(v for v in attrs.values() if v):
-                # a click-to-play link with its player escaped
-                _attributes(Element(node, tag, attrs, prefix + (index,), origin), scan, markup_only=True)
+            if not _LINK_PLAIN.issuperset(attrs):
+                if SERVICE_CARD_ATTR in attrs:
+                    _service_card(Element(node, tag, attrs, prefix + (index,), origin), scan)
+                elif "<" in "".join(v for v in attrs.values() if v):
+                    # a click-to-play link with its player escaped
+                    _attributes(Element(node, tag, attrs, prefix + (index,), origin), scan, markup_only=True)
+            cls = attrs.get("class")
+            if cls and SERVICE_CARD_CLASS in cls:
+                _service_card(Element(node, tag, attrs, prefix + (index,), origin), scan)
         elif not attrs and tag not in _BARE:
             continue
         elif tag in FRAMES or tag == "blockquote" or "-" in tag:  # embeds, amp-*, lite-*, custom elements
@@ -372,6 +394,8 @@ def _attributes(el, scan, *, markup_only: bool = False) -> None:
             continue
         if markup_only or "<" in value:
             continue
+        if "/vi" in value and _thumbnail_facade(el, scan, lname, value):
+            continue
         if tag == "img" and lname not in LAZY_ATTRS and lname not in consent.SRC_ATTRS and not is_player_url(value):
             if is_script_url(value):  # (what post_ref would have said)
                 scan.problem(f"script URL in {tag}[{lname}] ignored")
@@ -409,6 +433,49 @@ def _attributes(el, scan, *, markup_only: bool = False) -> None:
         if hidden_tool is None:
             hidden_tool = consent.tool_of(el) or ("data-src" if lname in LAZY_ATTRS else "js-placeholder")
         scan.found(el, ref, blocked_by=hidden_tool, recovered_from=f"{tag}[{lname}]")
+
+
+def _thumbnail_facade(el, scan, lname: str, value: str) -> bool:
+    """A click-to-play facade (a lite YouTube embed: react-lite-youtube-embed, WP YouTube Lyte, a
+    theme's own): a box that says it is a player (youtube, yt, lyte, video, player, embed in its
+    class or id) showing a video's thumbnail under a play button, whose script puts the player in
+    its place when clicked. The video's id is only in the thumbnail's URL. A thumbnail in a link
+    is a picture leading elsewhere (a list of videos, the video's page); one with no play button,
+    or in a box that says nothing of a player, is a picture; one that opens a modal or lightbox
+    plays the video apart from the article."""
+    m = _YOUTUBE_THUMBNAIL.search(value)
+    node = el.node
+    if m is None or node is None:
+        return False
+    box = node.parent if el.tag == "img" else node  # (an <img>'s facade is the box holding it and the button)
+    if box is None:
+        return False
+    words = class_and_id(box.attributes) + " " + el.classes
+    if not _FACADE_WORDS.search(words) or _DIALOG_OPENER.search(words):
+        return False
+    if box.css_first(_PLAY_BUTTON) is None and box.attributes.get("role") != "button":
+        return False
+    link, levels = box, FACADE_LINK_LEVELS
+    while link is not None and levels >= 0:
+        if link.tag == "a" and link.attributes.get("href"):
+            return False
+        link, levels = link.parent, levels - 1
+    if _NOT_EMBED.search(el.classes):
+        return False
+    return scan.found(el, ref_from_id("youtube", m.group(1)), blocked_by=consent.tool_of(el) or "click-to-play",
+                      recovered_from=f"{el.tag}[{lname}] thumbnail")
+
+
+def _service_card(el, scan) -> None:
+    """A link an embed service's script turns into the post's player: Embedly's card (its class)
+    or Iframely's (its attribute holds the service's proxy URL of the post)."""
+    try:
+        ref = proxied_ref(el.attrs.get(SERVICE_CARD_ATTR) or "") or post_ref(el.attrs.get("href") or "")
+    except UnsafeUrl:
+        return
+    if ref is not None:
+        tool = "iframely" if SERVICE_CARD_ATTR in el.attrs else "embedly"
+        scan.found(el, ref, blocked_by=consent.tool_of(el) or tool, recovered_from=f"a.{tool} card")
 
 
 def _lazy_frame(el, scan, lname: str, value: str) -> bool:

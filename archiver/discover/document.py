@@ -46,6 +46,8 @@ RULES = {
     "_string": "a post URL in the page's state JSON",
     "_lazy_frame": "a player's iframe attributes kept in a data attribute",
     "_id_named_post": "a post id in an element's id",
+    "_thumbnail_facade": "a video's thumbnail under a play button (a click-to-play facade)",
+    "_service_card": "an embed service's card (Embedly, Iframely)",
 }
 
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s_-]{16,}$")
