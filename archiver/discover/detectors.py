@@ -211,9 +211,6 @@ def inspect(nodes, prefix: tuple, origin, scan, max_elements: int) -> None:
             named = ident[0] in "ytvYTV" and _PLATFORM_NAMED_ID.match(ident) if ident else None
             if named:
                 _id_named_post(el or Element(node, tag, attrs, prefix + (index,), origin), scan, named)
-            style = attrs.get("style")
-            if style and "/vi" in style:  # a video's thumbnail as a background: a click-to-play facade?
-                _thumbnail_facade(el or Element(node, tag, attrs, prefix + (index,), origin), scan, "style", style)
             if tag in CARD_TAGS:
                 cls = attrs.get("class")
                 if cls:
@@ -222,6 +219,10 @@ def inspect(nodes, prefix: tuple, origin, scan, max_elements: int) -> None:
                         card = cards[cls] = card_class(cls.lower() if cls.isascii() else ascii_lower(cls))
                     if card:
                         _card(el or Element(node, tag, attrs, prefix + (index,), origin), scan, None)
+                    style = attrs.get("style")
+                    if style and "/vi" in style:  # a video's thumbnail as a background: a click-to-play facade?
+                        _thumbnail_facade(el or Element(node, tag, attrs, prefix + (index,), origin), scan, "style",
+                                          style)
         elif tag == "a":  # (the next most common: checked before the rarer kinds)
             if scan.linked:
                 _link(Element(node, tag, attrs, prefix + (index,), origin), scan)
