@@ -92,23 +92,26 @@ _POSTISH = [(literal, re.compile(pattern)) for literal, pattern in (
 
 
 MAX_LITERAL_TRIES = 64  # occurrences of one literal tried in turn; then one search of the rest
+# The gate reads a text's UTF-8 bytes (faster), where \w and \d are ASCII, as a post URL's and key's are.
+_BYTE_PATTERNS = [re.compile(pattern.pattern.encode()) for _, pattern in _POSTISH]
 
 
 def mentions_post(text: str) -> bool:
     """Whether a script or JSON text holds something shaped like a post."""
+    data = text.encode("utf-8", "surrogatepass")
     tries = [0] * len(_POSTISH)
     active = tuple(range(len(_POSTISH)))  # literals whose occurrences are still tried one by one
     start = 0
     while active:
-        for i, at in _gate(active).hits(text, start):
+        for i, at in _gate(active).hits(data, start):
             k = active[i]
-            pattern = _POSTISH[k][1]
+            pattern = _BYTE_PATTERNS[k]
             tries[k] += 1
             if tries[k] <= MAX_LITERAL_TRIES:
-                if pattern.match(text, at):
+                if pattern.match(data, at):
                     return True
                 continue
-            if pattern.search(text, at):
+            if pattern.search(data, at):
                 return True
             active = tuple(j for j in active if j != k)  # (its rest was just searched at once)
             start = at
