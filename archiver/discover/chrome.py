@@ -70,7 +70,7 @@ _PICKS = re.compile("|".join(map(re.escape, PICKS_WORDS)))
 # What a sidebar widget's title says to promote the site's own channel or following it, in the
 # languages of the pages seen and a few more (in lower-cased text).
 PROMO_WORDS = ("follow us", "follow me", "follow on", "subscribe", "our channel", "our youtube", "my channel",
-               "my youtube", "youtube channel", "latest video", "síguenos", "suscríbete", "nuestro canal", "canal de youtube",
+               "my youtube", "youtube channel", "síguenos", "suscríbete", "nuestro canal", "canal de youtube",
                "siga-nos", "inscreva-se", "nosso canal", "canal do youtube", "canal no youtube", "suivez-nous",
                "abonnez-vous", "notre chaîne", "chaîne youtube", "folge uns", "folgt uns", "folgen sie uns",
                "abonnieren", "abonniere", "unser kanal", "unseren kanal", "youtube-kanal", "youtube kanal",
