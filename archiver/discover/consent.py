@@ -138,9 +138,9 @@ def script_payload(el, scan, stype: str, text: str) -> bool:
     (text: the script's own text, not blank). Returns False when the script is JavaScript
     after all (a blocked loader)."""
     label = f"script[type={stype}]"
-    stripped = text.lstrip()
-    if stripped[:1] == "<" or "<iframe" in text or "<blockquote" in text or (
-            stripped[:1] not in "{[(/" and _BASE64_START.match(stripped[:2000])):
+    head = text[:4000].lstrip()  # (a script may be megabytes long: only its start is looked at here)
+    if head[:1] == "<" or "<iframe" in text or "<blockquote" in text or (
+            head[:1] not in "{[(/" and _BASE64_START.match(head[:2000])):
         tool = tool_near(el)
         got = scan.payload(el, text, blocked_by=tool or label, recovered_from=label, allow_base64=True)
         if not got and tool:

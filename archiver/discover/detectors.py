@@ -153,7 +153,7 @@ _INERT = frozenset({"br", "hr", "wbr", "b", "i", "em", "strong", "u", "s", "smal
                     "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tfoot", "tr", "td", "th",
                     "caption", "colgroup", "col", "input", "label", "form", "select", "option",
                     "svg", "path", "g", "use", "symbol", "circle", "rect", "polygon", "polyline", "line", "ellipse",
-                    "stop", "defs", "lineargradient", "radialgradient", "clippath", "mask"})
+                    "stop", "defs", "lineargradient", "radialgradient", "clippath", "mask", "-comment"})
 # A link's attributes that never hold an escaped player.
 _LINK_PLAIN = SKIP_ATTRS | {"href"}
 # Elements that matter even without attributes: their text may be markup, state or the title.
@@ -196,7 +196,7 @@ def inspect(nodes, prefix: tuple, origin, scan, max_elements: int) -> None:
             scan.problem(f"more than {max_elements} elements; the rest of the page was not inspected")
             return
         scan.elements += 1
-        tag = node.tag  # (a comment's is "-comment": no attributes, passed by below)
+        tag = node.tag  # (a comment's is "-comment", inert)
         if tag in _INERT:
             continue
         attrs = node.attributes
@@ -266,12 +266,8 @@ def inspect(nodes, prefix: tuple, origin, scan, max_elements: int) -> None:
             _attributes(Element(node, tag, attrs, prefix + (index,), origin), scan)
 
 
-def card_class(classes: str) -> bool:
-    """Whether lower-cased classes name a platform as a card's do."""
-    for word in CARD_WORDS:
-        if word in classes:
-            return True
-    return False
+_CARD_WORDS = Literals(CARD_WORDS)
+card_class = _CARD_WORDS.any_in  # whether lower-cased classes name a platform as a card's do
 
 
 # Class tokens that file a post under a term (WordPress's post_class(): "tag-twitter",
