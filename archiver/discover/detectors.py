@@ -96,7 +96,6 @@ _NOT_EMBED = re.compile("|".join(map(re.escape, NOT_EMBED_WORDS))
 # posts in a sidebar is the site's chrome (see chrome.py).
 _BUTTON = re.compile("|".join(map(re.escape, [w for w in NOT_EMBED_WORDS if w not in ("timeline", "widget", "sbi_")]))
                      + "|(?<![a-z])(?:" + "|".join(map(re.escape, NOT_EMBED_WORDS_ALONE)) + ")")
-# Event handlers: only markup they hold counts (a click-to-play gate writes its player in).
 # A YouTube video's thumbnail (its id is in the path), as a click-to-play facade shows it.
 _YOUTUBE_THUMBNAIL = re.compile(r"(?:i\d?\.ytimg\.com|img\.youtube\.com)/vi(?:_webp)?/([\w-]{11})/")
 # What shows a facade's play button: a button, or a box whose class or label says play.
@@ -110,6 +109,7 @@ _DIALOG_OPENER = re.compile(r"modal|lightbox|popup|fancybox")
 # Iframely's attribute holding its proxy URL).
 SERVICE_CARD_CLASS = "embedly-card"
 SERVICE_CARD_ATTR = "data-iframely-url"
+# Event handlers: only markup they hold counts (a click-to-play gate writes its player in).
 HANDLER_ATTRS = frozenset({"onclick", "onload", "onerror", "onmouseover", "onfocus", "ontouchstart"})
 # Attributes that name the component an element is (its props then describe the embed).
 COMPONENT_ATTRS = ("name", "data-component", "data-react-class", "data-module", "is", "data-widget")
