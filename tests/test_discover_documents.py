@@ -213,6 +213,14 @@ def test_a_blockquote_at_every_level_of_deep_nesting():
     assert TWEET in embeds_of(discover_document(html, BASE_URL))
 
 
+def test_one_post_in_boxes_nested_a_thousand_deep_is_one_embed_with_bounded_markup():
+    # Every box names the same tweet: one embed, the outermost box's markup cut at the stored size.
+    html = f'<div class="tweet-embed" data-tweet-id="{TWEET[1]}"><p>t</p>' * 1000 + "</div>" * 1000
+    result = discover_document(html, BASE_URL)
+    assert embeds_of(result) == {TWEET}
+    assert len(result.embeds) == 1 and len(result.embeds[0].html) == document.MAX_HTML
+
+
 def test_nested_scripts_are_read_once_each():
     # In SVG a script may hold another: each is read for its own text, not its subtree's.
     html = "<svg>" + "<script>" * 300 + f'window.x = {{"embed": "{TWEET_URL}"}};' + "</script>" * 300 + "</svg>"

@@ -98,8 +98,9 @@ _BUTTON = re.compile("|".join(map(re.escape, [w for w in NOT_EMBED_WORDS if w no
                      + "|(?<![a-z])(?:" + "|".join(map(re.escape, NOT_EMBED_WORDS_ALONE)) + ")")
 # A YouTube video's thumbnail (its id is in the path), as a click-to-play facade shows it.
 _YOUTUBE_THUMBNAIL = re.compile(r"(?:i\d?\.ytimg\.com|img\.youtube\.com)/vi(?:_webp)?/([\w-]{11})/")
-# What shows a facade's play button: a button, or a box whose class or label says play.
-_PLAY_BUTTON = "button, [role=button], [class*=play], [class*=Play], [aria-label*=Play], [aria-label*=play]"
+# A facade's play button: a button, or a box whose class or label says play, among the first
+# elements of the facade (a facade is small; a page nesting thousands of them is not searched whole).
+PLAY_BUTTON_LOOKS = 40
 FACADE_LINK_LEVELS = 4  # ancestors looked at for a link around a thumbnail
 # A facade's box says it is a player (in its lower-cased class and id); one that opens a dialog
 # plays the video elsewhere, as a lightbox link does.
@@ -450,7 +451,7 @@ def _thumbnail_facade(el, scan, lname: str, value: str) -> bool:
     words = class_and_id(box.attributes) + " " + el.classes
     if not _FACADE_WORDS.search(words) or _DIALOG_OPENER.search(words):
         return False
-    if box.css_first(_PLAY_BUTTON) is None and box.attributes.get("role") != "button":
+    if not _play_button(box):
         return False
     link, levels = box, FACADE_LINK_LEVELS
     while link is not None and levels >= 0:
@@ -461,6 +462,20 @@ def _thumbnail_facade(el, scan, lname: str, value: str) -> bool:
         return False
     return scan.found(el, ref_from_id("youtube", m.group(1)), blocked_by=consent.tool_of(el) or "click-to-play",
                       recovered_from=f"{el.tag}[{lname}] thumbnail")
+
+
+def _play_button(box) -> bool:
+    """Whether a box is or holds a play button (see PLAY_BUTTON_LOOKS)."""
+    for looked, node in enumerate(box.traverse()):
+        if looked >= PLAY_BUTTON_LOOKS:
+            return False
+        if node.tag == "button":
+            return True
+        attrs = node.attributes
+        if attrs.get("role") == "button" or "play" in ascii_lower((attrs.get("class") or "")
+                                                                 + " " + (attrs.get("aria-label") or "")):
+            return True
+    return False
 
 
 def _service_card(el, scan) -> None:

@@ -76,6 +76,13 @@ class Find:
     laid_out: object = None  # the page element whose place decides whether it is the site's chrome
     player: bool = False
     found_by: Optional[str] = None  # which rule found it, in which element (see RULES)
+    markup_of: object = None  # the page's element whose markup is the embed's, read if this find is kept
+
+    def markup(self) -> Optional[str]:
+        html = self.html
+        if html is None and self.markup_of is not None:
+            html = self.markup_of.html  # (an element of the page itself: its tree is alive until the end)
+        return html[:MAX_HTML] if html and len(html) > MAX_HTML else html
 
     def rank(self):
         """Richer records win the dedupe: embedded, plainly visible, with fallback text, first."""
@@ -124,18 +131,22 @@ class Scanner:
             recovered_from = origin.recovered_from
         if origin is None and recovered_from is None and el.node is not None and detectors.inside_noscript(el.node):
             recovered_from = "noscript"  # a copy for readers without JavaScript; the live embed may be gone
+        markup_of = None
         if html is None and el.node is not None and relation == "embedded":
-            try:
-                html = el.node.html
-            except Exception:  # a node from a torn-down tree: keep the find, not the markup
-                html = None
+            if origin is None:
+                markup_of = el.node  # (serialized only if kept: a page repeating one post in nested boxes)
+            else:
+                try:
+                    html = el.node.html
+                except Exception:  # a node from a torn-down tree: keep the find, not the markup
+                    html = None
         if html and len(html) > MAX_HTML:
             html = html[:MAX_HTML]
         laid_out = (el.node if origin is None and el.node is not None and relation == "embedded"
                     and el.tag not in _NOT_LAID_OUT else None)
         self.finds.append(Find(el.order + (sub,), ref, blocked_by, recovered_from, fallback, html, relation,
                                origin.depth if origin else 0, laid_out, el.tag in detectors.FRAMES,
-                               _found_by(sys._getframe(1).f_code.co_name, el.tag, recovered_from)))
+                               _found_by(sys._getframe(1).f_code.co_name, el.tag, recovered_from), markup_of))
         return True
 
     def flight_chunk(self, el: Element, chunk: str) -> None:
@@ -227,6 +238,9 @@ class Scanner:
             if home and find.relation == "embedded":
                 self.on_home_page += 1  # the site's own players and other articles' embeds: no article here
                 continue
+            kept = best.get(find.ref.post_id)
+            if kept is not None and kept.rank() >= find.rank():
+                continue  # (no better than the find kept: where it sits changes nothing)
             if find.laid_out is not None and self.layout is not None and self.layout.in_chrome(
                     find.laid_out, player=find.player):
                 self.in_chrome += 1  # a footer's, related box's or "more videos" list's player: not the article's
@@ -244,7 +258,7 @@ class Scanner:
             out.append(Embed(platform=f.ref.platform, url=f.ref.url, native_id=f.ref.native_id, position=position,
                              blocked_by=f.blocked_by, recovered_from=f.recovered_from, fallback_text=fb.text,
                              fallback_author=fb.author, fallback_handle=fb.handle, fallback_date=fb.date,
-                             html=f.html, relation=f.relation, found_by=f.found_by))
+                             html=f.markup(), relation=f.relation, found_by=f.found_by))
         return out
 
 
