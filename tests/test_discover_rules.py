@@ -576,3 +576,17 @@ def test_embed_services_cards_are_embeds():
     assert found(iframely) == [("instagram", "CxYz123AbC_", "iframely")]
     # a plain link to the post is not (unless links are asked for)
     assert found(f'<p>See <a class="external" href="{post}">this</a>.</p>') == []
+
+
+def test_a_players_provider_attribute_names_the_platform_of_its_id():
+    # Plyr: the provider and the id in attributes of its own names
+    plyr = f'<div id="player" data-plyr-provider="youtube" data-plyr-embed-id="{VIDEO_ID}"></div>'
+    assert found(plyr) == [("youtube", VIDEO_ID, "js-placeholder")]
+    assert found(f'<div data-plyr-provider="html5" data-plyr-embed-id="{VIDEO_ID}"></div>') == []
+
+
+def test_amp_tiktok_names_its_video_in_data_src():
+    video = "7123456789012345678"
+    assert found(f'<amp-tiktok width="325" height="575" data-src="{video}"></amp-tiktok>') == [("tiktok", video, None)]
+    url = f"https://www.tiktok.com/@someone/video/{video}"
+    assert found(f'<amp-tiktok data-src="{url}"></amp-tiktok>') == [("tiktok", video, None)]

@@ -77,8 +77,11 @@ _ID_NAME_PLATFORMS = {"tweet": "x", "twitter": "x", "youtube": "youtube", "yt": 
 GENERIC_ID_ATTRS = frozenset({"videoid", "video-id", "data-videoid", "data-video-id", "data-id", "data-code",
                               "data-shortcode", "data-embed-id", "data-media-id", "data-video", "postid",
                               "data-post-id", "data-videoid-youtube", "status"})  # (<embetty-tweet status=...>)
-PROVIDER_ATTRS = ("data-provider", "type", "data-type", "data-platform", "data-service", "data-source", "data-vendor",
-                   "provider", "data-sp_api", "data-embed-type", "data-plugin", "data-network")
+PROVIDER_ATTRS = frozenset({"data-provider", "type", "data-type", "data-platform", "data-service", "data-source",
+                            "data-vendor", "provider", "data-sp_api", "data-embed-type", "data-plugin", "data-network"})
+# (and any attribute named for a provider: data-plyr-provider, data-video-provider)
+# AMP components whose id attribute has a name of no platform's.
+AMP_ID_ATTRS = {("amp-instagram", "data-shortcode"): "instagram", ("amp-tiktok", "data-src"): "tiktok"}
 PLATFORM_WORDS = (("youtube", "youtube"), ("youtu", "youtube"), (" yt-", "youtube"), ("-yt ", "youtube"),
                    ("_yt", "youtube"), ("yt_", "youtube"), ("vimeo", "vimeo"), ("tiktok", "tiktok"),
                    ("instagram", "instagram"), ("instgrm", "instagram"), ("tweet", "x"), ("twitter", "x"))
@@ -282,9 +285,8 @@ def platform_hint(el) -> str | None:
     if "tag-" in classes or "category-" in classes or "topic-" in classes or "label-" in classes:
         classes = _TERM_CLASS.sub("", classes)
     parts = [" " + el.tag, classes + " "]
-    for name in PROVIDER_ATTRS:
-        value = el.attrs.get(name)
-        if value:
+    for name, value in el.attrs.items():
+        if value and (name in PROVIDER_ATTRS or name.endswith("-provider")):
             parts.append(value.lower())
     text = " ".join(parts)
     for word, platform in PLATFORM_WORDS:
@@ -368,7 +370,7 @@ def _attributes(el, scan, *, markup_only: bool = False) -> None:
             continue
         if lname in NAMED_ID_ATTRS or lname in GENERIC_ID_ATTRS or platform_id_name(lname) or (
                 lname.startswith("data-") and lname.endswith("id") and _ID_SHAPED.match(value)
-                and not _NOT_POST_ID_NAME.search(lname)):
+                and not _NOT_POST_ID_NAME.search(lname)) or (tag, lname) in AMP_ID_ATTRS:
             if _id_attribute(el, scan, lname, value):
                 continue
         if not names_hint(value):
@@ -544,10 +546,7 @@ def platform_id_name(lname: str) -> str | None:
 def _id_attribute(el, scan, lname: str, value: str) -> bool:
     platform = NAMED_ID_ATTRS.get(lname) or platform_id_name(lname)
     if platform is None:
-        if lname == "data-shortcode" and el.tag == "amp-instagram":
-            platform = "instagram"
-        else:
-            platform = platform_hint(el)
+        platform = AMP_ID_ATTRS.get((el.tag, lname)) or platform_hint(el)
     if platform is None:
         return False
     if lname not in NAMED_ID_ATTRS and not platform_id_name(lname):
