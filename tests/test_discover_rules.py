@@ -521,6 +521,29 @@ def test_a_sites_home_page_has_no_article_to_embed_posts():
         assert ids(f"<html><head>{head}</head><body>{player}</body></html>") == [VIDEO_ID], head
 
 
+def test_a_products_page_has_no_article_to_embed_posts():
+    player = f'<iframe src="{PLAYER}"></iframe>'
+    product = json.dumps({"@context": "https://schema.org", "@type": "Product", "name": "Driver kit",
+                          "offers": {"@type": "Offer", "price": "29.99"}})
+    url = '<link rel="canonical" href="https://shop.example.com/products/driver-kit">'
+    for head in (f'{url}<script type="application/ld+json">{product}</script>',
+                 f'{url}<meta property="og:type" content="product">',
+                 f'{url}<script type="application/ld+json">{{"@graph": [{{"@type": "WebPage"}}, {product}]}}</script>'):
+        result = discover_document(f"<html><head>{head}</head><body>{player}</body></html>", None)
+        assert result.embeds == [] and any("product" in problem for problem in result.problems), head
+    # A news site's paywall says Product of the publication an article is part of; a gift guide lists
+    # products; a review names the product it reviews: each is written content and keeps its embeds.
+    paywall = json.dumps({"@type": "NewsArticle", "headline": "Story",
+                          "isPartOf": {"@type": ["CreativeWork", "Product"], "name": "The Daily"}})
+    guide = json.dumps({"@type": "ItemList", "itemListElement": [{"@type": "Product", "name": "Mug"}]})
+    review = json.dumps({"@type": "Review", "itemReviewed": {"@type": "Product", "name": "Phone"}})
+    for ld in (paywall, guide, review):
+        head = f'{url}<meta property="og:type" content="website"><script type="application/ld+json">{ld}</script>'
+        assert ids(f"<html><head>{head}</head><body>{player}</body></html>") == [VIDEO_ID], ld
+    head = f'{url}<meta property="og:type" content="article"><script type="application/ld+json">{product}</script>'
+    assert ids(f"<html><head>{head}</head><body>{player}</body></html>") == [VIDEO_ID]
+
+
 def test_a_post_url_in_a_standard_attributes_text_is_not_a_placeholder():
     url = "https://www.reddit.com/r/technology/comments/1rl4mew/fcc_chair/"
     assert ids(f'<div id="canonical-url-updater" value="{url}"></div>') == []

@@ -107,7 +107,8 @@ class Scanner:
         self.meta = MetaCollector()
         self.layout: Optional[Layout] = None  # the page's text block and chrome, once parsed
         self.in_chrome = 0  # finds left out as the site's chrome
-        self.on_home_page = 0  # finds left out because the page is its site's home page
+        self.without_article = 0  # finds left out because the page has no article (meta.without_article)
+        self.why_no_article: Optional[str] = None
         self._flight: list[str] = []  # the page's React Server Components chunks (flight.py)
         self._flight_el: Optional[Element] = None
 
@@ -233,10 +234,10 @@ class Scanner:
         best: dict[str, Find] = {}
         if self.layout is not None:
             self.layout.comments_are_content = self.meta.discussion()
-        home = self.meta.home_page()
+        self.why_no_article = self.meta.without_article()
         for find in self.finds:
-            if home and find.relation == "embedded":
-                self.on_home_page += 1  # the site's own players and other articles' embeds: no article here
+            if self.why_no_article and find.relation == "embedded":
+                self.without_article += 1  # the site's own players and other articles' embeds: no article here
                 continue
             kept = best.get(find.ref.post_id)
             if kept is not None and kept.rank() >= find.rank():
@@ -301,10 +302,9 @@ def discover_document(text: str, base_url: Optional[str] = None, *, linked: bool
     result.meta = scanner.meta.result()
     result.placeholders = scanner.placeholders
     result.problems.extend(scanner.problems)
-    if scanner.on_home_page:
-        result.problems.append(f"the page is its site's home page (it states the site's root as its URL and does not "
-                               f"say it is an article): its {scanner.on_home_page} player(s) or post(s) are not "
-                               "taken as embeds of an article")
+    if scanner.without_article:
+        result.problems.append(f"the page is {scanner.why_no_article} and does not say it is an article: its "
+                               f"{scanner.without_article} player(s) or post(s) are not taken as embeds of an article")
     if scanner.in_chrome:
         result.problems.append(f"{scanner.in_chrome} player(s) or placeholder(s) in the site's chrome (footer, "
                                "navigation, related or more-videos lists) not taken as embeds of the article")

@@ -32,8 +32,21 @@ def _ld_type(names: str) -> re.Pattern:
 
 
 _ARTICLE_LD = _ld_type(r"\w*(?:Article|Posting)")
+# Written content other than articles, as a JSON-LD main item (a product's reviews are nested in it).
+CONTENT_TYPES = frozenset({"Review", "Recipe", "HowTo"})
+# A page about one product, as its JSON-LD's main item (not a news site's paywall, whose isPartOf
+# says CreativeWork and Product) or its og:type says.
+PRODUCT_TYPES = frozenset({"Product", "ProductGroup", "IndividualProduct", "ProductModel"})
+PRODUCT_OG_TYPES = ("product", "og:product")
 _DISCUSSION = _ld_type("DiscussionForumPosting|QAPage")
 _ZONE_WITHOUT_COLON = re.compile(r"([+-]\d{2})(\d{2})$")  # "+0200" -> "+02:00", as fromisoformat wants
+
+
+def _types(item: dict) -> set:
+    """A JSON-LD item's "@type" names, without schema.org's prefix."""
+    types = item.get("@type")
+    names = types if isinstance(types, list) else [types]
+    return {name.rsplit("/", 1)[-1] for name in names if isinstance(name, str)}
 
 
 def normalise_date(value: Optional[str], lang: Optional[str] = None) -> Optional[str]:
@@ -62,6 +75,7 @@ class MetaCollector:
         self.lang: Optional[str] = None
         self.ld: list[dict] = []
         self._ld_texts: list[str] = []
+        self._ld_parsed = False
         self.time: Optional[str] = None
 
     def feed(self, tag: str, attrs: dict, node) -> None:
@@ -88,9 +102,24 @@ class MetaCollector:
         """The page's own URL as it states it: <link rel=canonical>, else og:url."""
         return self.canonical or self.meta.get("og:url")
 
-    def home_page(self) -> bool:
-        """Whether the page is its site's home page: it states the site's root as its URL and
-        does not say it is an article (og:type, JSON-LD)."""
+    def without_article(self) -> Optional[str]:
+        """Why the page has no article to embed posts, or None. It does not say it is an article
+        or other written content (og:type, JSON-LD), and it is its site's home page (it states
+        the site's root as its URL) or a product's page (its og:type or its JSON-LD's main item
+        says product)."""
+        og_type = self.meta.get("og:type", "").lower()
+        if og_type.startswith("article") or self._ld_says(_ARTICLE_LD):
+            return None
+        main_types = set().union(*map(_types, self._json_ld()))
+        if not CONTENT_TYPES.isdisjoint(main_types):
+            return None
+        if self._root_url():
+            return "its site's home page (it states the site's root as its URL)"
+        if og_type.startswith(PRODUCT_OG_TYPES) or not PRODUCT_TYPES.isdisjoint(main_types):
+            return "a product's page (its og:type or JSON-LD says so)"
+        return None
+
+    def _root_url(self) -> bool:
         url = self.page_url()
         if not url:
             return False
@@ -98,9 +127,7 @@ class MetaCollector:
             parts = urlsplit(url.strip())
         except ValueError:
             return False
-        if parts.path.strip("/") or parts.query or self.meta.get("og:type", "").lower().startswith("article"):
-            return False  # (a query names a page too: /?p=2895)
-        return not self._ld_says(_ARTICLE_LD)
+        return not parts.path.strip("/") and not parts.query  # (a query names a page too: /?p=2895)
 
     def discussion(self) -> bool:
         """Whether the page says (in JSON-LD) that it is a forum thread or a question and its
@@ -116,7 +143,10 @@ class MetaCollector:
             self._ld_texts.append(text)
 
     def _json_ld(self) -> list[dict]:
-        if self._ld_texts:
+        """The JSON-LD items of the page (and of their @graph), parsed once (the texts are kept
+        for _ld_says)."""
+        if not self._ld_parsed:
+            self._ld_parsed = True
             for text in self._ld_texts:
                 if len(self.ld) > 50:
                     break
@@ -130,7 +160,6 @@ class MetaCollector:
                         graph = item.get("@graph")
                         if isinstance(graph, list):
                             self.ld.extend(sub for sub in graph if isinstance(sub, dict))
-            self._ld_texts = []
         return self.ld
 
     def result(self) -> PageMeta:
