@@ -323,8 +323,10 @@ class Collector:
         # The network first (each post resolved on its platform), then everything the page gave in
         # one transaction: a page is stored whole or not at all, with one commit.
         self.calls.start_page()
+        # The page's own post (a thread's or a video's own page, collected by its URL) is kept too.
+        embeds = discovery.embeds + ([discovery.own_post] if discovery.own_post else [])
         posts = []
-        for embed in discovery.embeds:
+        for embed in embeds:
             post = resolve_embed(embed, self.context)
             self._cap_media(post, result)
             posts.append(post)
@@ -341,7 +343,7 @@ class Collector:
                                                     capture_id=capture_id, error=None, now=now)
             self._record_problems(result)
             stored = set()
-            for embed, post in zip(discovery.embeds, posts):
+            for embed, post in zip(embeds, posts):
                 self._store_post(post, now, stored)
                 self.store.upsert_embed(result.page_id, embed, now)
             for placeholder in discovery.placeholders:

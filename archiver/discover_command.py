@@ -76,6 +76,9 @@ def _discover_sources(sources, discovery: BudgetedDiscovery, *, as_json: bool) -
             else:
                 hidden = f"  [behind {embed.blocked_by}]" if embed.blocked_by else ""
                 click.echo(f"{source}\t{embed.platform}\t{embed.url}{hidden}")
+        if result.own_post is not None:
+            click.echo(f"archiver: {source}: the page is the own page of {result.own_post.url}; that post is not "
+                       "listed as an embed of itself (collect keeps it)", err=True)
         for placeholder in result.placeholders:
             click.echo(f"archiver: {source}: placeholder of {placeholder.blocked_by} with nothing to recover"
                        f" ({placeholder.detail})", err=True)

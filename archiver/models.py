@@ -48,7 +48,7 @@ class Embed:
     fallback_handle: Optional[str] = None
     fallback_date: Optional[str] = None
     html: Optional[str] = None
-    relation: str = "embedded"  # or "linked" for posts only linked from the text
+    relation: str = "embedded"  # or "linked" for posts only linked from the text, "self" for the page's own post
     found_by: Optional[str] = None  # which discovery rule found it, in which element
 
     @property
@@ -73,6 +73,9 @@ class Discovery:
     embeds: list[Embed] = field(default_factory=list)
     placeholders: list[Placeholder] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # bad input met and survived
+    # The post whose own page this is (its URL, as the page states it, is the post's): not an embed
+    # of itself, but what collecting that URL keeps.
+    own_post: Optional[Embed] = None
 
 
 @dataclass

@@ -205,3 +205,21 @@ def test_linked_posts_are_collected_only_when_asked(server, db_path, linked, exp
     assert [(e["post_id"], e["relation"]) for e in db["embeds"].rows_where(order_by="position")] == expected
     if linked:
         assert db["posts"].get("x:1700000000000000001")["status"] == "ok"
+
+
+def test_a_posts_own_page_keeps_its_post_as_the_pages_own(server, db_path):
+    # A post's own page (collected by the post's URL) states the post's URL as its own: the post is kept,
+    # as the page's own ("self"), not as an embed of itself; a post the page embeds stays an embed.
+    own = f"https://twitter.com/AmourskyCyrille/status/{KOZINKA_ID}"
+    other = "1700000000000000001"
+    body = (f'<html><head><link rel="canonical" href="{own}"></head><body>'
+            f'<blockquote class="twitter-tweet"><a href="{own}">May 23, 2023</a></blockquote>'
+            f'<blockquote class="twitter-tweet"><a href="https://twitter.com/someone/status/{other}">x</a>'
+            "</blockquote></body></html>").encode()
+    server.routes["/status-page"] = Answer(body=body, content_type="text/html; charset=utf-8")
+    server.syndication()
+    collect(server, db_path, server.url("/status-page"))
+    db = sqlite_utils.Database(db_path)
+    assert sorted((e["post_id"], e["relation"]) for e in db["embeds"].rows) == [
+        (f"x:{KOZINKA_ID}", "self"), (f"x:{other}", "embedded")]
+    assert db["posts"].get(f"x:{KOZINKA_ID}")["status"] == "ok"

@@ -613,3 +613,21 @@ def test_amp_tiktok_names_its_video_in_data_src():
     assert found(f'<amp-tiktok width="325" height="575" data-src="{video}"></amp-tiktok>') == [("tiktok", video, None)]
     url = f"https://www.tiktok.com/@someone/video/{video}"
     assert found(f'<amp-tiktok data-src="{url}"></amp-tiktok>') == [("tiktok", video, None)]
+
+
+def test_a_posts_own_page_does_not_embed_itself():
+    # A Reddit thread's page names its own post in its state; a video's page plays its own video.
+    thread = "https://www.reddit.com/r/BuyItForLife/comments/1rjl74r/best_laptop/"
+    state = json.dumps({"post": {"id": "t3_1rjl74r", "url": thread}})
+    page = f"<html><body><shreddit-screenview-data data='{state}'></shreddit-screenview-data></body></html>"
+    result = discover_document(page, thread)
+    assert result.embeds == [] and (result.own_post.platform, result.own_post.native_id) == ("reddit", "1rjl74r")
+    assert result.own_post.relation == "self"
+    # Stated by the page itself; another video it embeds is still an embed.
+    watch = f"https://www.youtube.com/watch?v={VIDEO_ID}"
+    page = (f'<html><head><link rel="canonical" href="{watch}"></head><body><iframe src="{PLAYER}"></iframe>'
+            '<iframe src="https://www.youtube.com/embed/OtherVideo1"></iframe></body></html>')
+    result = discover_document(page, None)
+    assert ids(page) == ["OtherVideo1"] and result.own_post.native_id == VIDEO_ID
+    # Without a URL of its own, a page's posts are embeds as before.
+    assert discover_document(f'<iframe src="{PLAYER}"></iframe>', None).own_post is None

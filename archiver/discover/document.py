@@ -19,6 +19,7 @@ from .chrome import Layout
 from .element import Element
 from .meta import MetaCollector
 from .text import Fallback
+from .urls import UnsafeUrl, post_ref
 
 MAX_DOCUMENT = 30_000_000      # characters of HTML we agree to parse
 MAX_DEPTH = 4                  # payload inside payload inside ...
@@ -230,12 +231,26 @@ class Scanner:
                 self.canonical = self.meta.page_url() or self.base_url
 
     # -- the result ------------------------------------------------------------
+    def own_post(self) -> Optional[Embed]:
+        """The post whose own page this is: the one the page's URL (as it states it) names."""
+        try:
+            ref = post_ref(self.canonical or "")
+        except UnsafeUrl:
+            return None
+        if ref is None:
+            return None
+        return Embed(platform=ref.platform, url=ref.url, native_id=ref.native_id, relation="self",
+                     found_by="the page's own URL")
+
     def embeds(self) -> list[Embed]:
         best: dict[str, Find] = {}
+        own = self.own_post()
         if self.layout is not None:
             self.layout.comments_are_content = self.meta.discussion()
         self.why_no_article = self.meta.without_article()
         for find in self.finds:
+            if own is not None and find.ref.post_id == own.post_id:
+                continue  # the page's own post (a thread's, a video's page) is not an embed of itself
             if self.why_no_article and find.relation == "embedded":
                 self.without_article += 1  # the site's own players and other articles' embeds: no article here
                 continue
@@ -298,7 +313,8 @@ def discover_document(text: str, base_url: Optional[str] = None, *, linked: bool
     tree = LexborHTMLParser(text)
     scanner = Scanner(linked=linked, base_url=base_url, max_embeds=max_embeds)
     scanner.scan_tree(tree, None, (), text)
-    result.embeds = scanner.embeds()  # (first: it asks the JSON-LD, which result() then consumes)
+    result.embeds = scanner.embeds()
+    result.own_post = scanner.own_post()
     result.meta = scanner.meta.result()
     result.placeholders = scanner.placeholders
     result.problems.extend(scanner.problems)
