@@ -112,6 +112,7 @@ class Scanner:
         self.why_no_article: Optional[str] = None
         self._flight: list[str] = []  # the page's React Server Components chunks (flight.py)
         self._flight_el: Optional[Element] = None
+        self.own: Optional[Embed] = None  # the page's own post, once embeds() has run
 
     # -- what detectors call -------------------------------------------------
     def found(self, el: Element, ref: Optional[PostRef], *, recovered_from: Optional[str] = None,
@@ -232,7 +233,8 @@ class Scanner:
 
     # -- the result ------------------------------------------------------------
     def own_post(self) -> Optional[Embed]:
-        """The post whose own page this is: the one the page's URL (as it states it) names."""
+        """The post whose own page this is: the one the page's URL (as it states it) names (asked
+        once the walk has ended)."""
         try:
             ref = post_ref(self.canonical or "")
         except UnsafeUrl:
@@ -244,7 +246,7 @@ class Scanner:
 
     def embeds(self) -> list[Embed]:
         best: dict[str, Find] = {}
-        own = self.own_post()
+        own = self.own = self.own_post()
         if self.layout is not None:
             self.layout.comments_are_content = self.meta.discussion()
         self.why_no_article = self.meta.without_article()
@@ -314,7 +316,7 @@ def discover_document(text: str, base_url: Optional[str] = None, *, linked: bool
     scanner = Scanner(linked=linked, base_url=base_url, max_embeds=max_embeds)
     scanner.scan_tree(tree, None, (), text)
     result.embeds = scanner.embeds()
-    result.own_post = scanner.own_post()
+    result.own_post = scanner.own
     result.meta = scanner.meta.result()
     result.placeholders = scanner.placeholders
     result.problems.extend(scanner.problems)
