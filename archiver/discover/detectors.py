@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from urllib.parse import unquote
 
-from .element import Element, ascii_lower, class_and_id
+from .element import Element, ancestors, ascii_lower, class_and_id
 from .literals import Literals
 
 from . import consent, jsonvalue, scripts, state
@@ -455,11 +455,8 @@ def _thumbnail_facade(el, scan, lname: str, value: str) -> bool:
         return False
     if not _play_button(box):
         return False
-    link, levels = box, FACADE_LINK_LEVELS
-    while link is not None and levels >= 0:
-        if link.tag == "a" and link.attributes.get("href"):
-            return False
-        link, levels = link.parent, levels - 1
+    if any(up.tag == "a" and up.attributes.get("href") for up in ancestors(box, FACADE_LINK_LEVELS, itself=True)):
+        return False
     if _NOT_EMBED.search(el.classes):
         return False
     return scan.found(el, ref_from_id("youtube", m.group(1)), blocked_by=consent.tool_of(el) or "click-to-play",
@@ -674,25 +671,14 @@ def _in_list(el) -> bool:
 
 def inside_noscript(node) -> bool:
     """Whether an element sits in <noscript> (lexbor parses its content as markup)."""
-    parent = node.parent
-    levels = NOSCRIPT_LEVELS
-    while parent is not None and levels > 0:
-        if parent.tag == "noscript":
-            return True
-        parent = parent.parent
-        levels -= 1
-    return False
+    return any(parent.tag == "noscript" for parent in ancestors(node, NOSCRIPT_LEVELS))
 
 
 def _in_widget(node) -> bool:
-    parent = node.parent
-    levels = WIDGET_LEVELS
-    while parent is not None and levels > 0:
+    for parent in ancestors(node, WIDGET_LEVELS):
         attrs = parent.attributes if parent.tag and parent.tag[0] != "-" else {}
         if parent.tag == "aside" or _WIDGET_ANCESTOR.search(class_and_id(attrs)):
             return True
-        parent = parent.parent
-        levels -= 1
     return False
 
 
@@ -723,16 +709,12 @@ def _in_chrome(node, levels: int = 25) -> bool:
         parent = parent.parent
     if parent is None or parent.tag not in _TEXT_BLOCKS:
         return True
-    while parent is not None and levels > 0:
-        tag = parent.tag
+    for box in ancestors(parent, levels - 1, itself=True):
+        tag = box.tag
         if tag in ("nav", "header", "footer", "aside"):
             return True
-        if tag and tag[0] != "-":
-            attrs = parent.attributes
-            if _WIDGET_ANCESTOR.search(class_and_id(attrs)):
-                return True
-        parent = parent.parent
-        levels -= 1
+        if tag and tag[0] != "-" and _WIDGET_ANCESTOR.search(class_and_id(box.attributes)):
+            return True
     return False
 
 

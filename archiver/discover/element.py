@@ -20,6 +20,17 @@ def class_and_id(attrs: dict) -> str:
     return ascii_lower((attrs.get("class") or "") + " " + (attrs.get("id") or ""))
 
 
+def ancestors(node, levels: int, *, itself: bool = False):
+    """The node's parent, its parent's parent..., at most `levels` of them (after the node
+    itself, if asked)."""
+    if itself:
+        yield node
+    parent = node.parent
+    while parent is not None and levels > 0:
+        yield parent
+        parent, levels = parent.parent, levels - 1
+
+
 class Element:
     """One element as the detectors see it: tag, attributes, document order."""
 

@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import Optional
 from urllib.parse import unquote, urlsplit
 
-
 from . import jsonvalue
 from .element import Element, ascii_lower
 from .literals import Literals
