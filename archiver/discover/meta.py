@@ -8,13 +8,13 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from typing import Optional
-from urllib.parse import urlsplit
 
 from ..models import PageMeta
 from ..timeparse import parse_display_date
 from . import jsonvalue
 from .element import HTML_SPACE, ascii_lower
 from .text import collapse
+from .urls import url_path
 
 _DATE_KEYS = ("article:published_time", "og:article:published_time", "datepublished", "publishdate",
               "pubdate", "date", "dc.date.issued", "dc.date", "dcterms.created", "sailthru.date",
@@ -120,14 +120,7 @@ class MetaCollector:
         return None
 
     def _root_url(self) -> bool:
-        url = self.page_url()
-        if not url:
-            return False
-        try:
-            parts = urlsplit(url.strip())
-        except ValueError:
-            return False
-        return not parts.path.strip("/") and not parts.query  # (a query names a page too: /?p=2895)
+        return url_path((self.page_url() or "").strip()) == "/"  # (a query names a page too: /?p=2895)
 
     def discussion(self) -> bool:
         """Whether the page says (in JSON-LD) that it is a forum thread or a question and its

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 from . import jsonvalue
 from .element import Element, ascii_lower
 from .literals import Literals
-from .urls import PLATFORM_HOST, UnsafeUrl, is_player_url, post_ref, ref_from_id
+from .urls import PLATFORM_HOST, UnsafeUrl, is_player_url, post_ref, ref_from_id, url_path
 
 MAX_JSON = 12_000_000   # characters of one JSON blob we agree to parse
 MAX_NODES = 300_000     # JSON values walked per blob
@@ -142,19 +142,6 @@ def scan_json_text(scan, el, text: str, *, source: str, embed_context: bool = Fa
     return True
 
 
-def _canonical_path(url: Optional[str]) -> Optional[str]:
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url if "//" in url else "https://x.invalid/" + url.lstrip("/"))
-    except ValueError:
-        return None
-    path = parts.path.rstrip("/")
-    if not path and parts.query:
-        return None  # the page is named by its query (/?p=2895): its path says nothing
-    return path or "/"
-
-
 def _article_path(path: str) -> bool:
     """Whether a URL path can be an article's: in a section (/world/story), or a slug of
     words ("/epstein-files-photos-released-live-updates-11243870"), not the home page."""
@@ -176,7 +163,7 @@ def _article_path_of(obj: dict) -> Optional[str]:
         if key.lower() in _ARTICLE_URL_KEYS and isinstance(value, str) and 8 < len(value) < 600:
             if _PLATFORM.search(ascii_lower(value)) and _platform_url(value):
                 continue  # the post's own URL, not an article's (a path may just say "facebooks-oculus")
-            path = _canonical_path(value)
+            path = url_path(value)
             if path and _article_path(path):
                 return path
     return None
@@ -248,7 +235,7 @@ class _StateWalk:
     def __init__(self, scan, el, data, source: str, platform: Optional[str] = None):
         self.scan, self.el, self.data, self.source, self.platform = scan, el, data, source, platform
         self.context_ids = _PROP_ID_KEYS if platform else _CONTEXT_ID_KEYS
-        self.page_path = _canonical_path(scan.canonical)
+        self.page_path = url_path(scan.canonical)
         self.nuxt = isinstance(data, list) and "nuxt" in source.lower()
         self.seen: set = set()  # (Nuxt) indexes of objects already reached by reference
         self.budget = MAX_NODES

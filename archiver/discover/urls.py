@@ -89,6 +89,21 @@ def clean_url(value: str) -> Optional[str]:
     return _ARCHIVE.sub("", value)
 
 
+def url_path(url: Optional[str]) -> Optional[str]:
+    """A page URL's path without its trailing slash ("/" for a site's root), or None when the URL
+    names its page by its query (/?p=2895) or is not one."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url if "//" in url else "https://x.invalid/" + url.lstrip("/"))
+    except ValueError:
+        return None
+    path = parts.path.rstrip("/")
+    if not path and parts.query:
+        return None  # the page is named by its query: its path says nothing
+    return path or "/"
+
+
 def post_ref(value: str, *, unwrap: bool = False) -> Optional[PostRef]:
     """The post a URL-ish value names. With unwrap, an embed proxy's target counts too."""
     url = clean_url(value)
